@@ -1,0 +1,72 @@
+// libsegs — the grid: one open database and the services over it.
+//
+//     segs::options opts;                      // defaults of the SEGS seed
+//     auto g = segs::grid::open("sqlite:var/grid.db", opts).value();
+//     auto user = g->identity().register_user({.email = "ada@example.org", ...});
+//
+// `open` applies pending migrations and refuses a database whose schema is
+// newer than the library or whose applied migrations were changed.
+//
+// Thread-safety: a grid and its services are safe to use from several threads
+// at once. Destroying the grid while calls are running is undefined; services
+// and references obtained from a grid must not outlive it.
+#pragma once
+
+#include <segs/audit.hpp>
+#include <segs/error.hpp>
+#include <segs/export.hpp>
+#include <segs/identity.hpp>
+#include <segs/options.hpp>
+#include <segs/outbox.hpp>
+
+#include <memory>
+#include <string_view>
+
+namespace segs {
+
+class grid;
+namespace storage {
+class backend;
+}
+namespace detail {
+// Internal: opens a grid over an already-open storage backend (tests use it
+// to inject faults). Not part of the public API.
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
+
+class SEGS_EXPORT grid {
+ public:
+  /// Opens (creating when needed) the grid stored at `url`:
+  ///   - "sqlite:PATH"      a SQLite file (created, WAL mode)
+  ///   - "sqlite::memory:"  a private in-memory database
+  ///   - "postgresql://user@host/db?sslmode=verify-full&..." any libpq URL;
+  ///     libpq parameters pass through, unknown ones are refused.
+  /// Errors: validation_error (field "url") for unknown schemes and options,
+  /// unavailable when the database cannot be reached, schema_mismatch when
+  /// migrations are refused.
+  [[nodiscard]] static result<std::unique_ptr<grid>> open(std::string_view url, options opts = {});
+
+  ~grid();
+  grid(const grid&) = delete;
+  grid& operator=(const grid&) = delete;
+
+  [[nodiscard]] identity_service& identity() noexcept;
+  [[nodiscard]] audit_log& audit() noexcept;
+  [[nodiscard]] segs::outbox& outbox() noexcept;
+  [[nodiscard]] const segs::clock& clock() const noexcept;
+  /// "sqlite" or "postgres".
+  [[nodiscard]] std::string_view backend_name() const noexcept;
+  /// True when storage answers now (for readiness probes).
+  [[nodiscard]] bool ready() const noexcept;
+  /// The schema version (newest applied migration).
+  [[nodiscard]] int schema_version() const noexcept;
+
+ private:
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>,
+                                                          options);
+  grid();
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace segs

@@ -1,0 +1,333 @@
+// libsegs — identity & access: accounts, verification, passwords, sign-in,
+// tokens, sessions, API keys and roles.
+//
+// Obtain the service from an open grid: `grid->identity()`. Every call that
+// acts for someone takes the acting `principal` (see access.hpp) and checks it
+// inside the library. Calls that reach storage are atomic: they either do all
+// of their writes or none.
+//
+// Codes for email verification and password reset are never returned by this
+// API or logged: they are written to the notification outbox (outbox.hpp),
+// which the host drains and delivers.
+//
+// Thread-safety: `identity_service` is safe to call from several threads.
+#pragma once
+
+#include <segs/access.hpp>
+#include <segs/error.hpp>
+#include <segs/export.hpp>
+#include <segs/types.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace segs {
+
+namespace detail {
+struct grid_core;
+}
+
+enum class user_status {
+  pending_verification,  ///< registered, email not verified yet
+  active,
+  suspended,
+  deleted,  ///< soft-deleted: kept for the audit trail, cannot sign in
+};
+[[nodiscard]] SEGS_EXPORT std::string_view to_string(user_status s) noexcept;
+
+/// An account as callers see it (never the password hash).
+struct user {
+  uuid id;
+  std::string email;
+  std::optional<std::string> username;
+  std::string name;
+  std::string role;
+  std::string region;
+  std::string department;
+  /// A JSON object as text, e.g. {"student_id":"ENG2025001"}.
+  std::string department_metadata = "{}";
+  std::optional<std::string> wallet_address;
+  bool email_verified = false;
+  bool has_password = false;
+  user_status status = user_status::pending_verification;
+  /// Why the account was suspended/reactivated/deleted, when it was.
+  std::optional<std::string> status_reason;
+  timestamp created_at{};
+  timestamp updated_at{};
+  std::optional<timestamp> last_login_at;
+};
+
+/// What registration takes. `password` may be absent (SEGS flow: it is set
+/// after verification with `set_password`); with one, verifying the email
+/// activates the account (P2P flow). `role` must be a self-service role.
+struct registration {
+  std::string email;
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  std::string name;
+  std::string role = "consumer";
+  std::string region;
+  std::string department;
+  std::string department_metadata = "{}";
+  std::optional<std::string> wallet_address;
+};
+
+/// Purposes of one-time codes.
+enum class otp_purpose { verify_email, reset_password };
+[[nodiscard]] SEGS_EXPORT std::string_view to_string(otp_purpose p) noexcept;
+
+/// Access + refresh token pair answered by login and refresh.
+struct token_pair {
+  std::string access_token;
+  std::string refresh_token;
+  std::string token_type = "Bearer";
+  /// Seconds until the access token expires.
+  std::int64_t expires_in = 0;
+  uuid session_id;
+  segs::user user;
+};
+
+/// What `verify_email` answers. `tokens` is set only for an account without a
+/// password (SEGS flow), so that the new user can call `set_password`.
+struct verification {
+  segs::user user;
+  std::optional<token_pair> tokens;
+};
+
+/// Sign-in by email or by username.
+struct credentials {
+  /// An email address or a username.
+  std::string identifier;
+  std::string password;
+};
+
+struct session_info {
+  uuid id;
+  timestamp created_at{};
+  timestamp expires_at{};
+  std::optional<timestamp> last_used_at;
+  std::string ip;
+  std::string user_agent;
+  bool current = false;  ///< the session of the asking principal
+};
+
+/// Partial update of one's own profile; absent fields are left alone.
+struct profile_update {
+  std::optional<std::string> name;
+  std::optional<std::string> username;
+  std::optional<std::string> department;
+  std::optional<std::string> department_metadata;
+  std::optional<std::string> region;
+};
+
+/// Partial update by an administrator or operator.
+struct user_update {
+  std::optional<std::string> name;
+  std::optional<std::string> email;
+  std::optional<std::string> username;
+  std::optional<std::string> region;
+  std::optional<std::string> department;
+  std::optional<std::string> department_metadata;
+  std::optional<std::string> wallet_address;
+};
+
+/// Notification preferences of one user (channels and categories).
+struct notification_preferences {
+  bool email = true;
+  bool sms = false;
+  bool push = true;
+  bool alerts = true;
+  bool billing = true;
+  bool trading = true;
+  bool security = true;  ///< security notices; cannot be turned off by the user
+  timestamp updated_at{};
+};
+
+/// Filters for listing users. Page numbers start at 1.
+struct user_query {
+  std::string search;  ///< matches email, username or name (case-insensitive)
+  std::optional<std::string> role;
+  std::optional<std::string> region;
+  std::optional<std::string> department;
+  std::optional<user_status> status;
+  bool include_deleted = false;
+  int page = 1;
+  int per_page = 20;  ///< 1..100
+};
+
+/// One page of a listing.
+template <class T>
+struct page {
+  std::vector<T> items;
+  std::int64_t total = 0;
+  int page = 1;
+  int per_page = 20;
+  [[nodiscard]] std::int64_t total_pages() const noexcept {
+    return per_page > 0 ? (total + per_page - 1) / per_page : 0;
+  }
+};
+
+/// Information about a department, from its users.
+struct department_info {
+  std::string name;
+  std::int64_t user_count = 0;
+  std::int64_t active_users = 0;
+  std::vector<std::pair<std::string, std::int64_t>> users_by_role;
+  std::vector<std::string> regions;
+};
+
+/// What an API key may do and where.
+struct api_key_spec {
+  std::string name;
+  std::vector<std::string> scopes;  ///< permission strings, e.g. "telemetry:write"
+  std::optional<std::string> region;
+  std::vector<std::string> meter_ids;
+  std::optional<timestamp> expires_at;
+};
+
+struct api_key_info {
+  uuid id;
+  std::string name;
+  std::string prefix;  ///< the public part of the key, safe to show
+  std::vector<std::string> scopes;
+  std::optional<std::string> region;
+  std::vector<std::string> meter_ids;
+  uuid created_by;
+  timestamp created_at{};
+  std::optional<timestamp> expires_at;
+  std::optional<timestamp> revoked_at;
+  std::optional<timestamp> last_used_at;
+};
+
+/// A new key: `secret` is the whole key, shown this once and stored hashed.
+struct created_api_key {
+  api_key_info info;
+  std::string secret;
+};
+
+/// Identity & access. Obtained from `grid::identity()`; lives as long as the
+/// grid.
+class SEGS_EXPORT identity_service {
+ public:
+  explicit identity_service(detail::grid_core& core);
+  identity_service(const identity_service&) = delete;
+  identity_service& operator=(const identity_service&) = delete;
+
+  // --- registration and verification -------------------------------------
+
+  /// Registers an account in `pending_verification` and queues a
+  /// verification code for its email. Errors: validation_error (field named),
+  /// conflict (email or username taken; the message says which).
+  result<user> register_user(const registration& r, const request_context& ctx = {});
+  /// Checks a verification code. At most `otp_max_attempts` tries per code;
+  /// then a new code is needed. Errors: validation_error (field "otp": wrong,
+  /// expired or used up), not_found never (unknown emails answer like a
+  /// wrong code).
+  result<verification> verify_email(std::string_view email, std::string_view code,
+                                    const request_context& ctx = {});
+  /// Queues a new code. Answers the same whether or not the email exists;
+  /// rate_limited (with retry_after) inside the resend cooldown.
+  result<void> resend_code(std::string_view email, otp_purpose purpose,
+                           const request_context& ctx = {});
+
+  /// Creates an active, verified account with any role (admins, operators,
+  /// seeded demo users). Needs users:manage and roles:manage; hosts bootstrap
+  /// their first admin with `principal::system()`. A password is required.
+  result<user> create_user(const principal& who, const registration& r,
+                           const request_context& ctx = {});
+
+  // --- passwords ------------------------------------------------------------
+
+  /// Sets the first password of a verified account that has none (SEGS
+  /// flow). conflict when a password exists already.
+  result<void> set_password(const principal& who, std::string_view password,
+                            const request_context& ctx = {});
+  /// Changes one's password; requires the current one. Ends every other
+  /// session of the user.
+  result<void> change_password(const principal& who, std::string_view current_password,
+                               std::string_view new_password, const request_context& ctx = {});
+  /// Queues a reset code when the email belongs to an account; answers the
+  /// same either way.
+  result<void> forgot_password(std::string_view email, const request_context& ctx = {});
+  /// Sets a new password with a reset code, and ends every session.
+  result<void> reset_password(std::string_view email, std::string_view code,
+                              std::string_view new_password, const request_context& ctx = {});
+
+  // --- sign-in, tokens, sessions -------------------------------------------
+
+  /// Signs in by email or username. Unknown identifier and wrong password
+  /// answer the same (unauthorized) after the same work; after
+  /// `max_login_attempts` failures the identifier is locked (account_locked
+  /// with retry_after), with a growing lock on repeated lockouts. Unverified
+  /// and suspended accounts are refused (email_not_verified,
+  /// account_suspended) only after a correct password.
+  result<token_pair> login(const credentials& c, const request_context& ctx = {});
+  /// Exchanges a refresh token for a new pair; the old refresh token stops
+  /// working. Presenting an already-rotated token ends its whole session.
+  result<token_pair> refresh(std::string_view refresh_token, const request_context& ctx = {});
+  /// Verifies an access token (signature, algorithm, exp/nbf/iss/aud,
+  /// revocation, session) and returns its principal. unauthorized otherwise.
+  result<principal> authenticate(std::string_view access_token);
+  /// Verifies an API key (from the X-API-Key header) and returns its principal.
+  result<principal> authenticate_api_key(std::string_view key);
+  /// Ends the principal's session and revokes its access token.
+  result<void> logout(const principal& who, const request_context& ctx = {});
+  /// Ends every session of the principal's user.
+  result<void> logout_all(const principal& who, const request_context& ctx = {});
+  /// The principal's open sessions.
+  result<std::vector<session_info>> sessions(const principal& who);
+
+  // --- own profile ------------------------------------------------------------
+
+  result<user> profile(const principal& who);
+  result<user> update_profile(const principal& who, const profile_update& u,
+                              const request_context& ctx = {});
+  /// Sets (or with nullopt removes) the principal's wallet address.
+  result<user> set_wallet(const principal& who, std::optional<std::string> address,
+                          const request_context& ctx = {});
+  result<notification_preferences> preferences(const principal& who);
+  result<notification_preferences> set_preferences(const principal& who,
+                                                   const notification_preferences& p,
+                                                   const request_context& ctx = {});
+
+  // --- administration (scope-checked) ------------------------------------------
+
+  result<page<user>> list_users(const principal& who, const user_query& q);
+  result<user> get_user(const principal& who, const uuid& id);
+  result<user> update_user(const principal& who, const uuid& id, const user_update& u,
+                           const request_context& ctx = {});
+  /// Suspends an account with a reason and ends its sessions.
+  result<user> suspend_user(const principal& who, const uuid& id, std::string_view reason,
+                            const request_context& ctx = {});
+  result<user> activate_user(const principal& who, const uuid& id, std::string_view reason,
+                             const request_context& ctx = {});
+  /// Soft delete: the account is kept for the audit trail but cannot sign
+  /// in, and its email and username become free again.
+  result<void> delete_user(const principal& who, const uuid& id, const request_context& ctx = {});
+  result<user> change_role(const principal& who, const uuid& id, std::string_view role,
+                           const request_context& ctx = {});
+  result<department_info> department(const principal& who, std::string_view name);
+
+  // --- roles ----------------------------------------------------------------
+
+  result<std::vector<role_definition>> roles();
+  /// Adds or replaces a host-defined role (built-in roles cannot change).
+  result<role_definition> define_role(const principal& who, const role_definition& r,
+                                      const request_context& ctx = {});
+
+  // --- API keys ---------------------------------------------------------------
+
+  result<created_api_key> create_api_key(const principal& who, const api_key_spec& spec,
+                                         const request_context& ctx = {});
+  result<std::vector<api_key_info>> list_api_keys(const principal& who);
+  result<void> revoke_api_key(const principal& who, const uuid& id, const request_context& ctx = {});
+
+ private:
+  detail::grid_core& core_;
+};
+
+}  // namespace segs

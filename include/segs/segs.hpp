@@ -1,0 +1,13 @@
+// libsegs — umbrella header: includes the whole public API.
+#pragma once
+
+#include <segs/access.hpp>
+#include <segs/audit.hpp>
+#include <segs/clock.hpp>
+#include <segs/error.hpp>
+#include <segs/grid.hpp>
+#include <segs/identity.hpp>
+#include <segs/options.hpp>
+#include <segs/outbox.hpp>
+#include <segs/types.hpp>
+#include <segs/version.hpp>

@@ -1,0 +1,180 @@
+#include <segs/grid.hpp>
+
+#include "crypto/random.hpp"
+#include "grid_core.hpp"
+#include "identity/roles.hpp"
+#include "storage/migrations.hpp"
+#include "storage/stores/identity_store.hpp"
+#include "storage/stores/outbox_store.hpp"
+
+namespace segs {
+namespace detail {
+
+grid_core::grid_core(segs::options o, std::unique_ptr<storage::backend> backend)
+    : opts(std::move(o)),
+      clock(opts.clock ? opts.clock : std::make_shared<system_clock>()),
+      db(std::move(backend)),
+      passwords(opts.identity.argon2_opslimit, opts.identity.argon2_memlimit) {}
+
+std::optional<role_definition> grid_core::find_role(std::string_view name) {
+  {
+    std::shared_lock lock(roles_mu_);
+    auto it = roles_.find(name);
+    if (it != roles_.end()) return it->second;
+  }
+  // Another process may have defined it since we last looked.
+  reload_roles();
+  std::shared_lock lock(roles_mu_);
+  auto it = roles_.find(name);
+  if (it != roles_.end()) return it->second;
+  return std::nullopt;
+}
+
+void grid_core::reload_roles() {
+  auto loaded = read([](storage::transaction& tx) { return storage::identity::load_roles(tx); });
+  std::unique_lock lock(roles_mu_);
+  roles_.clear();
+  for (auto& r : loaded) roles_.emplace(r.name, std::move(r));
+}
+
+void grid_core::set_listener(outbox::listener fn) {
+  std::lock_guard lock(listener_mu_);
+  listener_ = std::move(fn);
+}
+
+void grid_core::notify_outbox() noexcept {
+  outbox::listener fn;
+  {
+    std::lock_guard lock(listener_mu_);
+    fn = listener_;
+  }
+  if (!fn) return;
+  try {
+    for (const auto& m : take_outbox(100)) fn(m);
+  } catch (...) {
+    // The messages stay queued and the next drain or notification hands
+    // them over; the caller's operation itself has already committed.
+  }
+}
+
+std::vector<outbox_message> grid_core::take_outbox(std::size_t max) {
+  return write([&](storage::transaction& tx) {
+    std::vector<outbox_message> out;
+    for (auto& m : storage::outbox::pending(tx, max))
+      if (storage::outbox::mark_delivered(tx, m.seq, now())) out.push_back(std::move(m));
+    return out;
+  });
+}
+
+namespace {
+
+std::vector<std::uint8_t> secret_or_default(grid_core& core, std::string_view name,
+                                            const std::vector<std::uint8_t>& given) {
+  if (!given.empty()) {
+    if (given.size() != 32)
+      fail(errc::validation_error, "signing_key must be exactly 32 bytes", "signing_key");
+    return given;
+  }
+  auto fresh = crypto::random_bytes(32);
+  return core.write([&](storage::transaction& tx) {
+    return storage::identity::get_or_create_secret(tx, name, fresh, core.now());
+  });
+}
+
+}  // namespace
+}  // namespace detail
+
+struct grid::impl {
+  std::unique_ptr<detail::grid_core> core;
+  std::unique_ptr<identity_service> identity;
+  std::unique_ptr<audit_log> audit;
+  std::unique_ptr<segs::outbox> outbox;
+};
+
+grid::grid() : impl_(std::make_unique<impl>()) {}
+grid::~grid() = default;
+
+result<std::unique_ptr<grid>> grid::open(std::string_view url, options opts) {
+  return detail::guard([&] {
+    storage::storage_settings settings;
+    settings.pool_size = opts.storage.pool_size;
+    settings.busy_timeout_ms = static_cast<int>(opts.storage.busy_timeout.count());
+    if (settings.pool_size < 1 || settings.pool_size > 256)
+      detail::fail(errc::validation_error, "pool_size must be between 1 and 256", "pool_size");
+    return detail::open_grid(storage::open_backend(url, settings), std::move(opts)).value();
+  });
+}
+
+result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend> backend,
+                                                options opts) {
+  return detail::guard([&] {
+    const auto& st = opts.storage;
+    if (st.max_retries < 1) detail::fail(errc::validation_error, "max_retries must be 1 or more", "max_retries");
+    const auto& id = opts.identity;
+    if (id.access_token_ttl.count() <= 0 || id.refresh_token_ttl.count() <= 0 ||
+        id.session_ttl.count() <= 0 || id.otp_ttl.count() <= 0)
+      detail::fail(errc::validation_error, "token, session and code lifetimes must be positive",
+                   "identity");
+    if (id.otp_max_attempts < 1 || id.max_login_attempts < 1)
+      detail::fail(errc::validation_error, "attempt limits must be 1 or more", "identity");
+
+    std::unique_ptr<grid> g(new grid());
+    auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));
+
+    const auto& set = storage::embedded_migrations(core.db->dialect());
+    storage::migrate(*core.db, set, {core.opts.storage.migrate, core.opts.storage.max_retries});
+    core.schema_version = set.empty() ? 0 : set.back().version;
+
+    // Built-in roles follow the library's catalogue on every open.
+    core.write([&](storage::transaction& tx) {
+      for (const auto& r : detail::builtin_roles()) storage::identity::upsert_role(tx, r, core.now());
+    });
+    core.reload_roles();
+
+    const bool eddsa = core.opts.identity.algorithm == token_algorithm::eddsa;
+    auto key = detail::secret_or_default(core, eddsa ? "jws_eddsa_seed" : "jws_hs256_key",
+                                         core.opts.identity.signing_key);
+    core.token_key = std::make_unique<crypto::jws_key>(
+        eddsa ? crypto::jws_algorithm::eddsa : crypto::jws_algorithm::hs256, key);
+    auto code_key = detail::secret_or_default(core, "otp_hmac_key", {});
+    std::copy(code_key.begin(), code_key.end(), core.code_key.begin());
+
+    g->impl_->identity = std::make_unique<identity_service>(core);
+    g->impl_->audit = std::make_unique<audit_log>(core);
+    g->impl_->outbox = std::make_unique<segs::outbox>(core);
+    return g;
+  });
+}
+
+identity_service& grid::identity() noexcept { return *impl_->identity; }
+audit_log& grid::audit() noexcept { return *impl_->audit; }
+segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
+const segs::clock& grid::clock() const noexcept { return *impl_->core->clock; }
+std::string_view grid::backend_name() const noexcept { return impl_->core->db->dialect(); }
+bool grid::ready() const noexcept { return impl_->core->db->ping(); }
+int grid::schema_version() const noexcept { return impl_->core->schema_version; }
+
+// --- outbox ---------------------------------------------------------------------
+
+outbox::outbox(detail::grid_core& core) : core_(core) {}
+
+result<std::vector<outbox_message>> outbox::drain(std::size_t max) {
+  return detail::guard([&] {
+    if (max == 0 || max > 10000)
+      detail::fail(errc::validation_error, "max must be between 1 and 10000", "max");
+    return core_.take_outbox(max);
+  });
+}
+
+void outbox::set_listener(listener fn) {
+  core_.set_listener(std::move(fn));
+  core_.notify_outbox();  // hand over what queued before the listener came
+}
+
+result<std::int64_t> outbox::pending() {
+  return detail::guard([&] {
+    return core_.read([](storage::transaction& tx) { return storage::outbox::count_pending(tx); });
+  });
+}
+
+}  // namespace segs

@@ -1,0 +1,97 @@
+#include "storage/stores/audit_store.hpp"
+
+namespace segs::storage::audit {
+namespace {
+
+constexpr std::string_view kColumns =
+    "seq, id, at, actor_kind, actor_id, action, target_id, outcome, ip, user_agent, details, "
+    "prev_hash, hash";
+
+chained_record read(const row& r) {
+  chained_record c;
+  c.record.seq = r.i64(0);
+  c.record.id = uuid::parse(r.text(1)).value();
+  c.record.at = from_micros(r.i64(2));
+  c.record.actor_kind = r.text(3);
+  c.record.actor_id = r.text(4);
+  c.record.action = r.text(5);
+  c.record.target_id = r.text(6);
+  c.record.outcome = r.text(7);
+  c.record.ip = r.text(8);
+  c.record.user_agent = r.text(9);
+  c.record.details = r.text(10);
+  c.prev_hash = r.text(11);
+  c.hash = r.text(12);
+  return c;
+}
+
+}  // namespace
+
+std::pair<std::int64_t, std::string> advance_head(transaction& tx) {
+  auto res = tx.exec("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash");
+  const auto& r = res.rows.at(0);
+  return {r.i64(0), r.text(1)};
+}
+
+void insert(transaction& tx, const audit_record& r, const std::string& prev_hash,
+            const std::string& hash) {
+  tx.exec("INSERT INTO audit_log (" + std::string(kColumns) +
+              ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+          {r.seq, r.id.to_string(), to_micros(r.at), r.actor_kind, r.actor_id, r.action,
+           r.target_id, r.outcome, r.ip, r.user_agent, r.details, prev_hash, hash});
+  tx.exec("UPDATE audit_head SET hash = $1 WHERE id = 1", {hash});
+}
+
+page<audit_record> query(transaction& tx, const audit_query& q) {
+  std::string where = " WHERE 1 = 1";
+  std::vector<value> params;
+  auto add = [&](std::string_view fragment, value v) {
+    params.push_back(std::move(v));
+    std::string n = "$" + std::to_string(params.size());
+    std::string f(fragment);
+    for (std::size_t pos; (pos = f.find('?')) != std::string::npos;) f.replace(pos, 1, n);
+    where += " AND " + f;
+  };
+  if (q.actor_id) add("actor_id = ?", *q.actor_id);
+  if (q.target_id) add("target_id = ?", *q.target_id);
+  if (q.involving) add("(actor_id = ? OR target_id = ?)", *q.involving);
+  if (q.action) {
+    if (!q.action->empty() && q.action->back() == '.')
+      add("SUBSTR(action, 1, " + std::to_string(q.action->size()) + ") = ?", *q.action);
+    else
+      add("action = ?", *q.action);
+  }
+  if (q.outcome) add("outcome = ?", *q.outcome);
+  if (q.from) add("at >= ?", to_micros(*q.from));
+  if (q.to) add("at < ?", to_micros(*q.to));
+
+  page<audit_record> out;
+  out.page = q.page;
+  out.per_page = q.per_page;
+  out.total = tx.exec("SELECT COUNT(*) FROM audit_log" + where, params).rows.at(0).i64(0);
+  params.emplace_back(std::int64_t{q.per_page});
+  params.emplace_back(std::int64_t{q.per_page} * (q.page - 1));
+  auto res = tx.exec("SELECT " + std::string(kColumns) + " FROM audit_log" + where +
+                         " ORDER BY seq DESC LIMIT $" + std::to_string(params.size() - 1) +
+                         " OFFSET $" + std::to_string(params.size()),
+                     params);
+  for (const auto& r : res.rows) out.items.push_back(read(r).record);
+  return out;
+}
+
+std::vector<chained_record> scan(transaction& tx, std::int64_t after, std::int64_t limit) {
+  auto res = tx.exec("SELECT " + std::string(kColumns) +
+                         " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+                     {after, limit});
+  std::vector<chained_record> out;
+  for (const auto& r : res.rows) out.push_back(read(r));
+  return out;
+}
+
+std::pair<std::int64_t, std::string> head(transaction& tx) {
+  auto res = tx.exec("SELECT seq, hash FROM audit_head WHERE id = 1");
+  const auto& r = res.rows.at(0);
+  return {r.i64(0), r.text(1)};
+}
+
+}  // namespace segs::storage::audit

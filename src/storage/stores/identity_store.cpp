@@ -1,0 +1,476 @@
+#include "storage/stores/identity_store.hpp"
+
+#include "storage/stores/json_text.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace segs::storage::identity {
+namespace {
+
+value opt(const std::optional<std::string>& s) {
+  return s ? value(*s) : value(nullptr);
+}
+value opt(const std::optional<timestamp>& t) {
+  return t ? value(to_micros(*t)) : value(nullptr);
+}
+std::optional<timestamp> opt_time(const row& r, std::size_t i) {
+  if (r.is_null(i)) return std::nullopt;
+  return from_micros(r.i64(i));
+}
+value id(const uuid& u) { return u.to_string(); }
+uuid to_uuid(const row& r, std::size_t i) { return uuid::parse(r.text(i)).value(); }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+user_status parse_status(std::string_view s) {
+  if (s == "active") return user_status::active;
+  if (s == "suspended") return user_status::suspended;
+  if (s == "deleted") return user_status::deleted;
+  return user_status::pending_verification;
+}
+
+role_scope parse_scope(std::string_view s) {
+  if (s == "department") return role_scope::department;
+  if (s == "region") return role_scope::region;
+  if (s == "all") return role_scope::all;
+  return role_scope::self;
+}
+
+constexpr std::string_view kUserColumns =
+    "id, email, username, name, role, region, department, department_metadata, wallet_address, "
+    "password_hash, email_verified, status, status_reason, created_at, updated_at, last_login_at";
+
+user_row read_user(const row& r) {
+  user_row u;
+  u.user.id = to_uuid(r, 0);
+  u.user.email = r.text(1);
+  u.user.username = r.opt_text(2);
+  u.user.name = r.text(3);
+  u.user.role = r.text(4);
+  u.user.region = r.text(5);
+  u.user.department = r.text(6);
+  u.user.department_metadata = r.text(7);
+  u.user.wallet_address = r.opt_text(8);
+  u.password_hash = r.opt_text(9);
+  u.user.has_password = u.password_hash.has_value();
+  u.user.email_verified = r.boolean(10);
+  u.user.status = parse_status(r.text(11));
+  u.user.status_reason = r.opt_text(12);
+  u.user.created_at = from_micros(r.i64(13));
+  u.user.updated_at = from_micros(r.i64(14));
+  u.user.last_login_at = opt_time(r, 15);
+  return u;
+}
+
+std::optional<user_row> one_user(transaction& tx, std::string_view where, value key) {
+  std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users WHERE " + std::string(where);
+  auto res = tx.exec(sql, {std::move(key)});
+  if (res.rows.empty()) return std::nullopt;
+  return read_user(res.rows.front());
+}
+
+// Keys freed by a soft delete so the email and username can be used again.
+std::string email_key_of(const user_row& u) {
+  return u.user.status == user_status::deleted ? "deleted:" + u.user.id.to_string()
+                                               : lower(u.user.email);
+}
+value username_key_of(const user_row& u) {
+  if (!u.user.username || u.user.status == user_status::deleted) return nullptr;
+  return lower(*u.user.username);
+}
+
+std::string like_pattern(std::string_view search) {
+  std::string p = "%";
+  for (char c : lower(search)) {
+    if (c == '%' || c == '_' || c == '\\') p += '\\';
+    p += c;
+  }
+  p += '%';
+  return p;
+}
+
+}  // namespace
+
+blob get_or_create_secret(transaction& tx, std::string_view name, const blob& fresh,
+                          timestamp now) {
+  tx.exec(
+      "INSERT INTO grid_secrets (name, value, created_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (name) DO NOTHING",
+      {std::string(name), fresh, to_micros(now)});
+  auto res = tx.exec("SELECT value FROM grid_secrets WHERE name = $1", {std::string(name)});
+  return res.rows.at(0).bytes(0);
+}
+
+void upsert_role(transaction& tx, const role_definition& r, timestamp now) {
+  tx.exec(
+      "INSERT INTO roles (name, permissions, scope, self_service, builtin, created_at, updated_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $6) "
+      "ON CONFLICT (name) DO UPDATE SET permissions = $2, scope = $3, self_service = $4, "
+      "builtin = $5, updated_at = $6",
+      {r.name, to_json_array(r.permissions), std::string(to_string(r.scope)),
+       std::int64_t{r.self_service}, std::int64_t{r.builtin}, to_micros(now)});
+}
+
+std::vector<role_definition> load_roles(transaction& tx) {
+  auto res = tx.exec(
+      "SELECT name, permissions, scope, self_service, builtin FROM roles ORDER BY name");
+  std::vector<role_definition> out;
+  for (const auto& r : res.rows) {
+    out.push_back({r.text(0), from_json_array(r.text(1)), parse_scope(r.text(2)), r.boolean(3),
+                   r.boolean(4)});
+  }
+  return out;
+}
+
+void insert_user(transaction& tx, const user_row& u) {
+  const auto& x = u.user;
+  tx.exec(
+      "INSERT INTO users (id, email, email_key, username, username_key, name, role, region, "
+      "department, department_metadata, wallet_address, password_hash, email_verified, status, "
+      "status_reason, created_at, updated_at, last_login_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+      {id(x.id), x.email, email_key_of(u), opt(x.username), username_key_of(u), x.name, x.role,
+       x.region, x.department, x.department_metadata, opt(x.wallet_address), opt(u.password_hash),
+       std::int64_t{x.email_verified}, std::string(to_string(x.status)), opt(x.status_reason),
+       to_micros(x.created_at), to_micros(x.updated_at), opt(x.last_login_at)});
+}
+
+void update_user(transaction& tx, const user_row& u) {
+  const auto& x = u.user;
+  tx.exec(
+      "UPDATE users SET email = $2, email_key = $3, username = $4, username_key = $5, name = $6, "
+      "role = $7, region = $8, department = $9, department_metadata = $10, wallet_address = $11, "
+      "password_hash = $12, email_verified = $13, status = $14, status_reason = $15, "
+      "updated_at = $16, last_login_at = $17 WHERE id = $1",
+      {id(x.id), x.email, email_key_of(u), opt(x.username), username_key_of(u), x.name, x.role,
+       x.region, x.department, x.department_metadata, opt(x.wallet_address), opt(u.password_hash),
+       std::int64_t{x.email_verified}, std::string(to_string(x.status)), opt(x.status_reason),
+       to_micros(x.updated_at), opt(x.last_login_at)});
+}
+
+std::optional<user_row> find_user(transaction& tx, const uuid& uid) {
+  return one_user(tx, "id = $1", id(uid));
+}
+std::optional<user_row> find_user_by_email(transaction& tx, std::string_view key) {
+  return one_user(tx, "email_key = $1", std::string(key));
+}
+std::optional<user_row> find_user_by_username(transaction& tx, std::string_view key) {
+  return one_user(tx, "username_key = $1", std::string(key));
+}
+
+bool admin_exists(transaction& tx) {
+  auto res = tx.exec("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status <> 'deleted'");
+  return res.rows.at(0).i64(0) > 0;
+}
+
+page<user> list_users(transaction& tx, const user_query& q) {
+  // Fixed fragments and numbered parameters only: the filter values never
+  // become SQL text.
+  std::string where = " WHERE 1 = 1";
+  std::vector<value> params;
+  auto add = [&](std::string_view fragment, value v) {
+    params.push_back(std::move(v));
+    std::string n = "$" + std::to_string(params.size());
+    std::string f(fragment);
+    for (std::size_t pos; (pos = f.find('?')) != std::string::npos;) f.replace(pos, 1, n);
+    where += " AND " + f;
+  };
+  if (!q.search.empty())
+    add("(LOWER(email) LIKE ? ESCAPE '\\' OR COALESCE(username_key, '') LIKE ? ESCAPE '\\' "
+        "OR LOWER(name) LIKE ? ESCAPE '\\')",
+        like_pattern(q.search));
+  if (q.role) add("role = ?", *q.role);
+  if (q.region) add("region = ?", *q.region);
+  if (q.department) add("department = ?", *q.department);
+  if (q.status) add("status = ?", std::string(to_string(*q.status)));
+  if (!q.include_deleted && !q.status) where += " AND status <> 'deleted'";
+
+  page<user> out;
+  out.page = q.page;
+  out.per_page = q.per_page;
+  out.total = tx.exec("SELECT COUNT(*) FROM users" + where, params).rows.at(0).i64(0);
+
+  std::vector<value> paged = params;
+  paged.emplace_back(std::int64_t{q.per_page});
+  paged.emplace_back(std::int64_t{q.per_page} * (q.page - 1));
+  std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users" + where +
+                    " ORDER BY created_at, id LIMIT $" + std::to_string(paged.size() - 1) +
+                    " OFFSET $" + std::to_string(paged.size());
+  for (const auto& r : tx.exec(sql, paged).rows) out.items.push_back(read_user(r).user);
+  return out;
+}
+
+std::optional<department_info> department(transaction& tx, std::string_view name) {
+  auto by_role = tx.exec(
+      "SELECT role, COUNT(*), SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END) FROM users "
+      "WHERE department = $1 AND status <> 'deleted' GROUP BY role ORDER BY role",
+      {std::string(name)});
+  if (by_role.rows.empty()) return std::nullopt;
+  department_info d;
+  d.name = std::string(name);
+  for (const auto& r : by_role.rows) {
+    d.users_by_role.emplace_back(r.text(0), r.i64(1));
+    d.user_count += r.i64(1);
+    d.active_users += r.i64(2);
+  }
+  auto regions = tx.exec(
+      "SELECT DISTINCT region FROM users WHERE department = $1 AND status <> 'deleted' "
+      "ORDER BY region",
+      {std::string(name)});
+  for (const auto& r : regions.rows) d.regions.push_back(r.text(0));
+  return d;
+}
+
+std::optional<notification_preferences> find_preferences(transaction& tx, const uuid& user_id) {
+  auto res = tx.exec(
+      "SELECT email, sms, push, alerts, billing, trading, security, updated_at "
+      "FROM user_preferences WHERE user_id = $1",
+      {id(user_id)});
+  if (res.rows.empty()) return std::nullopt;
+  const auto& r = res.rows.front();
+  notification_preferences p;
+  p.email = r.boolean(0);
+  p.sms = r.boolean(1);
+  p.push = r.boolean(2);
+  p.alerts = r.boolean(3);
+  p.billing = r.boolean(4);
+  p.trading = r.boolean(5);
+  p.security = r.boolean(6);
+  p.updated_at = from_micros(r.i64(7));
+  return p;
+}
+
+void put_preferences(transaction& tx, const uuid& user_id, const notification_preferences& p) {
+  tx.exec(
+      "INSERT INTO user_preferences (user_id, email, sms, push, alerts, billing, trading, "
+      "security, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "ON CONFLICT (user_id) DO UPDATE SET email = $2, sms = $3, push = $4, alerts = $5, "
+      "billing = $6, trading = $7, security = $8, updated_at = $9",
+      {id(user_id), std::int64_t{p.email}, std::int64_t{p.sms}, std::int64_t{p.push},
+       std::int64_t{p.alerts}, std::int64_t{p.billing}, std::int64_t{p.trading},
+       std::int64_t{p.security}, to_micros(p.updated_at)});
+}
+
+void retire_codes(transaction& tx, const uuid& user_id, std::string_view purpose, timestamp now) {
+  tx.exec(
+      "UPDATE otp_codes SET consumed_at = $3 WHERE user_id = $1 AND purpose = $2 "
+      "AND consumed_at IS NULL",
+      {id(user_id), std::string(purpose), to_micros(now)});
+}
+
+void insert_code(transaction& tx, const otp_row& c) {
+  tx.exec(
+      "INSERT INTO otp_codes (id, user_id, purpose, code_hash, created_at, expires_at, attempts, "
+      "consumed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {id(c.id), id(c.user_id), c.purpose, c.code_hash, to_micros(c.created_at),
+       to_micros(c.expires_at), std::int64_t{c.attempts}, opt(c.consumed_at)});
+}
+
+std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, std::string_view purpose) {
+  auto res = tx.exec(
+      "SELECT id, user_id, purpose, code_hash, created_at, expires_at, attempts, consumed_at "
+      "FROM otp_codes WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC, id DESC "
+      "LIMIT 1",
+      {id(user_id), std::string(purpose)});
+  if (res.rows.empty()) return std::nullopt;
+  const auto& r = res.rows.front();
+  return otp_row{to_uuid(r, 0),
+                 to_uuid(r, 1),
+                 r.text(2),
+                 r.bytes(3),
+                 from_micros(r.i64(4)),
+                 from_micros(r.i64(5)),
+                 static_cast<int>(r.i64(6)),
+                 opt_time(r, 7)};
+}
+
+void count_failed_attempt(transaction& tx, const uuid& code_id) {
+  tx.exec("UPDATE otp_codes SET attempts = attempts + 1 WHERE id = $1", {id(code_id)});
+}
+
+void consume_code(transaction& tx, const uuid& code_id, timestamp now) {
+  tx.exec("UPDATE otp_codes SET consumed_at = $2 WHERE id = $1", {id(code_id), to_micros(now)});
+}
+
+namespace {
+constexpr std::string_view kSessionColumns =
+    "id, user_id, created_at, expires_at, last_used_at, revoked_at, ip, user_agent";
+session_row read_session(const row& r) {
+  return session_row{to_uuid(r, 0),     to_uuid(r, 1), from_micros(r.i64(2)),
+                     from_micros(r.i64(3)), opt_time(r, 4), opt_time(r, 5),
+                     r.text(6),         r.text(7)};
+}
+}  // namespace
+
+void insert_session(transaction& tx, const session_row& s) {
+  tx.exec(
+      "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at, revoked_at, ip, "
+      "user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {id(s.id), id(s.user_id), to_micros(s.created_at), to_micros(s.expires_at),
+       opt(s.last_used_at), opt(s.revoked_at), s.ip, s.user_agent});
+}
+
+std::optional<session_row> find_session(transaction& tx, const uuid& sid) {
+  auto res = tx.exec("SELECT " + std::string(kSessionColumns) + " FROM sessions WHERE id = $1",
+                     {id(sid)});
+  if (res.rows.empty()) return std::nullopt;
+  return read_session(res.rows.front());
+}
+
+void touch_session(transaction& tx, const uuid& sid, timestamp now) {
+  tx.exec("UPDATE sessions SET last_used_at = $2 WHERE id = $1", {id(sid), to_micros(now)});
+}
+
+void revoke_session(transaction& tx, const uuid& sid, timestamp now, std::string_view reason) {
+  tx.exec(
+      "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL",
+      {id(sid), to_micros(now), std::string(reason)});
+}
+
+std::int64_t revoke_user_sessions(transaction& tx, const uuid& user_id, timestamp now,
+                                  std::string_view reason, std::optional<uuid> keep) {
+  return tx
+      .exec(
+          "UPDATE sessions SET revoked_at = $2, revoke_reason = $3 WHERE user_id = $1 "
+          "AND revoked_at IS NULL AND id <> $4",
+          {id(user_id), to_micros(now), std::string(reason), keep ? id(*keep) : value("")})
+      .affected;
+}
+
+std::vector<session_row> open_sessions(transaction& tx, const uuid& user_id, timestamp now) {
+  auto res = tx.exec("SELECT " + std::string(kSessionColumns) +
+                         " FROM sessions WHERE user_id = $1 AND revoked_at IS NULL "
+                         "AND expires_at > $2 ORDER BY created_at DESC, id DESC",
+                     {id(user_id), to_micros(now)});
+  std::vector<session_row> out;
+  for (const auto& r : res.rows) out.push_back(read_session(r));
+  return out;
+}
+
+void insert_refresh(transaction& tx, const refresh_row& r) {
+  tx.exec(
+      "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at, rotated_at) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {r.token_hash, id(r.session_id), to_micros(r.created_at), to_micros(r.expires_at),
+       opt(r.rotated_at)});
+}
+
+std::optional<refresh_row> find_refresh(transaction& tx, const blob& token_hash) {
+  auto res = tx.exec(
+      "SELECT token_hash, session_id, created_at, expires_at, rotated_at FROM refresh_tokens "
+      "WHERE token_hash = $1",
+      {token_hash});
+  if (res.rows.empty()) return std::nullopt;
+  const auto& r = res.rows.front();
+  return refresh_row{r.bytes(0), to_uuid(r, 1), from_micros(r.i64(2)), from_micros(r.i64(3)),
+                     opt_time(r, 4)};
+}
+
+bool rotate_refresh(transaction& tx, const blob& token_hash, timestamp now) {
+  return tx
+             .exec(
+                 "UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 "
+                 "AND rotated_at IS NULL",
+                 {token_hash, to_micros(now)})
+             .affected == 1;
+}
+
+void revoke_token_id(transaction& tx, std::string_view jti, timestamp expires_at) {
+  tx.exec(
+      "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING",
+      {std::string(jti), to_micros(expires_at)});
+}
+
+bool token_id_revoked(transaction& tx, std::string_view jti) {
+  return !tx.exec("SELECT 1 FROM revoked_tokens WHERE jti = $1", {std::string(jti)}).rows.empty();
+}
+
+std::optional<throttle_row> find_throttle(transaction& tx, std::string_view identifier) {
+  auto res = tx.exec(
+      "SELECT identifier, failures, window_start, locked_until, lockouts FROM login_throttle "
+      "WHERE identifier = $1",
+      {std::string(identifier)});
+  if (res.rows.empty()) return std::nullopt;
+  const auto& r = res.rows.front();
+  return throttle_row{r.text(0), static_cast<int>(r.i64(1)), from_micros(r.i64(2)),
+                      opt_time(r, 3), static_cast<int>(r.i64(4))};
+}
+
+void put_throttle(transaction& tx, const throttle_row& t) {
+  tx.exec(
+      "INSERT INTO login_throttle (identifier, failures, window_start, locked_until, lockouts) "
+      "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (identifier) DO UPDATE SET failures = $2, "
+      "window_start = $3, locked_until = $4, lockouts = $5",
+      {t.identifier, std::int64_t{t.failures}, to_micros(t.window_start), opt(t.locked_until),
+       std::int64_t{t.lockouts}});
+}
+
+void clear_throttle(transaction& tx, std::string_view identifier) {
+  tx.exec("DELETE FROM login_throttle WHERE identifier = $1", {std::string(identifier)});
+}
+
+namespace {
+constexpr std::string_view kKeyColumns =
+    "id, name, prefix, scopes, region, meter_ids, created_by, created_at, expires_at, revoked_at, "
+    "last_used_at, secret_hash";
+api_key_info read_key(const row& r) {
+  api_key_info k;
+  k.id = to_uuid(r, 0);
+  k.name = r.text(1);
+  k.prefix = r.text(2);
+  k.scopes = from_json_array(r.text(3));
+  k.region = r.opt_text(4);
+  k.meter_ids = from_json_array(r.text(5));
+  k.created_by = to_uuid(r, 6);
+  k.created_at = from_micros(r.i64(7));
+  k.expires_at = opt_time(r, 8);
+  k.revoked_at = opt_time(r, 9);
+  k.last_used_at = opt_time(r, 10);
+  return k;
+}
+}  // namespace
+
+void insert_api_key(transaction& tx, const api_key_info& k, const blob& secret_hash) {
+  tx.exec(
+      "INSERT INTO api_keys (id, name, prefix, scopes, region, meter_ids, created_by, created_at, "
+      "expires_at, revoked_at, last_used_at, secret_hash) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+      {id(k.id), k.name, k.prefix, to_json_array(k.scopes), opt(k.region),
+       to_json_array(k.meter_ids), id(k.created_by), to_micros(k.created_at), opt(k.expires_at),
+       opt(k.revoked_at), opt(k.last_used_at), secret_hash});
+}
+
+std::optional<std::pair<api_key_info, blob>> find_api_key(transaction& tx, std::string_view prefix) {
+  auto res = tx.exec("SELECT " + std::string(kKeyColumns) + " FROM api_keys WHERE prefix = $1",
+                     {std::string(prefix)});
+  if (res.rows.empty()) return std::nullopt;
+  const auto& r = res.rows.front();
+  return std::make_pair(read_key(r), r.bytes(11));
+}
+
+std::vector<api_key_info> list_api_keys(transaction& tx) {
+  auto res = tx.exec("SELECT " + std::string(kKeyColumns) +
+                     " FROM api_keys ORDER BY created_at DESC, id DESC");
+  std::vector<api_key_info> out;
+  for (const auto& r : res.rows) out.push_back(read_key(r));
+  return out;
+}
+
+bool revoke_api_key(transaction& tx, const uuid& kid, timestamp now) {
+  return tx
+             .exec("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                   {id(kid), to_micros(now)})
+             .affected == 1;
+}
+
+void touch_api_key(transaction& tx, const uuid& kid, timestamp now) {
+  tx.exec("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", {id(kid), to_micros(now)});
+}
+
+}  // namespace segs::storage::identity
