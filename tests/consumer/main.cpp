@@ -1,7 +1,7 @@
 // Compiled against an installed libsegs (headers, library, segsConfig.cmake
-// or segs.pc); proves the public headers and the link line are self-contained.
-#include <segs/error.hpp>
-#include <segs/types.hpp>
+// or segs.pc): proves the public headers are self-contained and the link line
+// brings in everything a grid needs (SQLite, migrations, crypto).
+#include <segs/segs.hpp>
 
 #include <cstdio>
 
@@ -16,6 +16,20 @@ int main() {
                  static_cast<long long>(price->micros));
     return 1;
   }
-  std::puts("consumer ok");
+
+  auto grid = segs::grid::open("sqlite::memory:");
+  if (!grid) {
+    std::fprintf(stderr, "consumer: grid::open failed: %s\n", grid.error().message.c_str());
+    return 1;
+  }
+  if ((*grid)->backend_name() != "sqlite" || (*grid)->schema_version() < 1) {
+    std::fprintf(stderr, "consumer: unexpected grid (backend %.*s, schema v%d)\n",
+                 static_cast<int>((*grid)->backend_name().size()), (*grid)->backend_name().data(),
+                 (*grid)->schema_version());
+    return 1;
+  }
+
+  std::printf("consumer ok (libsegs %s, schema v%d)\n", segs::version_string,
+              (*grid)->schema_version());
   return 0;
 }

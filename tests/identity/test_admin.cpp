@@ -81,7 +81,7 @@ TEST_CASE("operators manage users of their region only, and never admins") {
   CHECK(f.id().login({"near@example.org", kPassword}));
 }
 
-TEST_CASE("admins change roles and soft-delete; deleted emails can register again") {
+TEST_CASE("admins change roles and soft-delete, and deleted emails can register again") {
   grid_fixture f;
   f.made("admin@example.org", "admin");
   auto u = f.verified("una@example.org");

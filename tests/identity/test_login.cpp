@@ -130,7 +130,7 @@ TEST_CASE("a token from a grid with another issuer or audience is refused") {
   CHECK(third->identity().authenticate(t.access_token).error().code == errc::unauthorized);
 }
 
-TEST_CASE("refresh rotates; reusing a rotated refresh token ends the session") {
+TEST_CASE("refresh rotates, and reusing a rotated refresh token ends the session") {
   grid_fixture f;
   f.verified("ned@example.org");
   auto t1 = f.login("ned@example.org");
@@ -222,7 +222,7 @@ TEST_CASE("a login rehashes a password stored under older argon2id limits") {
   CHECK(f.id().login({"ray@example.org", kPassword}));
 }
 
-TEST_CASE("tokens survive reopening the grid; HS256 grids work too") {
+TEST_CASE("tokens survive reopening the grid, and HS256 grids work too") {
   grid_fixture f([](segs::options& o) { o.identity.algorithm = segs::token_algorithm::hs256; });
   f.verified("sam@example.org");
   auto t = f.login("sam@example.org");

@@ -140,6 +140,10 @@ class pool {
       e.detail = "postgres: connection failed: " + msg;
       throw segs::exception(std::move(e));
     }
+    // libpq prints NOTICE/WARNING messages to stderr by default; a library
+    // must not write to its host's stderr, and notices carry nothing the
+    // port reports.
+    PQsetNoticeReceiver(c->conn, [](void*, const PGresult*) {}, nullptr);
     return c;
   }
 
