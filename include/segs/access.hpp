@@ -28,7 +28,6 @@ inline constexpr std::string_view users_manage = "users:manage";  ///< suspend/a
 inline constexpr std::string_view roles_manage = "roles:manage";  ///< change roles, define roles
 inline constexpr std::string_view audit_read = "audit:read";
 inline constexpr std::string_view api_keys_manage = "api_keys:manage";
-inline constexpr std::string_view departments_read = "departments:read";
 inline constexpr std::string_view trade_buy = "trade:buy";
 inline constexpr std::string_view trade_sell = "trade:sell";
 inline constexpr std::string_view telemetry_read = "telemetry:read";
@@ -61,7 +60,7 @@ struct role_definition {
 
 /// Who is acting.
 struct principal {
-  enum class kind { user, api_key, system };
+  enum class kind { user, api_key, system, anonymous };
   kind type = kind::system;
   /// The user's id, or the API key's id; nil for the system.
   uuid id;
@@ -79,6 +78,9 @@ struct principal {
   /// When the access token expires (users).
   std::optional<timestamp> expires_at;
 
+  /// A caller with no credentials: no permissions, scope self, nil id. For
+  /// the few public operations (department information).
+  [[nodiscard]] static SEGS_EXPORT principal anonymous();
   /// The system principal: every permission, scope all. For hosts' own
   /// maintenance jobs; never hand it to a remote caller.
   [[nodiscard]] static SEGS_EXPORT principal system();

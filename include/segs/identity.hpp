@@ -310,6 +310,8 @@ class SEGS_EXPORT identity_service {
   result<void> delete_user(const principal& who, const uuid& id, const request_context& ctx = {});
   result<user> change_role(const principal& who, const uuid& id, std::string_view role,
                            const request_context& ctx = {});
+  /// Public information about a department (any principal, even
+  /// `principal::anonymous()`): user counts by role and its regions.
   result<department_info> department(const principal& who, std::string_view name);
 
   // --- roles ----------------------------------------------------------------

@@ -11,6 +11,7 @@ actor actor::of(const principal& p) {
     case principal::kind::user: return {"user", p.id.to_string()};
     case principal::kind::api_key: return {"api_key", p.id.to_string()};
     case principal::kind::system: return {"system", ""};
+    case principal::kind::anonymous: return {};
   }
   return {};
 }

@@ -9,7 +9,7 @@ namespace permission {
 const std::vector<std::string_view>& catalogue() {
   static const std::vector<std::string_view> all = {
       profile_read, profile_write, users_read,      users_write,      users_manage,
-      roles_manage, audit_read,    api_keys_manage, departments_read, trade_buy,
+      roles_manage, audit_read,    api_keys_manage, trade_buy,
       trade_sell,   telemetry_read, telemetry_write, meters_manage};
   return all;
 }
@@ -39,6 +39,14 @@ std::string_view to_string(otp_purpose p) noexcept {
   return p == otp_purpose::verify_email ? "verify_email" : "reset_password";
 }
 
+principal principal::anonymous() {
+  principal p;
+  p.type = kind::anonymous;
+  p.role = "anonymous";
+  p.scope = role_scope::self;
+  return p;
+}
+
 principal principal::system() {
   principal p;
   p.type = kind::system;
@@ -65,15 +73,15 @@ const std::vector<role_definition>& builtin_roles() {
     };
     std::vector<role_definition> r;
     r.push_back({"consumer",
-                 strs({p::profile_read, p::profile_write, p::departments_read, p::trade_buy,
+                 strs({p::profile_read, p::profile_write, p::trade_buy,
                        p::telemetry_read}),
                  role_scope::self, true, true});
     r.push_back({"prosumer",
-                 strs({p::profile_read, p::profile_write, p::departments_read, p::trade_buy,
+                 strs({p::profile_read, p::profile_write, p::trade_buy,
                        p::trade_sell, p::telemetry_read}),
                  role_scope::self, true, true});
     r.push_back({"operator",
-                 strs({p::profile_read, p::profile_write, p::departments_read, p::trade_buy,
+                 strs({p::profile_read, p::profile_write, p::trade_buy,
                        p::telemetry_read, p::telemetry_write, p::users_read, p::users_write,
                        p::users_manage, p::meters_manage}),
                  role_scope::region, false, true});

@@ -175,6 +175,8 @@ TEST_CASE("department information counts users by role") {
   CHECK(d->active_users == 2);
   CHECK(d->regions == std::vector<std::string>{"north", "south"});
   CHECK(f.id().department(me, "Alchemy").error().code == errc::not_found);
+  // Public information: anonymous callers get the same answer.
+  CHECK(f.id().department(segs::principal::anonymous(), "Engineering")->user_count == 2);
 }
 
 TEST_CASE("host-defined roles: a self-service student role") {
@@ -182,7 +184,7 @@ TEST_CASE("host-defined roles: a self-service student role") {
   f.made("admin@example.org", "admin");
   auto admin = f.as("admin@example.org");
   segs::role_definition student{"student",
-                                {"profile:read", "profile:write", "trade:buy", "departments:read"},
+                                {"profile:read", "profile:write", "trade:buy"},
                                 segs::role_scope::self, true, false};
   REQUIRE(f.id().define_role(admin, student));
   auto s = f.verified("stu@example.org", "student");

@@ -1,0 +1,107 @@
+// libsegs — the transport-agnostic REST layer.
+//
+// One call maps an HTTP request value to an HTTP response value. Host it in
+// any HTTP stack: copy method, target, headers, body and the peer address in,
+// copy status, headers and body out. Authentication (Bearer access tokens,
+// X-API-Key), authorization (through the library's principal checks),
+// validation, rate limits, CORS, request ids, security headers, metrics and
+// the JSON envelopes are done here, so every host behaves the same.
+//
+//     segs::rest::handler api(*grid);
+//     segs::rest::response res = api.handle({"GET", "/health", {}, "", "127.0.0.1"});
+//
+// Thread-safety: `handler::handle` may be called from several threads at
+// once. The handler keeps a reference to the grid, which must outlive it.
+#pragma once
+
+#include <segs/export.hpp>
+#include <segs/grid.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace segs::rest {
+
+/// One HTTP header. Names compare case-insensitively.
+struct header {
+  std::string name;
+  std::string value;
+};
+
+/// An HTTP request as the host received it.
+struct request {
+  std::string method;           ///< "GET", "POST", ...
+  std::string target;           ///< path and query: "/api/v1/users?page=2"
+  std::vector<header> headers;  ///< as received; repeated names allowed
+  std::string body;
+  std::string peer;             ///< the client's address, e.g. "203.0.113.7"
+};
+
+/// The answer to send back.
+struct response {
+  int status = 200;
+  std::vector<header> headers;
+  std::string body;
+  /// The route pattern that matched ("/api/v1/users/:id"), or "unmatched";
+  /// for access logs and metrics, never sent.
+  std::string route;
+  /// The request id (also in the X-Request-Id header).
+  std::string request_id;
+
+  /// The first header called `name` (case-insensitive), or empty.
+  [[nodiscard]] SEGS_EXPORT std::string_view header_value(std::string_view name) const noexcept;
+};
+
+/// A token bucket: `capacity` requests, refilled evenly over `period`.
+struct rate_limit {
+  int capacity = 100;
+  std::chrono::seconds period{std::chrono::hours(1)};
+};
+
+/// Settings of a handler; defaults follow the P2P seed.
+struct options {
+  /// Origins allowed by CORS ("https://app.example.org"); "*" allows any.
+  /// An origin not on the list gets no Access-Control-Allow-Origin.
+  std::vector<std::string> cors_origins;
+  /// Largest accepted body; larger ones answer 413.
+  std::size_t max_body_bytes = 10u * 1024u * 1024u;
+  /// Per client address, for requests without credentials.
+  rate_limit anonymous{100, std::chrono::hours(1)};
+  /// Per user or API key.
+  rate_limit authenticated{1000, std::chrono::hours(1)};
+  /// Per admin.
+  rate_limit admin{10000, std::chrono::hours(1)};
+  /// Per client address on the unauthenticated auth routes (login,
+  /// register, forgot/reset password, verify, resend): stricter.
+  rate_limit auth_routes{20, std::chrono::minutes(15)};
+  /// Whether the rate limits apply at all (tests of other behaviour turn
+  /// them off).
+  bool rate_limits_enabled = true;
+};
+
+/// The REST surface of one grid.
+class SEGS_EXPORT handler {
+ public:
+  explicit handler(grid& g, options opts = {});
+  ~handler();
+  handler(const handler&) = delete;
+  handler& operator=(const handler&) = delete;
+
+  /// Answers one request. Never throws: internal failures answer 500 with
+  /// the error envelope.
+  [[nodiscard]] response handle(const request& req) noexcept;
+
+  /// The OpenAPI 3.1 document of every route (also served at
+  /// GET /api/v1/openapi.json).
+  [[nodiscard]] const std::string& openapi() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace segs::rest
