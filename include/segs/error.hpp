@@ -90,7 +90,9 @@ class [[nodiscard]] result {
   /// The value; throws `segs::exception` when this holds an error.
   T& value() & { check(); return std::get<0>(v_); }
   const T& value() const& { check(); return std::get<0>(v_); }
-  T&& value() && { check(); return std::get<0>(std::move(v_)); }
+  /// On a temporary the value is moved out and returned by value, so
+  /// `for (auto& m : grid->outbox().drain().value())` never dangles.
+  T value() && { check(); return std::get<0>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

@@ -4,6 +4,9 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -93,4 +96,13 @@ TEST_CASE("result<T> holds a value or an error") {
   CHECK_FALSE(vbad.has_value());
   CHECK(vbad.error().code == segs::errc::unavailable);
   CHECK_THROWS_AS(vbad.value(), segs::exception);
+}
+
+TEST_CASE("value() on a temporary result moves the value out, so loops over it never dangle") {
+  static_assert(std::is_same_v<decltype(std::declval<segs::result<std::vector<int>>>().value()),
+                               std::vector<int>>);
+  auto make = [] { return segs::result<std::vector<std::string>>(std::vector<std::string>{"a", "b"}); };
+  std::string joined;
+  for (const auto& s : make().value()) joined += s;
+  CHECK(joined == "ab");
 }

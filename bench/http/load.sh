@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# HTTP throughput of segs-server on loopback, measured with wrk.
+#
+#   bench/http/load.sh                 # 10 s per scenario, 2 wrk threads, 32 connections
+#   DURATION=30s CONNECTIONS=64 bench/http/load.sh
+#
+# Scenarios: GET /health, and an authenticated GET /api/v1/user/profile (the
+# script registers, verifies and logs in a user through curl and the mail file
+# sink first). Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
+# one address would otherwise measure the 429 path.
+#
+# The server binary: SEGS_SERVER_BIN, else build/release/examples/server/segs-server,
+# built here with the release preset when missing. wrk comes from the Debian
+# package of that name, installed here when missing.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${SEGS_SERVER_BIN:-$ROOT/build/release/examples/server/segs-server}
+DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2}
+CONNECTIONS=${CONNECTIONS:-32}
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (apt-get)" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt-get install -y -q wrk >&2; else sudo apt-get install -y -q wrk >&2; fi
+fi
+if [ ! -x "$BIN" ]; then
+  echo "building segs-server with the release preset" >&2
+  (cd "$ROOT" && cmake --preset release >&2 && cmake --build --preset release --target segs-server --parallel "${JOBS:-2}" >&2)
+fi
+
+WORK=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+SEGS_LISTEN=127.0.0.1:0 SEGS_DB_URL="sqlite:$WORK/segs.db" SEGS_MAIL_SINK="file:$WORK/mail.jsonl" \
+  SEGS_RATE_LIMITS=off "$BIN" >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
+SERVER_PID=$!
+URL=
+for _ in $(seq 1 300); do
+  URL=$(sed -n 's/^segs-server listening on \(http:[^ ]*\)$/\1/p' "$WORK/stdout.log")
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/stderr.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "segs-server did not start" >&2; exit 1; }
+
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+EMAIL="bench-$$@example.org"
+PASSWORD="Bench-Passw0rd-$$"
+post() { curl -sf -H 'Content-Type: application/json' -d "$2" "$URL$1"; }
+post /api/v1/auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Bench\",\"region\":\"north\"}" >/dev/null
+CODE=$(grep "\"to\":\"$EMAIL\"" "$WORK/mail.jsonl" | tail -1 | json "['code']")
+post /api/v1/auth/verify-otp "{\"email\":\"$EMAIL\",\"otp\":\"$CODE\"}" >/dev/null
+TOKEN=$(post /api/v1/auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | json "['data']['access_token']")
+curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile" >/dev/null
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+echo "server:  $BIN ($(ps -o nlwp= -p "$SERVER_PID" | tr -d ' ') threads), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
+run() {
+  local name=$1; shift
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
+  echo "$out" >"$WORK/wrk-$name.txt"
+  local rps p99 errors
+  rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
+  p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+  errors=$(echo "$out" | awk -F': *' '/Non-2xx|Socket errors/ {print $0}' | tr '\n' ' ')
+  printf '%-28s %10s req/s   p99 %-9s %s\n' "$name" "$rps" "$p99" "$errors"
+}
+run "GET /health" "$URL/health"
+run "GET /api/v1/user/profile" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile"

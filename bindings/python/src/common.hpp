@@ -1,0 +1,120 @@
+// The Python binding's shared plumbing: error conversion, value conversion
+// (datetimes, UUIDs, durations, JSON objects) and the grid holder that keeps
+// a grid alive for every Python object obtained from it.
+//
+// GIL discipline: every call into libsegs that may hash a password or touch
+// storage runs inside `released(...)`, which drops the GIL for the call and
+// converts the result (and any error) with the GIL held again. Arguments are
+// converted from Python objects *before* the call, never inside it.
+#pragma once
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <segs/segs.hpp>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace segs::python {
+
+namespace py = pybind11;
+
+// --- errors -------------------------------------------------------------------
+
+/// Creates segs.Error and one subclass per error code in `m`.
+void register_errors(py::module_& m);
+/// Raises the Python exception for `e` (sets the Python error and throws
+/// py::error_already_set). REQUIRES: the GIL is held.
+[[noreturn]] void raise_error(const segs::error& e);
+[[noreturn]] void raise_error(errc code, std::string message, std::string field = {});
+
+template <class T>
+T unwrap(result<T>&& r) {
+  if (!r) raise_error(r.error());
+  return std::move(r).value();
+}
+inline void unwrap(result<void>&& r) {
+  if (!r) raise_error(r.error());
+}
+
+/// Runs `fn` (which returns a segs::result) with the GIL released, then
+/// unwraps the result with the GIL held: errors become segs.Error subclasses.
+template <class Fn>
+auto released(Fn&& fn) {
+  auto r = [&] {
+    py::gil_scoped_release nogil;
+    return fn();
+  }();
+  return unwrap(std::move(r));
+}
+
+// --- the grid holder ------------------------------------------------------------
+
+/// Owns the grid on behalf of every Python object that uses it (Grid,
+/// Identity, Audit, Outbox, rest.Handler all hold a shared_ptr to the
+/// holder), so Python's collection order can never free the grid under a
+/// service. `close()` drops the holder's reference: new calls fail with
+/// ServiceUnavailable, and calls already running keep their own reference
+/// until they return.
+class grid_holder {
+ public:
+  explicit grid_holder(std::unique_ptr<segs::grid> g) : grid_(std::move(g)) {}
+
+  /// The grid, or raises ServiceUnavailable when closed. REQUIRES: GIL held.
+  [[nodiscard]] std::shared_ptr<segs::grid> get() const;
+  /// Takes the grid out (closing the holder); null when already closed.
+  [[nodiscard]] std::shared_ptr<segs::grid> take();
+  [[nodiscard]] bool closed() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<segs::grid> grid_;
+};
+
+using holder_ptr = std::shared_ptr<grid_holder>;
+
+// --- value conversion -------------------------------------------------------------
+
+/// A timezone-aware UTC datetime.datetime.
+py::object to_py(timestamp t);
+py::object to_py(const std::optional<timestamp>& t);
+/// uuid.UUID.
+py::object to_py(const uuid& u);
+/// uuid.UUID, or None for the nil UUID.
+py::object to_py_or_none(const uuid& u);
+py::object to_py(const std::optional<uuid>& u);
+/// datetime.timedelta.
+py::object to_py(std::chrono::seconds s);
+
+/// An aware datetime -> timestamp. Naive datetimes are refused (ValueError):
+/// guessing a zone is how off-by-hours bugs start.
+timestamp timestamp_from_py(py::handle h, const char* what);
+std::optional<timestamp> opt_timestamp_from_py(py::handle h, const char* what);
+/// uuid.UUID or its text -> uuid; malformed text raises ValidationError(field).
+uuid uuid_from_py(py::handle h, const char* field);
+/// A datetime.timedelta or a number of seconds -> microseconds.
+std::chrono::microseconds duration_from_py(py::handle h, const char* what);
+/// A dict (serialized) or a str holding a JSON object.
+std::string json_object_from_py(py::handle h, const char* field);
+/// Parses a JSON object stored as text into a dict (an empty dict on "").
+py::object json_object_to_py(const std::string& text);
+
+/// The request context (ip, user agent) recorded in the audit log.
+request_context make_ctx(const std::optional<std::string>& ip,
+                         const std::optional<std::string>& user_agent);
+
+/// A short repr helper: Python repr() of a value.
+std::string repr_of(const py::handle& h);
+
+// --- module parts -----------------------------------------------------------------
+
+void register_types(py::module_& m);
+void register_services(py::module_& m);
+void register_rest(py::module_& m);
+
+}  // namespace segs::python

@@ -1,0 +1,174 @@
+// segs.Grid: open (keyword options mirroring segs::options), the services,
+// close() and the context-manager protocol.
+#include "common.hpp"
+#include "services.hpp"
+
+namespace segs::python {
+
+namespace {
+
+template <class Rep, class Period>
+void set_duration(std::chrono::duration<Rep, Period>& out, const py::object& in, const char* what) {
+  if (in.is_none()) return;
+  out = std::chrono::duration_cast<std::chrono::duration<Rep, Period>>(duration_from_py(in, what));
+}
+
+template <class T>
+void set_value(T& out, const std::optional<T>& in) {
+  if (in) out = *in;
+}
+
+}  // namespace
+
+void register_grid(py::module_& m) {
+  py::class_<py_grid>(
+      m, "Grid",
+      "One open database and the services over it.\n\n"
+      "    with segs.Grid.open(\"sqlite:var/grid.db\") as grid:\n"
+      "        user = grid.identity.register_user(email=..., name=..., region=...)\n\n"
+      "Open with Grid.open. Thread-safe. close() (or leaving a ``with`` block) "
+      "releases the grid; later calls through it or any service obtained from it "
+      "raise ServiceUnavailable. Services keep the grid alive, so dropping the Grid "
+      "while holding grid.identity is safe.")
+      .def_static(
+          "open",
+          [](const std::string& url, const std::shared_ptr<segs::clock>& clock,
+             const py::object& access_token_ttl, const py::object& refresh_token_ttl,
+             const py::object& session_ttl, const py::object& otp_ttl,
+             std::optional<int> otp_max_attempts, const py::object& otp_resend_cooldown,
+             std::optional<int> max_login_attempts, const py::object& lockout_window,
+             const py::object& lockout_base, const py::object& lockout_max,
+             std::optional<std::size_t> password_min_length,
+             std::optional<std::size_t> password_max_length,
+             std::optional<std::uint64_t> argon2_opslimit,
+             std::optional<std::size_t> argon2_memlimit, const py::object& signing_key,
+             const std::string& algorithm, std::optional<std::string> issuer,
+             std::optional<std::string> audience, std::optional<int> pool_size,
+             const py::object& busy_timeout, std::optional<int> max_retries, bool migrate) {
+            segs::options o;
+            o.clock = clock;
+            auto& id = o.identity;
+            set_duration(id.access_token_ttl, access_token_ttl, "access_token_ttl");
+            set_duration(id.refresh_token_ttl, refresh_token_ttl, "refresh_token_ttl");
+            set_duration(id.session_ttl, session_ttl, "session_ttl");
+            set_duration(id.otp_ttl, otp_ttl, "otp_ttl");
+            set_value(id.otp_max_attempts, otp_max_attempts);
+            set_duration(id.otp_resend_cooldown, otp_resend_cooldown, "otp_resend_cooldown");
+            set_value(id.max_login_attempts, max_login_attempts);
+            set_duration(id.lockout_window, lockout_window, "lockout_window");
+            set_duration(id.lockout_base, lockout_base, "lockout_base");
+            set_duration(id.lockout_max, lockout_max, "lockout_max");
+            set_value(id.password_min_length, password_min_length);
+            set_value(id.password_max_length, password_max_length);
+            set_value(id.argon2_opslimit, argon2_opslimit);
+            set_value(id.argon2_memlimit, argon2_memlimit);
+            if (!signing_key.is_none()) {
+              if (!py::isinstance<py::bytes>(signing_key))
+                throw py::type_error("signing_key must be bytes (32 bytes) or None");
+              auto key = signing_key.cast<std::string>();
+              id.signing_key.assign(key.begin(), key.end());
+            }
+            if (algorithm == "eddsa")
+              id.algorithm = token_algorithm::eddsa;
+            else if (algorithm == "hs256")
+              id.algorithm = token_algorithm::hs256;
+            else
+              raise_error(errc::validation_error, "token_algorithm must be \"eddsa\" or \"hs256\"",
+                          "token_algorithm");
+            set_value(id.issuer, issuer);
+            set_value(id.audience, audience);
+            set_value(o.storage.pool_size, pool_size);
+            set_duration(o.storage.busy_timeout, busy_timeout, "busy_timeout");
+            set_value(o.storage.max_retries, max_retries);
+            o.storage.migrate = migrate;
+
+            auto g = released([&] { return segs::grid::open(url, std::move(o)); });
+            return py_grid{std::make_shared<grid_holder>(std::move(g))};
+          },
+          py::arg("url"), py::kw_only(), py::arg("clock") = py::none(),
+          py::arg("access_token_ttl") = py::none(), py::arg("refresh_token_ttl") = py::none(),
+          py::arg("session_ttl") = py::none(), py::arg("otp_ttl") = py::none(),
+          py::arg("otp_max_attempts") = py::none(), py::arg("otp_resend_cooldown") = py::none(),
+          py::arg("max_login_attempts") = py::none(), py::arg("lockout_window") = py::none(),
+          py::arg("lockout_base") = py::none(), py::arg("lockout_max") = py::none(),
+          py::arg("password_min_length") = py::none(), py::arg("password_max_length") = py::none(),
+          py::arg("argon2_opslimit") = py::none(), py::arg("argon2_memlimit") = py::none(),
+          py::arg("signing_key") = py::none(), py::arg("token_algorithm") = "eddsa",
+          py::arg("issuer") = py::none(), py::arg("audience") = py::none(),
+          py::arg("pool_size") = py::none(), py::arg("busy_timeout") = py::none(),
+          py::arg("max_retries") = py::none(), py::arg("migrate") = true,
+          "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
+          "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
+          "applied. Options left as None keep the library's defaults (the SEGS seed's); "
+          "durations are timedeltas (or seconds). Raises ValidationError, "
+          "ServiceUnavailable or SchemaMismatch.")
+      .def_property_readonly(
+          "identity",
+          [](const py_grid& g) {
+            (void)g.holder->get();
+            return py_identity{{g.holder}};
+          },
+          "The Identity service.")
+      .def_property_readonly(
+          "audit",
+          [](const py_grid& g) {
+            (void)g.holder->get();
+            return py_audit{{g.holder}};
+          },
+          "The Audit log.")
+      .def_property_readonly(
+          "outbox",
+          [](const py_grid& g) {
+            (void)g.holder->get();
+            return py_outbox{{g.holder}};
+          },
+          "The notification Outbox.")
+      .def_property_readonly(
+          "backend_name",
+          [](const py_grid& g) { return std::string(g.holder->get()->backend_name()); },
+          "\"sqlite\" or \"postgres\".")
+      .def_property_readonly(
+          "schema_version", [](const py_grid& g) { return g.holder->get()->schema_version(); },
+          "The schema version (newest applied migration).")
+      .def_property_readonly(
+          "closed", [](const py_grid& g) { return g.holder->closed(); },
+          "True after close().")
+      .def(
+          "ready",
+          [](const py_grid& g) {
+            auto grid = g.holder->get();
+            py::gil_scoped_release nogil;
+            return grid->ready();
+          },
+          "True when storage answers now (for readiness probes).")
+      .def(
+          "now", [](const py_grid& g) { return to_py(g.holder->get()->clock().now()); },
+          "The grid clock's current time (aware UTC datetime).")
+      .def(
+          "close",
+          [](const py_grid& g) {
+            auto grid = g.holder->take();
+            py::gil_scoped_release nogil;
+            grid.reset();  // the storage closes here unless a call is still running
+          },
+          "Releases the grid. Idempotent. Calls running on other threads finish first; "
+          "a segs.rest.Handler created over this grid keeps the storage open until it "
+          "is itself released.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def(
+          "__exit__",
+          [](const py_grid& g, const py::object&, const py::object&, const py::object&) {
+            auto grid = g.holder->take();
+            py::gil_scoped_release nogil;
+            grid.reset();
+          },
+          py::arg("exc_type"), py::arg("exc_value"), py::arg("traceback"))
+      .def("__repr__", [](const py_grid& g) {
+        if (g.holder->closed()) return std::string("<segs.Grid closed>");
+        auto grid = g.holder->get();
+        return "<segs.Grid backend=" + std::string(grid->backend_name()) +
+               " schema_version=" + std::to_string(grid->schema_version()) + ">";
+      });
+}
+
+}  // namespace segs::python

@@ -1,0 +1,303 @@
+#include "config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace segs_server {
+namespace {
+
+struct setting {
+  const char* env;
+  const char* flag;  // without the leading "--"
+  const char* fallback;  // nullptr: unset unless given
+  const char* help;
+};
+
+// The one list of settings: the environment, the flags, the defaults and
+// --help all come from it, so they cannot drift apart.
+constexpr setting settings[] = {
+    {"SEGS_DB_URL", "db-url", "sqlite:var/segs.db",
+     "database URL: sqlite:PATH, sqlite::memory: or postgresql://..."},
+    {"SEGS_LISTEN", "listen", "127.0.0.1:8080", "HOST:PORT to listen on; port 0 picks a free one"},
+    {"SEGS_THREADS", "threads", nullptr, "I/O threads (default: cores, clamped to 2..4)"},
+    {"SEGS_SIGNING_KEY_FILE", "signing-key-file", nullptr,
+     "token signing key file (default: segs-signing.key beside a SQLite database, else "
+     "var/segs-signing.key); created with mode 0600 on first run"},
+    {"SEGS_TOKEN_ALGORITHM", "token-algorithm", "eddsa", "eddsa or hs256"},
+    {"JWT_ACCESS_EXPIRY", "jwt-access-expiry", "15m", "access token lifetime (30s, 15m, 2h, 7d)"},
+    {"JWT_REFRESH_EXPIRY", "jwt-refresh-expiry", "7d", "refresh token lifetime"},
+    {"OTP_EXPIRY_MINUTES", "otp-expiry-minutes", "10", "one-time code lifetime, minutes"},
+    {"SESSION_EXPIRY_DAYS", "session-expiry-days", "7", "session lifetime, days"},
+    {"MAX_LOGIN_ATTEMPTS", "max-login-attempts", "5", "failed logins before lockout"},
+    {"SEGS_CORS_ORIGINS", "cors-origins", "", "comma-separated allowed origins; * allows any"},
+    {"SEGS_RATE_LIMITS", "rate-limits", "on", "on or off"},
+    {"SEGS_RATE_LIMIT_ANONYMOUS", "rate-limit-anonymous", "100/1h",
+     "N or N/PERIOD per client address without credentials (N alone: per hour)"},
+    {"SEGS_RATE_LIMIT_AUTHENTICATED", "rate-limit-authenticated", "1000/1h", "per user or API key"},
+    {"SEGS_RATE_LIMIT_ADMIN", "rate-limit-admin", "10000/1h", "per admin"},
+    {"SEGS_RATE_LIMIT_AUTH", "rate-limit-auth", "20/15m",
+     "per client address on login/register/verify/reset routes"},
+    {"SEGS_MAX_BODY_BYTES", "max-body-bytes", "10485760", "largest request body; larger: 413"},
+    {"SEGS_MAIL_SINK", "mail-sink", "log", "log (one line on stderr, no code) or file:PATH"},
+    {"SEGS_ADMIN_EMAIL", "admin-email", nullptr, "create this verified admin when none exists"},
+    {"SEGS_ADMIN_PASSWORD", "admin-password", nullptr,
+     "its password (prefer the variable: flags show in ps)"},
+    {"SEGS_SEED_DEMO", "seed-demo", nullptr,
+     "1: create demo users of each role and print their credentials"},
+};
+
+const setting* find_flag(std::string_view flag) {
+  for (const auto& s : settings)
+    if (flag == s.flag) return &s;
+  return nullptr;
+}
+
+[[noreturn]] void bad(const setting& s, const std::string& why) {
+  throw config_error(std::string(s.env) + " (--" + s.flag + "): " + why);
+}
+
+template <class Int>
+Int parse_int(const setting& s, const std::string& text, Int lo, Int hi) {
+  Int v{};
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+    bad(s, "expected a whole number, got \"" + text + "\"");
+  if (v < lo || v > hi)
+    bad(s, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  return v;
+}
+
+std::string trim(std::string_view t) {
+  const auto b = t.find_first_not_of(" \t");
+  if (b == std::string_view::npos) return {};
+  return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
+}
+
+segs::rest::rate_limit parse_rate(const setting& s, const std::string& text) {
+  const auto slash = text.find('/');
+  segs::rest::rate_limit r;
+  r.capacity = parse_int<int>(s, text.substr(0, slash), 1, 100'000'000);
+  r.period = std::chrono::hours(1);
+  if (slash != std::string::npos) {
+    auto period = text.substr(slash + 1);
+    if (period.size() == 1) period.insert(0, "1");  // "100/h"
+    try {
+      r.period = parse_duration(period);
+    } catch (const std::invalid_argument&) {
+      bad(s, "expected N or N/PERIOD such as 100/1h or 20/15m, got \"" + text + "\"");
+    }
+  }
+  return r;
+}
+
+std::string default_key_file(const std::string& db_url) {
+  constexpr std::string_view scheme = "sqlite:";
+  if (db_url.starts_with(scheme) && db_url != "sqlite::memory:") {
+    auto path = std::filesystem::path(db_url.substr(scheme.size(), db_url.find('?') - scheme.size()));
+    auto dir = path.parent_path();
+    return (dir.empty() ? std::filesystem::path(".") : dir) / "segs-signing.key";
+  }
+  return "var/segs-signing.key";
+}
+
+}  // namespace
+
+std::chrono::seconds parse_duration(const std::string& text) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end == text.data() || n <= 0) throw std::invalid_argument(text);
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  std::int64_t scale = 0;
+  if (unit.empty() || unit == "s") scale = 1;
+  else if (unit == "m") scale = 60;
+  else if (unit == "h") scale = 3600;
+  else if (unit == "d") scale = 86400;
+  else throw std::invalid_argument(text);
+  if (n > std::int64_t{10} * 365 * 86400 / scale) throw std::invalid_argument(text);
+  return std::chrono::seconds(n * scale);
+}
+
+std::string usage() {
+  std::ostringstream out;
+  out << "usage: segs-server [--FLAG=VALUE | --FLAG VALUE]... [--seed-demo] [--help]\n"
+         "Each setting is read from its environment variable; a flag overrides it.\n\n";
+  for (const auto& s : settings) {
+    out << "  --" << s.flag << "  (" << s.env << ")";
+    if (s.fallback && *s.fallback) out << "  default: " << s.fallback;
+    out << "\n      " << s.help << "\n";
+  }
+  return out.str();
+}
+
+config load_config(int argc, char** argv) {
+  std::map<std::string, std::string> given;  // env name -> value
+  for (const auto& s : settings)
+    if (const char* v = std::getenv(s.env)) given[s.env] = v;
+
+  config cfg;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      cfg.help = true;
+      continue;
+    }
+    if (!arg.starts_with("--")) throw config_error("unexpected argument \"" + arg + "\" (see --help)");
+    arg.erase(0, 2);
+    std::optional<std::string> value;
+    if (auto eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg.erase(eq);
+    }
+    const setting* s = find_flag(arg);
+    if (!s) throw config_error("unknown flag --" + arg + " (see --help)");
+    if (arg == "seed-demo" && !value) value = "1";
+    if (!value) {
+      if (i + 1 >= argc) throw config_error(std::string("--") + s->flag + " needs a value");
+      value = argv[++i];
+    }
+    given[s->env] = *value;
+  }
+
+  auto get = [&](const setting& s) -> std::optional<std::string> {
+    if (auto it = given.find(s.env); it != given.end()) return it->second;
+    if (s.fallback) return std::string(s.fallback);
+    return std::nullopt;
+  };
+  auto& id = cfg.grid.identity;
+  for (const auto& s : settings) {
+    const std::string name = s.env;
+    const auto v = get(s);
+    if (!v) continue;
+    if (name == "SEGS_DB_URL") {
+      if (v->empty()) bad(s, "must not be empty");
+      cfg.db_url = *v;
+    } else if (name == "SEGS_LISTEN") {
+      const auto colon = v->rfind(':');
+      if (colon == std::string::npos) bad(s, "expected HOST:PORT, got \"" + *v + "\"");
+      cfg.listen_host = v->substr(0, colon);
+      if (cfg.listen_host.size() >= 2 && cfg.listen_host.front() == '[' && cfg.listen_host.back() == ']')
+        cfg.listen_host = cfg.listen_host.substr(1, cfg.listen_host.size() - 2);
+      if (cfg.listen_host.empty()) bad(s, "the host is missing in \"" + *v + "\"");
+      cfg.listen_port = parse_int<std::uint16_t>(s, v->substr(colon + 1), 0, 65535);
+    } else if (name == "SEGS_THREADS") {
+      cfg.threads = parse_int<int>(s, *v, 1, 64);
+    } else if (name == "SEGS_SIGNING_KEY_FILE") {
+      if (v->empty()) bad(s, "must not be empty");
+      cfg.signing_key_file = *v;
+    } else if (name == "SEGS_TOKEN_ALGORITHM") {
+      if (*v == "eddsa") id.algorithm = segs::token_algorithm::eddsa;
+      else if (*v == "hs256") id.algorithm = segs::token_algorithm::hs256;
+      else bad(s, "expected eddsa or hs256, got \"" + *v + "\"");
+    } else if (name == "JWT_ACCESS_EXPIRY" || name == "JWT_REFRESH_EXPIRY") {
+      std::chrono::seconds d{};
+      try {
+        d = parse_duration(*v);
+      } catch (const std::invalid_argument&) {
+        bad(s, "expected a duration such as 30s, 15m, 2h or 7d, got \"" + *v + "\"");
+      }
+      (name == "JWT_ACCESS_EXPIRY" ? id.access_token_ttl : id.refresh_token_ttl) = d;
+    } else if (name == "OTP_EXPIRY_MINUTES") {
+      id.otp_ttl = std::chrono::minutes(parse_int<int>(s, *v, 1, 24 * 60));
+    } else if (name == "SESSION_EXPIRY_DAYS") {
+      id.session_ttl = std::chrono::hours(24 * parse_int<int>(s, *v, 1, 3650));
+    } else if (name == "MAX_LOGIN_ATTEMPTS") {
+      id.max_login_attempts = parse_int<int>(s, *v, 1, 1000);
+    } else if (name == "SEGS_CORS_ORIGINS") {
+      std::istringstream in(*v);
+      for (std::string item; std::getline(in, item, ',');)
+        if (auto o = trim(item); !o.empty()) cfg.rest.cors_origins.push_back(o);
+    } else if (name == "SEGS_RATE_LIMITS") {
+      if (*v == "on") cfg.rest.rate_limits_enabled = true;
+      else if (*v == "off") cfg.rest.rate_limits_enabled = false;
+      else bad(s, "expected on or off, got \"" + *v + "\"");
+    } else if (name == "SEGS_RATE_LIMIT_ANONYMOUS") {
+      cfg.rest.anonymous = parse_rate(s, *v);
+    } else if (name == "SEGS_RATE_LIMIT_AUTHENTICATED") {
+      cfg.rest.authenticated = parse_rate(s, *v);
+    } else if (name == "SEGS_RATE_LIMIT_ADMIN") {
+      cfg.rest.admin = parse_rate(s, *v);
+    } else if (name == "SEGS_RATE_LIMIT_AUTH") {
+      cfg.rest.auth_routes = parse_rate(s, *v);
+    } else if (name == "SEGS_MAX_BODY_BYTES") {
+      cfg.rest.max_body_bytes = parse_int<std::size_t>(s, *v, 1, std::size_t{1} << 30);
+    } else if (name == "SEGS_MAIL_SINK") {
+      if (*v != "log" && !(v->starts_with("file:") && v->size() > 5))
+        bad(s, "expected log or file:PATH, got \"" + *v + "\"");
+      cfg.mail_sink = *v;
+    } else if (name == "SEGS_ADMIN_EMAIL") {
+      cfg.admin_email = *v;
+    } else if (name == "SEGS_ADMIN_PASSWORD") {
+      cfg.admin_password = *v;
+    } else if (name == "SEGS_SEED_DEMO") {
+      if (*v != "1" && *v != "0" && *v != "true" && *v != "false") bad(s, "expected 1 or 0");
+      cfg.seed_demo = (*v == "1" || *v == "true");
+    }
+  }
+  if (!given.contains("SEGS_THREADS"))
+    cfg.threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 2, 4);
+  if (cfg.admin_email.has_value() != cfg.admin_password.has_value())
+    throw config_error("SEGS_ADMIN_EMAIL and SEGS_ADMIN_PASSWORD must be set together");
+  if (cfg.signing_key_file.empty()) cfg.signing_key_file = default_key_file(cfg.db_url);
+  return cfg;
+}
+
+std::vector<std::uint8_t> load_signing_key(const std::string& path) {
+  const std::string where = "SEGS_SIGNING_KEY_FILE (" + path + "): ";
+  std::vector<std::uint8_t> key(32);
+  if (auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+  }
+  // O_EXCL: when two servers start at once, one creates the key and the
+  // other reads it, instead of each writing its own.
+  if (int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
+    if (::getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
+      ::close(fd);
+      throw config_error(where + "cannot get random bytes");
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string text;
+    for (auto b : key) {
+      text += hex[b >> 4];
+      text += hex[b & 15];
+    }
+    text += '\n';
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!ok) throw config_error(where + "cannot write: " + std::strerror(errno));
+    return key;
+  } else if (errno != EEXIST) {
+    throw config_error(where + "cannot create: " + std::strerror(errno));
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+    std::cerr << "segs-server: warning: " << path
+              << " is readable by group or others; chmod 600 it\n";
+  std::ifstream in(path);
+  std::string text;
+  in >> text;
+  if (!in && !in.eof()) throw config_error(where + "cannot read");
+  if (text.size() != 64) throw config_error(where + "expected 64 hexadecimal digits (32 bytes)");
+  for (std::size_t i = 0; i < 32; ++i) {
+    auto [end, ec] = std::from_chars(text.data() + 2 * i, text.data() + 2 * i + 2, key[i], 16);
+    if (ec != std::errc{} || end != text.data() + 2 * i + 2)
+      throw config_error(where + "expected 64 hexadecimal digits (32 bytes)");
+  }
+  return key;
+}
+
+}  // namespace segs_server

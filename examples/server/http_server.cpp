@@ -1,0 +1,305 @@
+#include "http_server.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace segs_server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto io_timeout = std::chrono::seconds(30);
+
+// What every session shares: the handler, the body limit and the access log.
+struct shared_state {
+  segs::rest::handler& api;
+  std::size_t max_body;
+  std::mutex log_mutex;  // one whole line at a time on stdout
+
+  // Method, route pattern, status, duration, request id and peer only: never
+  // the target (its query string may hold secrets), headers or bodies.
+  void log_access(std::string_view method, std::string_view route, int status,
+                  steady::duration took, std::string_view request_id, std::string_view peer) {
+    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(took).count();
+    char ms[32];  // Boost.JSON would print 0.152 as 1.52E-1
+    std::snprintf(ms, sizeof ms, "%lld.%03lld", static_cast<long long>(us / 1000),
+                  static_cast<long long>(us % 1000));
+    namespace json = boost::json;
+    const auto str = [](std::string_view v) { return json::serialize(json::string(v)); };
+    const auto line = "{\"time\":" + str(segs::to_rfc3339(now)) + ",\"method\":" + str(method) +
+                      ",\"route\":" + str(route) + ",\"status\":" + std::to_string(status) +
+                      ",\"duration_ms\":" + ms + ",\"request_id\":" + str(request_id) +
+                      ",\"peer\":" + str(peer) + "}";
+    std::lock_guard lock(log_mutex);
+    std::cout << line << '\n' << std::flush;
+  }
+};
+
+class session : public std::enable_shared_from_this<session> {
+ public:
+  session(tcp::socket&& socket, shared_state& state)
+      : stream_(std::move(socket)), grace_(stream_.get_executor()), state_(state) {
+    beast::error_code ec;
+    if (auto ep = stream_.socket().remote_endpoint(ec); !ec) peer_ = ep.address().to_string();
+  }
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&session::do_read, shared_from_this()));
+  }
+
+  // From any thread: runs on the session's strand, after anything already
+  // queued there.
+  void stop() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->on_stop(); });
+  }
+
+ private:
+  void on_stop() {
+    stopping_ = true;
+    if (!reading_) return;  // writing an answer: on_write closes after it
+    // A request whose bytes reached us before the signal may still be on its
+    // way through the reactor and the strand; after this short grace, a
+    // connection with nothing received is idle and is closed. One whose
+    // request has begun is in flight: it is answered, then closed (on_write).
+    grace_.expires_after(std::chrono::milliseconds(250));
+    grace_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      beast::error_code ignored;
+      if (!ec && self->reading_ && !self->parser_->got_some() && self->buffer_.size() == 0 &&
+          self->stream_.socket().available(ignored) == 0)
+        self->stream_.close();
+    });
+  }
+
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(state_.max_body);
+    reading_ = true;
+    stream_.expires_after(io_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    started_ = steady::now();
+    if (ec) return on_read(ec, 0);
+    if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      // curl sends Expect: 100-continue for larger bodies and waits for this.
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                     parser_->get().version());
+      http::async_write(stream_, *cont,
+                        [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+                          if (wec) return self->on_read(wec, 0);
+                          self->read_body();
+                        });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    reading_ = false;
+    if (ec == http::error::body_limit) return send_too_large();
+    if (ec) return do_close();  // end of stream, timeout, reset, closed by on_stop
+    auto req = parser_->release();
+    segs::rest::request in{std::string(req.method_string()), std::string(req.target()), {},
+                           std::move(req.body()), peer_};
+    in.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
+    for (const auto& f : req) in.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    auto out = state_.api.handle(in);
+    state_.log_access(in.method, out.route, out.status, steady::now() - started_, out.request_id,
+                      peer_);
+
+    res_ = {};
+    res_.version(req.version());
+    res_.result(static_cast<unsigned>(out.status));
+    for (auto& h : out.headers) {
+      // Framing is ours: the body we send decides these.
+      if (beast::iequals(h.name, "content-length") || beast::iequals(h.name, "connection") ||
+          beast::iequals(h.name, "transfer-encoding"))
+        continue;
+      res_.insert(h.name, h.value);
+    }
+    res_.body() = std::move(out.body);
+    res_.keep_alive(req.keep_alive() && !stopping_);
+    res_.prepare_payload();
+    if (req.method() == http::verb::head) res_.body().clear();  // keeps Content-Length
+    send();
+  }
+
+  // The body is over the limit and unread: answer with the handler's error
+  // envelope shape, then close.
+  void send_too_large() {
+    const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now());
+    const auto limit = static_cast<std::uint64_t>(state_.max_body);
+    res_ = {};
+    res_.version(parser_->get().version());
+    res_.result(http::status::payload_too_large);
+    res_.set(http::field::content_type, "application/json");
+    res_.set("X-Content-Type-Options", "nosniff");
+    res_.set("X-Frame-Options", "DENY");
+    res_.set("Referrer-Policy", "no-referrer");
+    res_.set("Content-Security-Policy", "default-src 'none'");
+    res_.body() = boost::json::serialize(boost::json::object{
+        {"success", false},
+        {"error",
+         {{"code", "PAYLOAD_TOO_LARGE"},
+          {"message", "the request body is larger than " + std::to_string(limit) + " bytes"},
+          {"details", {{"max_body_bytes", limit}}}}},
+        {"timestamp", segs::to_rfc3339(now)}});
+    res_.keep_alive(false);
+    res_.prepare_payload();
+    state_.log_access(parser_->get().method_string(), "unmatched", 413, steady::now() - started_,
+                      "", peer_);
+    send();
+  }
+
+  void send() {
+    stream_.expires_after(io_timeout);
+    http::async_write(stream_, res_,
+                      beast::bind_front_handler(&session::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    if (ec) return;
+    if (!res_.keep_alive() || stopping_) return do_close();
+    do_read();
+  }
+
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    // A client may still be sending (a body over the limit): read and drop
+    // it for a moment, so that closing with unread data does not reset the
+    // connection before the client has read our answer.
+    stream_.expires_after(std::chrono::seconds(2));
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(discard_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->drain();
+                            });
+  }
+
+  beast::tcp_stream stream_;
+  net::steady_timer grace_;
+  shared_state& state_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::string peer_;
+  steady::time_point started_;
+  bool reading_ = false;   // waiting for (the rest of) a request
+  bool stopping_ = false;  // the server is draining
+  char discard_[4096];
+};
+
+}  // namespace
+
+class listener : public std::enable_shared_from_this<listener> {
+ public:
+  listener(net::io_context& ioc, segs::rest::handler& api, std::size_t max_body,
+           const tcp::endpoint& at)
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_{api, max_body, {}} {
+    acceptor_.open(at.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(at);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+  }
+
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  void start() { do_accept(); }
+
+  void stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      self->stopping_ = true;
+      // Connections the kernel has completed but we have not accepted yet
+      // (every I/O thread was busy) carry requests their clients consider
+      // sent: take them before closing, so they are answered, not reset.
+      beast::error_code ec;
+      self->acceptor_.non_blocking(true, ec);
+      while (!ec) {
+        tcp::socket socket(net::make_strand(self->ioc_));
+        self->acceptor_.accept(socket, ec);
+        if (!ec) self->add_session(std::move(socket));
+      }
+      self->acceptor_.close(ec);
+      for (auto& weak : self->sessions_)
+        if (auto s = weak.lock()) s->stop();
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_),
+                           beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  }
+
+  // Runs on the acceptor's strand, like stop(): the session list needs no lock.
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (stopping_) return;
+      std::cerr << "segs-server: accept: " << ec.message() << std::endl;
+    } else {
+      add_session(std::move(socket));
+    }
+    if (!stopping_) do_accept();
+  }
+
+  void add_session(tcp::socket&& socket) {
+    auto s = std::make_shared<session>(std::move(socket), state_);
+    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+    sessions_.push_back(s);
+    s->run();
+    // Accepted while stopping: serve what it has sent, then close.
+    if (stopping_) s->stop();
+  }
+
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  shared_state state_;
+  std::vector<std::weak_ptr<session>> sessions_;
+  bool stopping_ = false;
+};
+
+http_server::http_server(net::io_context& ioc, segs::rest::handler& api, std::size_t max_body_bytes,
+                         const tcp::endpoint& at)
+    : listener_(std::make_shared<listener>(ioc, api, max_body_bytes, at)) {}
+
+http_server::~http_server() = default;
+
+tcp::endpoint http_server::local_endpoint() const { return listener_->local_endpoint(); }
+
+void http_server::start() { listener_->start(); }
+
+void http_server::stop() { listener_->stop(); }
+
+}  // namespace segs_server

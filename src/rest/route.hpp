@@ -1,0 +1,133 @@
+// Internal: what a route sees (`call`) and what it answers (`reply`), and
+// the router that maps a method and a path to a route.
+//
+// Routes throw segs::exception for expected failures (the pipeline turns
+// them into the error envelope); `take` unwraps a library result that way.
+#pragma once
+
+#include <segs/grid.hpp>
+#include <segs/rest.hpp>
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace segs::rest::detail {
+
+struct state;
+
+/// A route's answer. By default the body is the success envelope around
+/// `data`; `raw` bypasses the envelope (metrics, the OpenAPI document).
+struct reply {
+  int status = 200;
+  std::string message;
+  boost::json::value data;
+  std::optional<std::string> raw;
+  std::string content_type;  ///< for `raw`
+  std::vector<header> headers;
+};
+
+/// The success envelope's reply.
+[[nodiscard]] reply ok(boost::json::value data, std::string message, int status = 200);
+
+/// One request, as a route sees it.
+struct call {
+  state& st;
+  segs::grid& grid;
+  const request& req;
+  std::vector<std::pair<std::string, std::string>> params;  ///< path, decoded
+  std::vector<std::pair<std::string, std::string>> query;   ///< decoded
+  boost::json::object body;  ///< empty when the request had no body
+  std::optional<principal> who;
+  request_context ctx;
+
+  /// A path parameter (always present: the router matched it).
+  [[nodiscard]] const std::string& param(std::string_view name) const;
+  /// A path parameter that must be a UUID; validation_error naming it.
+  [[nodiscard]] uuid param_id(std::string_view name) const;
+  /// A query parameter, or nullopt when absent (an empty value counts as absent).
+  [[nodiscard]] std::optional<std::string> query_value(std::string_view name) const;
+  /// An integer query parameter; validation_error naming it when it is not
+  /// one. Ranges are the library's to check.
+  [[nodiscard]] int query_int(std::string_view name, int fallback) const;
+  /// The signed-in principal; unauthorized without one.
+  [[nodiscard]] const principal& caller() const;
+  /// The principal, or principal::anonymous() (public routes).
+  [[nodiscard]] principal caller_or_anonymous() const;
+};
+
+/// Unwraps a library result, throwing its error for the pipeline.
+template <class T>
+T take(result<T> r) {
+  if (!r) throw segs::exception(r.error());
+  return std::move(r).value();
+}
+inline void take(result<void> r) {
+  if (!r) throw segs::exception(r.error());
+}
+
+using route_fn = std::function<reply(call&)>;
+
+/// How the pipeline treats a route.
+enum class access {
+  open,         ///< no credentials needed (health, public pages)
+  auth_route,   ///< unauthenticated auth route: the stricter auth_routes limit applies
+  signed_in,    ///< 401 without valid credentials
+};
+
+struct route {
+  std::string method;
+  std::string pattern;  ///< "/api/v1/users/:id"
+  access acc = access::signed_in;
+  bool rate_limited = true;  ///< probes and metrics are exempt
+  route_fn fn;
+  std::vector<std::string> segments;  ///< of the pattern
+};
+
+class router {
+ public:
+  router& add(std::string method, std::string pattern, access acc, route_fn fn,
+              bool rate_limited = true);
+
+  struct match {
+    const route* found = nullptr;  ///< the route, when method and path match
+    bool path_known = false;       ///< some route has this path
+    std::vector<std::string> allow;  ///< methods for this path, sorted
+    std::vector<std::pair<std::string, std::string>> params;
+  };
+  [[nodiscard]] match find(std::string_view method, const std::vector<std::string>& path) const;
+  [[nodiscard]] const std::vector<route>& routes() const noexcept { return routes_; }
+
+ private:
+  std::vector<route> routes_;
+};
+
+// Route groups, one per file.
+void add_health_routes(router& r);
+void add_auth_routes(router& r);
+void add_user_routes(router& r);
+void add_admin_routes(router& r);
+void add_users_routes(router& r);
+
+/// Every route of the REST layer.
+[[nodiscard]] router build_router();
+
+}  // namespace segs::rest::detail
+
+namespace segs::rest::detail {
+// Shared between route groups (SEGS and P2P spellings of one operation).
+[[nodiscard]] profile_update read_profile_update(const boost::json::object& body);
+[[nodiscard]] reply change_password(call& c);
+}  // namespace segs::rest::detail
+
+namespace segs::rest::detail {
+/// One page of the users the caller may list, filtered by the query string
+/// (search, role, department, status, page, per_page) and `region`; data
+/// {users, total, page, per_page, total_pages}.
+[[nodiscard]] reply list_users(call& c, std::optional<std::string> region);
+}  // namespace segs::rest::detail

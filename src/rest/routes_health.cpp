@@ -1,0 +1,39 @@
+// Probes, metrics and the OpenAPI document. None of them is rate limited
+// except the document: probes and scrapers poll on a schedule.
+#include "rest/route.hpp"
+#include "rest/state.hpp"
+
+#include <segs/version.hpp>
+
+namespace segs::rest::detail {
+
+void add_health_routes(router& r) {
+  r.add("GET", "/health", access::open, [](call& c) {
+    return ok({{"status", "ok"},
+               {"version", segs::version_string},
+               {"backend", std::string(c.grid.backend_name())}},
+              "service is healthy");
+  }, false);
+  r.add("GET", "/health/live", access::open,
+        [](call&) { return ok({{"status", "alive"}}, "service is alive"); }, false);
+  r.add("GET", "/health/ready", access::open, [](call& c) {
+    if (!c.grid.ready())
+      throw segs::exception(make_error(errc::unavailable, "storage is not reachable"));
+    return ok({{"status", "ready"}, {"backend", std::string(c.grid.backend_name())}},
+              "service is ready");
+  }, false);
+  r.add("GET", "/metrics", access::open, [](call& c) {
+    reply rep;
+    rep.raw = c.st.stats.render();
+    rep.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return rep;
+  }, false);
+  r.add("GET", "/api/v1/openapi.json", access::open, [](call& c) {
+    reply rep;
+    rep.raw = c.st.openapi;
+    rep.content_type = "application/json; charset=utf-8";
+    return rep;
+  });
+}
+
+}  // namespace segs::rest::detail

@@ -1,0 +1,55 @@
+// /api/v1/user/*: the signed-in user's own account.
+#include "rest/json_io.hpp"
+#include "rest/route.hpp"
+
+namespace segs::rest::detail {
+
+namespace json = boost::json;
+
+void add_user_routes(router& r) {
+  const std::string base = "/api/v1/user";
+
+  r.add("GET", base + "/profile", access::signed_in,
+        [](call& c) { return ok(view(take(c.grid.identity().profile(c.caller()))), "profile"); });
+  r.add("PUT", base + "/profile", access::signed_in, [](call& c) {
+    auto u = take(c.grid.identity().update_profile(c.caller(), read_profile_update(c.body), c.ctx));
+    return ok(view(u), "profile updated");
+  });
+
+  r.add("GET", base + "/notifications/settings", access::signed_in, [](call& c) {
+    return ok(view(take(c.grid.identity().preferences(c.caller()))), "notification settings");
+  });
+  r.add("PUT", base + "/notifications/settings", access::signed_in, [](call& c) {
+    // A partial update: fields left out keep their values.
+    auto p = take(c.grid.identity().preferences(c.caller()));
+    for (auto [name, slot] : {std::pair{"email", &p.email}, std::pair{"sms", &p.sms},
+                              std::pair{"push", &p.push}, std::pair{"alerts", &p.alerts},
+                              std::pair{"billing", &p.billing}, std::pair{"trading", &p.trading},
+                              std::pair{"security", &p.security}})
+      if (auto v = optional_bool(c.body, name)) *slot = *v;
+    auto saved = take(c.grid.identity().set_preferences(c.caller(), p, c.ctx));
+    return ok(view(saved), "notification settings updated");
+  });
+
+  r.add("POST", base + "/wallet", access::signed_in, [](call& c) {
+    auto u = take(c.grid.identity().set_wallet(c.caller(), required_string(c.body, "wallet_address"),
+                                               c.ctx));
+    return ok(view(u), "wallet address saved");
+  });
+  r.add("DELETE", base + "/wallet", access::signed_in, [](call& c) {
+    auto u = take(c.grid.identity().set_wallet(c.caller(), std::nullopt, c.ctx));
+    return ok(view(u), "wallet address removed");
+  });
+
+  r.add("GET", base + "/activity", access::signed_in, [](call& c) {
+    const auto& who = c.caller();
+    // Only a user has an activity history of their own; the library
+    // refuses an API key here (it is not an account).
+    auto me = take(c.grid.identity().profile(who));
+    auto page = take(c.grid.audit().activity(who, me.id, c.query_int("page", 1),
+                                             c.query_int("per_page", 50)));
+    return ok(view(page, "activity"), "activity");
+  });
+}
+
+}  // namespace segs::rest::detail

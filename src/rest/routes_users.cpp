@@ -1,0 +1,61 @@
+// The P2P seed's /api/v1/users/* and /api/v1/departments/*.
+#include "rest/json_io.hpp"
+#include "rest/route.hpp"
+
+namespace segs::rest::detail {
+
+namespace json = boost::json;
+
+void add_users_routes(router& r) {
+  const std::string base = "/api/v1/users";
+
+  r.add("GET", base, access::signed_in, [](call& c) { return list_users(c, std::nullopt); });
+
+  r.add("GET", base + "/:id", access::signed_in, [](call& c) {
+    return ok(view(take(c.grid.identity().get_user(c.caller(), c.param_id("id")))), "user");
+  });
+
+  r.add("PUT", base + "/:id", access::signed_in, [](call& c) {
+    user_update u;
+    u.name = optional_string(c.body, "name");
+    u.email = optional_string(c.body, "email");
+    u.username = optional_string(c.body, "username");
+    u.region = optional_string(c.body, "region");
+    u.department = optional_string(c.body, "department");
+    u.department_metadata = optional_object_text(c.body, "department_metadata");
+    u.wallet_address = optional_string(c.body, "wallet_address");
+    auto saved = take(c.grid.identity().update_user(c.caller(), c.param_id("id"), u, c.ctx));
+    return ok(view(saved), "user updated");
+  });
+
+  r.add("POST", base + "/:id/deactivate", access::signed_in, [](call& c) {
+    auto u = take(c.grid.identity().suspend_user(
+        c.caller(), c.param_id("id"),
+        optional_string(c.body, "reason").value_or("deactivated via API"), c.ctx));
+    return ok(view(u), "user deactivated");
+  });
+
+  r.add("POST", base + "/:id/reactivate", access::signed_in, [](call& c) {
+    auto u = take(c.grid.identity().activate_user(
+        c.caller(), c.param_id("id"),
+        optional_string(c.body, "reason").value_or("reactivated via API"), c.ctx));
+    return ok(view(u), "user reactivated");
+  });
+
+  r.add("GET", base + "/:id/activity", access::signed_in, [](call& c) {
+    const auto id = c.param_id("id");
+    // Seeing the user first applies the library's scope: an operator reads
+    // the activity of users of their own region only, others are not found.
+    (void)take(c.grid.identity().get_user(c.caller(), id));
+    auto page = take(c.grid.audit().activity(c.caller(), id, c.query_int("page", 1),
+                                             c.query_int("per_page", 50)));
+    return ok(view(page, "activity"), "activity");
+  });
+
+  r.add("GET", "/api/v1/departments/:department", access::open, [](call& c) {
+    auto d = take(c.grid.identity().department(c.caller_or_anonymous(), c.param("department")));
+    return ok(view(d), "department");
+  });
+}
+
+}  // namespace segs::rest::detail

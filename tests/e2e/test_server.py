@@ -1,0 +1,311 @@
+"""End to end: the segs-server binary over real HTTP.
+
+Each test drives the server the way a client or an operator would: HTTP
+requests, the mail file sink for one-time codes, signals, stdout and exit
+statuses.
+"""
+
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, require_binary
+
+_seq = itertools.count()
+
+
+def new_email(tag):
+    return f"{tag}-{os.getpid()}-{next(_seq)}@example.org"
+
+
+def register_verified(server, email, password="Str0ng-Passw0rd-e2e"):
+    r = server.request(
+        "POST",
+        "/api/v1/auth/register",
+        {"email": email, "password": password, "name": "E2E User", "region": "north"},
+    )
+    assert r.status in (200, 201), r
+    code = server.mail(email, "verify_email")["code"]
+    r = server.request("POST", "/api/v1/auth/verify-otp", {"email": email, "otp": code})
+    assert r.status == 200, r
+    return password
+
+
+def login(server, email, password):
+    return server.request("POST", "/api/v1/auth/login", {"email": email, "password": password})
+
+
+def error_code(response):
+    body = response.json()
+    assert body["success"] is False
+    return body["error"]["code"]
+
+
+def test_account_lifecycle_register_verify_login_refresh_logout(server):
+    email = new_email("life")
+    password = register_verified(server, email)
+
+    mail = server.mail(email, "verify_email")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+Z", mail["created_at"]), mail
+    assert mail["subject"] and mail["to"] == email
+
+    r = login(server, email, password)
+    assert r.status == 200, r
+    tokens = r.json()["data"]
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] > 0
+    assert tokens["user"]["email"] == email
+
+    r = server.request("GET", "/api/v1/user/profile", token=tokens["access_token"])
+    assert r.status == 200, r
+    assert email in json.dumps(r.json()["data"])
+    assert r.headers.get("Cache-Control") == "no-store"
+
+    # Rotation: a new refresh token; the old one is now spent.
+    r = server.request("POST", "/api/v1/auth/refresh-token", {"refresh_token": tokens["refresh_token"]})
+    assert r.status == 200, r
+    rotated = r.json()["data"]
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    assert rotated["access_token"] != tokens["access_token"]
+
+    # Reuse of the spent token: refused, and it ends the whole session, so
+    # the token it was rotated into is refused as well.
+    r = server.request("POST", "/api/v1/auth/refresh-token", {"refresh_token": tokens["refresh_token"]})
+    assert r.status == 401, r
+    r = server.request("POST", "/api/v1/auth/refresh-token", {"refresh_token": rotated["refresh_token"]})
+    assert r.status == 401, r
+
+    # A fresh session, then logout: its access token stops working at once.
+    r = login(server, email, password)
+    assert r.status == 200, r
+    access = r.json()["data"]["access_token"]
+    assert server.request("GET", "/api/v1/user/profile", token=access).status == 200
+    r = server.request("POST", "/api/v1/auth/logout", token=access)
+    assert r.status == 200, r
+    r = server.request("GET", "/api/v1/user/profile", token=access)
+    assert r.status == 401, r
+    assert error_code(r) == "UNAUTHORIZED"
+
+
+def test_forgot_and_reset_password_with_the_mailed_code(server):
+    email = new_email("reset")
+    old = register_verified(server, email)
+    new = "N3w-Passw0rd-after-reset"
+
+    r = server.request("POST", "/api/v1/auth/forgot-password", {"email": email})
+    assert r.status == 200, r
+    code = server.mail(email, "reset_password")["code"]
+    r = server.request(
+        "POST", "/api/v1/auth/reset-password", {"email": email, "otp": code, "new_password": new}
+    )
+    assert r.status == 200, r
+
+    assert login(server, email, new).status == 200
+    assert login(server, email, old).status == 401
+
+
+def test_lockout_after_five_wrong_passwords(server):
+    email = new_email("lock")
+    password = register_verified(server, email)
+    statuses = [login(server, email, f"Wrong-passw0rd-{i}").status for i in range(4)]
+    assert statuses == [401, 401, 401, 401]
+
+    r = login(server, email, "Wrong-passw0rd-5")  # the fifth failure locks
+    assert r.status == 429, r
+    assert error_code(r) == "ACCOUNT_LOCKED"
+    assert int(r.headers["Retry-After"]) > 0
+
+    # Locked means locked: the right password is refused too.
+    r = login(server, email, password)
+    assert r.status == 429, r
+    assert int(r.headers["Retry-After"]) > 0
+
+
+def test_admin_from_environment_can_log_in(server):
+    r = login(server, ADMIN_EMAIL, ADMIN_PASSWORD)
+    assert r.status == 200, r
+    assert r.json()["data"]["user"]["role"] == "admin"
+    assert "created admin" in server.stderr()
+
+
+def test_signing_key_is_kept_beside_the_database_owner_only(server):
+    key = server.dir / "db" / "segs-signing.key"
+    assert key.exists()
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key.read_text())
+
+
+def test_cors_preflight_allowed_and_refused_origins(server):
+    r = server.request(
+        "OPTIONS",
+        "/api/v1/auth/login",
+        headers={
+            "Origin": "https://ops.example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert r.status == 204, r
+    assert r.headers.get("Access-Control-Allow-Origin") == "https://ops.example.org"
+    assert "POST" in r.headers.get("Access-Control-Allow-Methods", "")
+
+    r = server.request(
+        "OPTIONS",
+        "/api/v1/auth/login",
+        headers={"Origin": "https://evil.example.net", "Access-Control-Request-Method": "POST"},
+    )
+    assert r.headers.get("Access-Control-Allow-Origin") is None, r
+
+
+def test_access_log_is_json_without_secrets(server):
+    email = new_email("log")
+    password = register_verified(server, email)
+    tokens = login(server, email, password).json()["data"]
+    secret_query = "token=query-secret-value-123"
+    server.request("GET", f"/api/v1/user/profile?{secret_query}", token=tokens["access_token"])
+    server.request("GET", "/health", headers={"X-Request-Id": "e2e-request-id-42"})
+    code = server.mail(email, "verify_email")["code"]
+
+    text = server.stdout()
+    entries = []
+    for line in text.splitlines():
+        if line.startswith("{"):
+            entries.append(json.loads(line))
+    assert entries, text
+    for e in entries:
+        assert set(e) == {"time", "method", "route", "status", "duration_ms", "request_id", "peer"}
+        assert isinstance(e["status"], int) and isinstance(e["duration_ms"], (int, float))
+        assert e["peer"] == "127.0.0.1"
+    assert any(e["route"] == "/api/v1/user/profile" and e["status"] == 200 for e in entries)
+    assert any(e["request_id"] == "e2e-request-id-42" and e["route"] == "/health" for e in entries)
+    for secret in (tokens["access_token"], tokens["refresh_token"], password, secret_query, f'"{code}"'):
+        assert secret not in text
+
+
+def test_body_over_the_limit_answers_413_envelope(start_server):
+    s = start_server({"SEGS_MAX_BODY_BYTES": "1024"})
+    big = json.dumps({"name": "x" * 4000}).encode()
+    r = s.request("PUT", "/api/v1/user/profile", raw=big)
+    assert r.status == 413, r
+    body = r.json()
+    assert body["success"] is False and body["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    assert "timestamp" in body
+    # Under the limit the request reaches the handler (no token: 401).
+    r = s.request("PUT", "/api/v1/user/profile", raw=json.dumps({"name": "y" * 900}).encode())
+    assert r.status == 401, r
+
+
+def test_auth_route_rate_limit_from_environment(start_server):
+    s = start_server({"SEGS_RATE_LIMIT_AUTH": "3/1h"})
+    answers = [login(s, new_email("rl"), "Wrong-passw0rd-1") for _ in range(4)]
+    assert [a.status for a in answers[:3]] == [401, 401, 401]
+    assert answers[3].status == 429, answers[3]
+    assert error_code(answers[3]) == "RATE_LIMITED"
+    assert int(answers[3].headers["Retry-After"]) > 0
+
+
+def test_bad_configuration_exits_2_naming_the_variable(tmp_path):
+    binary = require_binary()
+    cases = {
+        "SEGS_LISTEN": "no-port-here",
+        "JWT_ACCESS_EXPIRY": "15 minutes",
+        "SEGS_MAIL_SINK": "smtp://mail",
+        "SEGS_RATE_LIMIT_AUTH": "ten/1h",
+        "SEGS_MAX_BODY_BYTES": "-1",
+    }
+    for var, value in cases.items():
+        env = {"PATH": os.environ.get("PATH", ""), var: value, "SEGS_DB_URL": "sqlite::memory:"}
+        p = subprocess.run([binary], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        assert p.returncode == 2, (var, p.stderr)
+        assert var in p.stderr, p.stderr
+    p = subprocess.run([binary, "--no-such-flag"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and "--no-such-flag" in p.stderr
+
+
+def test_seed_demo_users_can_log_in_and_are_not_reseeded(start_server):
+    s = start_server(args=["--seed-demo"])
+    creds = dict(re.findall(r"^demo user: role=\w+ email=(\S+) password=(\S+)$", s.stdout(), re.M))
+    roles = re.findall(r"^demo user: role=(\w+)", s.stdout(), re.M)
+    assert roles == ["consumer", "prosumer", "operator", "admin"]
+    for email, password in creds.items():
+        r = login(s, email, password)
+        assert r.status == 200, (email, r)
+        assert r.json()["data"]["user"]["role"] == email.split("-")[1].split("@")[0]
+
+
+def _raw_exchange(port, payload, sent, results, index):
+    """Sends `payload` on a new connection, signals `sent`, then reads the
+    whole answer (the request asks the server to close after it)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            sock.sendall(payload)
+            sent.release()
+            chunks = []
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    break
+                chunks.append(data)
+        results[index] = b"".join(chunks)
+    except OSError as e:
+        results[index] = e
+
+
+def _parse(raw):
+    head, sep, body = raw.partition(b"\r\n\r\n")
+    assert sep, raw
+    lines = head.decode().split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:])}
+    assert len(body) == int(headers["content-length"]), raw
+    return status, json.loads(body)
+
+
+def test_sigterm_finishes_requests_in_flight_and_exits_0(start_server):
+    s = start_server({"SEGS_RATE_LIMITS": "off"})
+    # An idle keep-alive connection must not hold the shutdown up.
+    idle = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+
+    n = 10  # logins: each costs an argon2 hash, so they queue on 2 threads
+    sent = threading.Semaphore(0)
+    results = [None] * n
+    threads = []
+    for i in range(n):
+        body = json.dumps({"email": f"ghost{i}@example.org", "password": "Wrong-passw0rd-x"}).encode()
+        payload = (
+            f"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        t = threading.Thread(target=_raw_exchange, args=(s.port, payload, sent, results, i))
+        t.start()
+        threads.append(t)
+    for _ in range(n):
+        assert sent.acquire(timeout=10)
+    time.sleep(0.1)
+    answered_before_signal = sum(r is not None for r in results)
+    signal_time = time.monotonic()
+    s.proc.send_signal(signal.SIGTERM)
+
+    for t in threads:
+        t.join(timeout=60)
+    assert s.proc.wait(timeout=30) == 0, s.stderr()
+    assert time.monotonic() - signal_time < 15  # the idle connection did not wait for its timeout
+    assert answered_before_signal < n, "the requests were not in flight at the signal"
+    for raw in results:
+        assert isinstance(raw, bytes), raw
+        status, body = _parse(raw)
+        assert status == 401 and body["error"]["code"] == "UNAUTHORIZED", body
+    assert idle.recv(1) == b""  # closed by the server, not reset
+    idle.close()
+    assert "stopped" in s.stderr()
+    # After the stop nothing listens any more.
+    try:
+        socket.create_connection(("127.0.0.1", s.port), timeout=2).close()
+        raise AssertionError("the port still accepts connections")
+    except ConnectionRefusedError:
+        pass
