@@ -2,7 +2,9 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
+#include "identity/roles.hpp"
 #include "storage/stores/audit_store.hpp"
+#include "storage/stores/identity_store.hpp"
 
 namespace segs::detail {
 
@@ -94,7 +96,16 @@ result<page<audit_record>> audit_log::activity(const principal& who, const uuid&
     q.involving = user_id.to_string();
     q.page = page;
     q.per_page = per_page;
-    return core_.read([&](storage::transaction& tx) { return storage::audit::query(tx, q); });
+    return core_.read([&](storage::transaction& tx) {
+      // Another user's history is visible only within the principal's scope;
+      // out of scope it is "not found", like the account itself.
+      if (!own) {
+        auto u = storage::identity::find_user(tx, user_id);
+        if (!u || !detail::in_scope(who, u->user))
+          detail::fail(errc::not_found, "user not found", "id");
+      }
+      return storage::audit::query(tx, q);
+    });
   });
 }
 

@@ -117,17 +117,15 @@ void add_users_routes(router& r);
 /// Every route of the REST layer.
 [[nodiscard]] router build_router();
 
-}  // namespace segs::rest::detail
+// Shared between route groups (the SEGS and P2P spellings of one operation).
 
-namespace segs::rest::detail {
-// Shared between route groups (SEGS and P2P spellings of one operation).
+/// name, username, department, department_metadata, region.
 [[nodiscard]] profile_update read_profile_update(const boost::json::object& body);
+/// {current_password, new_password} for the signed-in user.
 [[nodiscard]] reply change_password(call& c);
-}  // namespace segs::rest::detail
-
-namespace segs::rest::detail {
 /// One page of the users the caller may list, filtered by the query string
 /// (search, role, department, status, page, per_page) and `region`; data
 /// {users, total, page, per_page, total_pages}.
 [[nodiscard]] reply list_users(call& c, std::optional<std::string> region);
+
 }  // namespace segs::rest::detail

@@ -84,6 +84,10 @@ TEST_CASE("the audit log records sensitive actions and detects tampering") {
   auto mine = f.grid->audit().activity(f.as("admin@example.org"), u.id).value();
   CHECK(std::any_of(mine.items.begin(), mine.items.end(),
                     [](auto& r) { return r.action == "user.suspend"; }));
+  // An operator of another region cannot read zoe's (north) history.
+  f.made("southop@example.org", "operator", "south");
+  auto southop = f.as("southop@example.org");
+  CHECK(f.grid->audit().activity(southop, u.id).error().code == errc::not_found);
   f.verified("other@example.org");
   auto other = f.as("other@example.org");
   CHECK(f.grid->audit().activity(other, u.id).error().code == errc::forbidden);
@@ -92,8 +96,8 @@ TEST_CASE("the audit log records sensitive actions and detects tampering") {
   auto v = f.grid->audit().verify(admin).value();
   CHECK(v.intact);
   // create admin, register+verify zoe, failed login, admin login, suspend,
-  // admin login, register+verify other, other's login.
-  CHECK(v.records_checked == 10);
+  // admin login, create + login southop, register+verify other, other's login.
+  CHECK(v.records_checked == 12);
   if (segs_test::current_backend() == "sqlite-memory") return;  // private database
 
   // Edit one record behind the library's back.

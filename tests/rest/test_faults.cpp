@@ -54,7 +54,7 @@ struct faulty_fixture {
 
 }  // namespace
 
-TEST_CASE("storage down: 503 SERVICE_UNAVAILABLE without detail; readiness fails") {
+TEST_CASE("storage down: 503 SERVICE_UNAVAILABLE without detail - readiness fails") {
   faulty_fixture f;
   CHECK(f.api->handle({"GET", "/health/ready", {}, "", ""}).status == 200);
   f.db->mode_ = breakable_backend::mode::down;

@@ -83,7 +83,7 @@ TEST_CASE("register -> verify -> login -> profile -> refresh -> reuse -> logout"
   CHECK(after.header_value("WWW-Authenticate") == "Bearer");
 }
 
-TEST_CASE("SEGS flow: register without password, verify returns tokens, set-password") {
+TEST_CASE("SEGS flow: register without password / verify returns tokens / set-password") {
   fixture f;
   auto reg = f.post("/api/v1/auth/register", {{"email", "bob@example.org"},
                                               {"first_name", "Bob"},
@@ -108,7 +108,7 @@ TEST_CASE("SEGS flow: register without password, verify returns tokens, set-pass
   CHECK(f.login("bob@example.org").size() > 20);
 }
 
-TEST_CASE("passwords: change, P2P /auth/password, forgot and reset") {
+TEST_CASE("passwords: change / P2P /auth/password / forgot and reset") {
   fixture f;
   auto a = f.signed_in("carol@example.org", "consumer");
   const std::string next = "An0ther-long-passphrase";
@@ -144,7 +144,7 @@ TEST_CASE("passwords: change, P2P /auth/password, forgot and reset") {
   CHECK(field_of(reused) == "otp");
 }
 
-TEST_CASE("resend-otp: purposes, unknown purpose, cooldown answers 429 with Retry-After") {
+TEST_CASE("resend-otp: purposes / unknown purpose / cooldown answers 429 with Retry-After") {
   fixture f;
   REQUIRE(f.post("/api/v1/auth/register", {{"email", "dan@example.org"}, {"password", kPassword},
                                            {"name", "Dan"}, {"region", "north"}})
@@ -190,7 +190,7 @@ TEST_CASE("login lockout answers 429 ACCOUNT_LOCKED with Retry-After") {
             .status == 200);
 }
 
-TEST_CASE("sessions, logout-all") {
+TEST_CASE("sessions / logout-all") {
   fixture f;
   f.make_user("fay@example.org", "consumer");
   auto t1 = f.login("fay@example.org");

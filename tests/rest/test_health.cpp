@@ -2,7 +2,7 @@
 
 using namespace rest_test;
 
-TEST_CASE("GET /health answers status, version and backend in the envelope") {
+TEST_CASE("GET /health answers status / version and backend in the envelope") {
   fixture f;
   auto res = f.get("/health");
   CHECK(res.status == 200);

@@ -24,7 +24,7 @@ segs::rest::response dept(fixture& f, const std::string& peer, const auth& a = {
 
 }  // namespace
 
-TEST_CASE("anonymous requests are limited per client address, with Retry-After and refill") {
+TEST_CASE("anonymous requests are limited per client address / with Retry-After and refill") {
   fixture f(limits(3, 100, 100, 100));
   f.make_user("someone@example.org", "consumer");
   for (int i = 0; i < 3; ++i) CHECK(dept(f, "192.0.2.1").status == 200);
@@ -47,7 +47,7 @@ TEST_CASE("anonymous requests are limited per client address, with Retry-After a
   CHECK(dept(f, "192.0.2.1").status == 429);
 }
 
-TEST_CASE("authenticated requests are limited per user, admins have their own limit") {
+TEST_CASE("authenticated requests are limited per user / admins have their own limit") {
   fixture f(limits(1, 2, 4, 100));
   f.make_user("u1@example.org", "consumer");
   f.make_user("u2@example.org", "consumer");
@@ -126,7 +126,7 @@ TEST_CASE("rate limits can be switched off") {
           200);
 }
 
-TEST_CASE("the limiter keeps memory bounded: idle buckets go first, then the fullest") {
+TEST_CASE("the limiter keeps memory bounded: idle buckets go first / then the fullest") {
   segs::rest::detail::rate_limiter lim(4);
   const segs::rest::rate_limit rl{2, std::chrono::seconds(10)};
   const auto t0 = segs::from_micros(kStart);

@@ -32,7 +32,7 @@ TEST_CASE("user JSON has exactly the documented fields") {
   CHECK(u.at("email_verified").as_bool());
 }
 
-TEST_CASE("GET /api/v1/users: page shape, filters, paging") {
+TEST_CASE("GET /api/v1/users: page shape / filters / paging") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   f.make_user("c1@example.org", "consumer", "north", "Engineering");
@@ -86,7 +86,7 @@ TEST_CASE("operators see their own region only") {
   CHECK(field_of(move) == "region");
 }
 
-TEST_CASE("PUT /api/v1/users/:id updates, validates and detects conflicts") {
+TEST_CASE("PUT /api/v1/users/:id updates / validates and detects conflicts") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   auto u = f.make_user("x@example.org", "consumer");
@@ -106,7 +106,7 @@ TEST_CASE("PUT /api/v1/users/:id updates, validates and detects conflicts") {
   CHECK(f.put("/api/v1/users/" + segs::uuid{}.to_string(), {{"name", "N"}}, admin).status == 404);
 }
 
-TEST_CASE("deactivate / reactivate with default reasons, visible in the activity") {
+TEST_CASE("deactivate / reactivate with default reasons / visible in the activity") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   f.make_user("t@example.org", "consumer");
@@ -141,7 +141,7 @@ TEST_CASE("deactivate / reactivate with default reasons, visible in the activity
   CHECK(f.get("/api/v1/users/" + id + "/activity?page=0", admin).status == 400);
 }
 
-TEST_CASE("admin user routes: role, suspend, activate, delete") {
+TEST_CASE("admin user routes: role / suspend / activate / delete") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   f.make_user("t@example.org", "consumer");
@@ -201,7 +201,7 @@ TEST_CASE("POST /api/v1/admin/users creates a verified account of any role") {
   CHECK(field_of(nopw) == "password");
 }
 
-TEST_CASE("audit logs: filters, validation, verify") {
+TEST_CASE("audit logs: filters / validation / verify") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   f.make_user("t@example.org", "consumer");
@@ -237,7 +237,7 @@ TEST_CASE("audit logs: filters, validation, verify") {
   CHECK(body_of(v).at("data").at("records_checked").as_int64() >= 3);
 }
 
-TEST_CASE("API keys: create (secret once), list, authenticate, revoke") {
+TEST_CASE("API keys: create (secret once) / list / authenticate / revoke") {
   fixture f;
   auto admin = f.signed_in("root@example.org", "admin");
   auto created = f.post("/api/v1/admin/api-keys",
@@ -279,7 +279,7 @@ TEST_CASE("API keys: create (secret once), list, authenticate, revoke") {
   CHECK(field_of(when) == "expires_at");
 }
 
-TEST_CASE("own profile: PUT and the P2P POST /auth/profile, with validation") {
+TEST_CASE("own profile: PUT and the P2P POST /auth/profile / with validation") {
   fixture f;
   auto a = f.signed_in("me@example.org", "consumer");
   f.make_user("other@example.org", "consumer");
@@ -299,7 +299,7 @@ TEST_CASE("own profile: PUT and the P2P POST /auth/profile, with validation") {
   CHECK(str(body_of(f.get("/api/v1/auth/profile", a)).at("data").at("region")) == "east");
 }
 
-TEST_CASE("notification settings: partial update, security stays on") {
+TEST_CASE("notification settings: partial update / security stays on") {
   fixture f;
   auto a = f.signed_in("n@example.org", "consumer");
   auto before = body_of(f.get("/api/v1/user/notifications/settings", a)).at("data");
@@ -320,7 +320,7 @@ TEST_CASE("notification settings: partial update, security stays on") {
   CHECK(str(body_of(typed).at("error").at("message")) == "sms must be a boolean");
 }
 
-TEST_CASE("wallet: set, validate, remove") {
+TEST_CASE("wallet: set / validate / remove") {
   fixture f;
   auto a = f.signed_in("w@example.org", "consumer");
   const std::string wallet = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
@@ -355,7 +355,7 @@ TEST_CASE("own activity lists sign-ins with address and user agent") {
   CHECK(f.get("/api/v1/user/activity?per_page=x", a).status == 400);
 }
 
-TEST_CASE("departments are public; unknown ones are 404") {
+TEST_CASE("departments are public - unknown ones are 404") {
   fixture f;
   f.make_user("d1@example.org", "consumer", "north", "Engineering");
   f.make_user("d2@example.org", "prosumer", "south", "Engineering");
@@ -374,7 +374,7 @@ TEST_CASE("departments are public; unknown ones are 404") {
   CHECK(f.get("/api/v1/departments/Solar%20Lab").status == 200);
 }
 
-TEST_CASE("register: validation names the field; duplicates conflict; roles are checked") {
+TEST_CASE("register: validation names the field - duplicates conflict - roles are checked") {
   fixture f;
   auto ok = f.post("/api/v1/auth/register", {{"email", "r@example.org"}, {"name", "R"},
                                              {"region", "north"}, {"role", "prosumer"},
