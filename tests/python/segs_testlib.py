@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Dict
 
 import segs
 
@@ -11,7 +12,7 @@ START = dt.datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 # libsodium's minimum argon2id cost keeps the suite fast; production uses the
 # library's defaults.
-FAST = {"argon2_opslimit": 1, "argon2_memlimit": 8192}
+FAST: Dict[str, Any] = {"argon2_opslimit": 1, "argon2_memlimit": 8192}
 
 
 def code_for(grid: segs.Grid, email: str, purpose: str = "verify_email") -> str:

@@ -87,10 +87,12 @@ def test_conflict_on_taken_email(grid: segs.Grid) -> None:
 def test_wrong_password_then_lockout_with_retry_after(grid: segs.Grid,
                                                       clock: segs.ManualClock) -> None:
     register_verified(grid, "ada@example.org")
-    for _ in range(5):
+    for _ in range(4):
         with pytest.raises(segs.Unauthorized):
             grid.identity.login("ada@example.org", "wrong password!")
-    with pytest.raises(segs.AccountLocked) as info:
+    with pytest.raises(segs.AccountLocked):  # the fifth failure locks
+        grid.identity.login("ada@example.org", "wrong password!")
+    with pytest.raises(segs.AccountLocked) as info:  # even the right password now
         grid.identity.login("ada@example.org", PASSWORD)
     err = info.value
     assert err.code == "ACCOUNT_LOCKED" and err.http_status == 429
@@ -272,4 +274,4 @@ def test_principals() -> None:
     assert anon.type == "anonymous" and anon.permissions == [] and not anon.can("profile:read")
     assert "anonymous" in repr(anon)
     with pytest.raises(TypeError):
-        segs.Principal()  # type: ignore[call-arg]
+        segs.Principal()

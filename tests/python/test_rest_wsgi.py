@@ -68,6 +68,7 @@ def test_error_answers(grid: segs.Grid) -> None:
 
 def test_rate_limit_options() -> None:
     with segs.Grid.open("sqlite::memory:", argon2_opslimit=1, argon2_memlimit=8192) as grid:
+        register_verified(grid, "ada@example.org", department="physics")
         api = segs.rest.Handler(grid, anonymous=(2, 3600))
         statuses = [api.handle("GET", "/api/v1/departments/physics")[0] for _ in range(3)]
         assert statuses[:2] == [200, 200] and statuses[2] == 429
