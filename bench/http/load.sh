@@ -65,12 +65,13 @@ run() {
   local name=$1; shift
   local out
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@")
-  echo "$out" >"$WORK/wrk-$name.txt"
+  echo "$out" >>"$WORK/wrk.txt"
   local rps p99 errors
   rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   errors=$(echo "$out" | awk -F': *' '/Non-2xx|Socket errors/ {print $0}' | tr '\n' ' ')
   printf '%-28s %10s req/s   p99 %-9s %s\n' "$name" "$rps" "$p99" "$errors"
+  [ -z "${VERBOSE:-}" ] || echo "$out"
 }
 run "GET /health" "$URL/health"
 run "GET /api/v1/user/profile" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile"

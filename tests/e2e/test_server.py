@@ -15,7 +15,7 @@ import subprocess
 import threading
 import time
 
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, require_binary
+from segs_server_harness import ADMIN_EMAIL, ADMIN_PASSWORD, require_binary
 
 _seq = itertools.count()
 
