@@ -16,6 +16,8 @@
 if(CMAKE_SCRIPT_MODE_FILE)
   cmake_policy(VERSION 3.25)
 endif()
+include("${CMAKE_CURRENT_LIST_DIR}/embed_bytes.cmake")
+set(_segs_embed_bytes_script "${CMAKE_CURRENT_LIST_DIR}/embed_bytes.cmake")
 
 set(_segs_migration_dialects sqlite postgres)
 
@@ -59,18 +61,9 @@ if(CMAKE_SCRIPT_MODE_FILE)
       get_filename_component(stem "${f}" NAME_WE)
       string(SUBSTRING "${stem}" 0 4 digits)
       math(EXPR v "1${digits} - 10000")
-      file(READ "${f}" hex HEX)
-      string(LENGTH "${hex}" hexlen)
-      math(EXPR size "${hexlen} / 2")
-      string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-      set(line "")
-      foreach(i RANGE 1 16)
-        string(APPEND line "0x[0-9a-f][0-9a-f],")
-      endforeach()
-      string(REGEX REPLACE "(${line})" "\\1\n    " bytes "${bytes}")
+      segs_file_to_c_array("${f}" bytes size)
       set(var "${dialect}_${stem}")
-      # A trailing zero keeps the array non-empty for an empty file.
-      string(APPEND body "// ${dialect}/${stem}.sql\nconst unsigned char ${var}[] = {\n    ${bytes}0x00};\n\n")
+      string(APPEND body "// ${dialect}/${stem}.sql\nconst unsigned char ${var}[] = {\n    ${bytes}};\n\n")
       string(APPEND entries "      {${v}, \"${stem}\", text(${var}, ${size})},\n")
     endforeach()
     if(entries STREQUAL "")
@@ -124,7 +117,7 @@ function(segs_embed_migrations target)
             "-DSQLITE_DIR=${root}/sqlite"
             "-DPOSTGRES_DIR=${root}/postgres"
             -P "${_segs_embed_migrations_script}"
-    DEPENDS ${all_files} "${_segs_embed_migrations_script}"
+    DEPENDS ${all_files} "${_segs_embed_migrations_script}" "${_segs_embed_bytes_script}"
     COMMENT "Embedding schema migrations"
     VERBATIM)
   # The target may live in another directory, where a custom command's rule

@@ -1,5 +1,7 @@
 #include "storage/stores/audit_store.hpp"
 
+#include "storage/stores/filter.hpp"
+
 namespace segs::storage::audit {
 namespace {
 
@@ -43,37 +45,28 @@ void insert(transaction& tx, const audit_record& r, const std::string& prev_hash
 }
 
 page<audit_record> query(transaction& tx, const audit_query& q) {
-  std::string where = " WHERE 1 = 1";
-  std::vector<value> params;
-  auto add = [&](std::string_view fragment, value v) {
-    params.push_back(std::move(v));
-    std::string n = "$" + std::to_string(params.size());
-    std::string f(fragment);
-    for (std::size_t pos; (pos = f.find('?')) != std::string::npos;) f.replace(pos, 1, n);
-    where += " AND " + f;
-  };
-  if (q.actor_id) add("actor_id = ?", *q.actor_id);
-  if (q.target_id) add("target_id = ?", *q.target_id);
-  if (q.involving) add("(actor_id = ? OR target_id = ?)", *q.involving);
+  filter f;
+  if (q.actor_id) f.add("actor_id = ?", *q.actor_id);
+  if (q.target_id) f.add("target_id = ?", *q.target_id);
+  if (q.involving) f.add("(actor_id = ? OR target_id = ?)", *q.involving);
   if (q.action) {
+    // "auth." selects a family of actions by prefix; anything else is exact.
     if (!q.action->empty() && q.action->back() == '.')
-      add("SUBSTR(action, 1, " + std::to_string(q.action->size()) + ") = ?", *q.action);
+      f.add("SUBSTR(action, 1, " + std::to_string(q.action->size()) + ") = ?", *q.action);
     else
-      add("action = ?", *q.action);
+      f.add("action = ?", *q.action);
   }
-  if (q.outcome) add("outcome = ?", *q.outcome);
-  if (q.from) add("at >= ?", to_micros(*q.from));
-  if (q.to) add("at < ?", to_micros(*q.to));
+  if (q.outcome) f.add("outcome = ?", *q.outcome);
+  if (q.from) f.add("at >= ?", to_micros(*q.from));
+  if (q.to) f.add("at < ?", to_micros(*q.to));
 
   page<audit_record> out;
   out.page = q.page;
   out.per_page = q.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM audit_log" + where, params).rows.at(0).i64(0);
-  params.emplace_back(std::int64_t{q.per_page});
-  params.emplace_back(std::int64_t{q.per_page} * (q.page - 1));
-  auto res = tx.exec("SELECT " + std::string(kColumns) + " FROM audit_log" + where +
-                         " ORDER BY seq DESC LIMIT $" + std::to_string(params.size() - 1) +
-                         " OFFSET $" + std::to_string(params.size()),
+  out.total = tx.exec("SELECT COUNT(*) FROM audit_log" + f.where(), f.params()).rows.at(0).i64(0);
+  auto [limit, params] = f.paged(q.page, q.per_page);
+  auto res = tx.exec("SELECT " + std::string(kColumns) + " FROM audit_log" + f.where() +
+                         " ORDER BY seq DESC" + limit,
                      params);
   for (const auto& r : res.rows) out.items.push_back(read(r).record);
   return out;

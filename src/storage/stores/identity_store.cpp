@@ -1,5 +1,6 @@
 #include "storage/stores/identity_store.hpp"
 
+#include "storage/stores/filter.hpp"
 #include "storage/stores/json_text.hpp"
 
 #include <algorithm>
@@ -170,39 +171,26 @@ bool admin_exists(transaction& tx) {
 }
 
 page<user> list_users(transaction& tx, const user_query& q) {
-  // Fixed fragments and numbered parameters only: the filter values never
-  // become SQL text.
-  std::string where = " WHERE 1 = 1";
-  std::vector<value> params;
-  auto add = [&](std::string_view fragment, value v) {
-    params.push_back(std::move(v));
-    std::string n = "$" + std::to_string(params.size());
-    std::string f(fragment);
-    for (std::size_t pos; (pos = f.find('?')) != std::string::npos;) f.replace(pos, 1, n);
-    where += " AND " + f;
-  };
+  filter f;
   if (!q.search.empty())
-    add("(LOWER(email) LIKE ? ESCAPE '\\' OR COALESCE(username_key, '') LIKE ? ESCAPE '\\' "
-        "OR LOWER(name) LIKE ? ESCAPE '\\')",
-        like_pattern(q.search));
-  if (q.role) add("role = ?", *q.role);
-  if (q.region) add("region = ?", *q.region);
-  if (q.department) add("department = ?", *q.department);
-  if (q.status) add("status = ?", std::string(to_string(*q.status)));
-  if (!q.include_deleted && !q.status) where += " AND status <> 'deleted'";
+    f.add("(LOWER(email) LIKE ? ESCAPE '\\' OR COALESCE(username_key, '') LIKE ? ESCAPE '\\' "
+          "OR LOWER(name) LIKE ? ESCAPE '\\')",
+          like_pattern(q.search));
+  if (q.role) f.add("role = ?", *q.role);
+  if (q.region) f.add("region = ?", *q.region);
+  if (q.department) f.add("department = ?", *q.department);
+  if (q.status) f.add("status = ?", std::string(to_string(*q.status)));
+  if (!q.include_deleted && !q.status) f.add("status <> 'deleted'");
 
   page<user> out;
   out.page = q.page;
   out.per_page = q.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM users" + where, params).rows.at(0).i64(0);
-
-  std::vector<value> paged = params;
-  paged.emplace_back(std::int64_t{q.per_page});
-  paged.emplace_back(std::int64_t{q.per_page} * (q.page - 1));
-  std::string sql = "SELECT " + std::string(kUserColumns) + " FROM users" + where +
-                    " ORDER BY created_at, id LIMIT $" + std::to_string(paged.size() - 1) +
-                    " OFFSET $" + std::to_string(paged.size());
-  for (const auto& r : tx.exec(sql, paged).rows) out.items.push_back(read_user(r).user);
+  out.total = tx.exec("SELECT COUNT(*) FROM users" + f.where(), f.params()).rows.at(0).i64(0);
+  auto [limit, params] = f.paged(q.page, q.per_page);
+  auto res = tx.exec("SELECT " + std::string(kUserColumns) + " FROM users" + f.where() +
+                         " ORDER BY created_at, id" + limit,
+                     params);
+  for (const auto& r : res.rows) out.items.push_back(read_user(r).user);
   return out;
 }
 
