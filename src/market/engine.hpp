@@ -88,6 +88,10 @@ class event_sink {
 /// The outcome of submit/modify for the order the call was about.
 struct order_result {
   bool accepted = true;           ///< false only for post_only orders that would cross
+  /// After the call: `filled` (nothing left), `open` / `partially_filled`
+  /// (rests; partially_filled once any of it ever traded), or `cancelled`
+  /// (the remainder left the book; `filled` may still be > 0). A refused
+  /// submit reports `cancelled`; a refused modify reports the order's status.
   order_status status = order_status::open;
   qty_t filled = 0;               ///< by this call
   qty_t remaining = 0;            ///< open quantity left resting (0 unless it rests)
@@ -115,13 +119,16 @@ struct resting_order {
 ///
 /// Complexity targets: O(log L) per new price level (L levels), O(1) per
 /// order added to an existing level, O(1) cancel by id, no allocation per
-/// order once the internal pools are warm.
+/// order once the internal pools are warm. (Levels are a sorted vector per
+/// side, best last: creating or emptying a level is an O(log L) search plus
+/// a memmove of the levels better than it, a few near the touch.)
 class book {
  public:
   explicit book(stp_policy stp = stp_policy::cancel_newest);
   ~book();
   book(book&&) noexcept;
   book& operator=(book&&) noexcept;
+  /// A moved-from book may only be destroyed or assigned to.
   book(const book&) = delete;
   book& operator=(const book&) = delete;
 
@@ -129,7 +136,14 @@ class book {
   /// (IOC, market remainder) or refuses to trade (FOK that cannot fill
   /// completely: no fill at all, status cancelled). A post_only order that
   /// would cross is not accepted (accepted = false, nothing happens). A
-  /// market order against an empty side is accepted and cancelled.
+  /// market order against an empty side is accepted and cancelled
+  /// (no_liquidity, checked before FOK). post_only: a market order crosses
+  /// whenever the opposite side is not empty; an order that does not cross
+  /// still obeys its time in force (a post_only IOC/FOK never rests: it is
+  /// cancelled as ioc_remainder / fok_unfillable). A refused post_only order
+  /// causes no event.
+  /// Events, in order: fills and self-trade cancels of resting orders as
+  /// matching meets them, then the incoming order's on_rest or on_cancel.
   /// REQUIRES: o.id unused in this book, o.quantity > 0.
   order_result submit(const order_request& o, event_sink& events);
 
@@ -140,11 +154,17 @@ class book {
   /// Reducing it keeps time priority; raising it or changing the price loses
   /// it (the order moves to the back of its level and may match at once, as
   /// a new order would, keeping its id). nullopt when the id does not rest.
+  /// A reduction in place reports on_rest(id, new quantity, price); a change
+  /// that loses priority reports what a new GTC submit would (fills, then
+  /// on_rest or a self-trade on_cancel); no change at all reports nothing. A
+  /// post_only order moved to a crossing price is refused (accepted = false,
+  /// order unchanged, no event). `filled` counts fills caused by this call.
   /// REQUIRES: new_quantity > 0 when given.
   std::optional<order_result> modify(order_id id, std::optional<qty_t> new_quantity,
                                      std::optional<price_t> new_price, event_sink& events);
 
-  /// Gate closure: every resting order expires (on_cancel with `expired`).
+  /// Gate closure: every resting order expires (on_cancel with `expired`),
+  /// bids then asks, each side in priority order (the order of orders()).
   void expire_all(event_sink& events);
 
   [[nodiscard]] std::optional<price_t> best_bid() const noexcept;
@@ -184,6 +204,17 @@ struct auction_result {
 /// rationed limit price share the rest pro rata by quantity, leftover Wh by
 /// time priority (smaller id first). Everything trades at the clearing price.
 /// Fills pair buys and sells in priority order on both sides.
+///
+/// Precisely: each side's eligible orders are grouped by priority (all
+/// market orders, then each limit price, best first); whole groups are served
+/// while they fit in the volume, and the first group that does not fit is the
+/// rationed one (usually the group at the clearing price, but it can be the
+/// market orders, or a better price when step (3) picked a price inside a gap
+/// between limits). Pro-rata shares are floor(q_i * left / group total)
+/// (computed in 128 bits). Fills walk buys (market, highest limit, id) and
+/// sells (market, lowest limit, id), each fill the minimum of the two
+/// remaining allocations. Orders with quantity <= 0 are ignored. Self-trade
+/// prevention does not apply. O(n log n).
 /// REQUIRES: tick > 0; limit prices are multiples of tick.
 [[nodiscard]] auction_result run_auction(std::span<const resting_order> orders, price_t tick);
 
