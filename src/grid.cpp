@@ -89,6 +89,7 @@ struct grid::impl {
   std::unique_ptr<identity_service> identity;
   std::unique_ptr<audit_log> audit;
   std::unique_ptr<segs::outbox> outbox;
+  std::unique_ptr<market_service> market;  // after core: destroyed before it
 };
 
 grid::grid() : impl_(std::make_unique<impl>()) {}
@@ -142,6 +143,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->identity = std::make_unique<identity_service>(core);
     g->impl_->audit = std::make_unique<audit_log>(core);
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
+    // Rebuilds every open slot's book from storage.
+    g->impl_->market = std::make_unique<market_service>(core);
     return g;
   });
 }
@@ -149,6 +152,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
 identity_service& grid::identity() noexcept { return *impl_->identity; }
 audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
+market_service& grid::market() noexcept { return *impl_->market; }
 const segs::clock& grid::clock() const noexcept { return *impl_->core->clock; }
 std::string_view grid::backend_name() const noexcept { return impl_->core->db->dialect(); }
 bool grid::ready() const noexcept { return impl_->core->db->ping(); }

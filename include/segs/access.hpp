@@ -33,6 +33,10 @@ inline constexpr std::string_view trade_sell = "trade:sell";
 inline constexpr std::string_view telemetry_read = "telemetry:read";
 inline constexpr std::string_view telemetry_write = "telemetry:write";
 inline constexpr std::string_view meters_manage = "meters:manage";
+/// Operate markets in scope: close gates, settle, act on others' orders.
+inline constexpr std::string_view market_operate = "market:operate";
+/// Change market settings.
+inline constexpr std::string_view market_manage = "market:manage";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

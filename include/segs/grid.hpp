@@ -16,6 +16,7 @@
 #include <segs/error.hpp>
 #include <segs/export.hpp>
 #include <segs/identity.hpp>
+#include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
 
@@ -53,6 +54,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] identity_service& identity() noexcept;
   [[nodiscard]] audit_log& audit() noexcept;
   [[nodiscard]] segs::outbox& outbox() noexcept;
+  /// The energy market (market.hpp).
+  [[nodiscard]] market_service& market() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// "sqlite" or "postgres".
   [[nodiscard]] std::string_view backend_name() const noexcept;

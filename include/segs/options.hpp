@@ -6,6 +6,7 @@
 #pragma once
 
 #include <segs/clock.hpp>
+#include <segs/market.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -76,6 +77,8 @@ struct options {
   std::shared_ptr<segs::clock> clock;
   identity_options identity;
   storage_options storage;
+  /// The settings of every region's market that has none of its own.
+  market_settings market_defaults;
 };
 
 }  // namespace segs

@@ -7,6 +7,7 @@
 #include <segs/error.hpp>
 #include <segs/grid.hpp>
 #include <segs/identity.hpp>
+#include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
 #include <segs/types.hpp>

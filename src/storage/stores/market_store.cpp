@@ -1,0 +1,397 @@
+#include "storage/stores/market_store.hpp"
+
+#include "storage/stores/filter.hpp"
+
+#include <boost/json.hpp>
+
+namespace segs::storage::market {
+
+namespace json = boost::json;
+using detail::order_record;
+using detail::slot_record;
+using detail::slot_state;
+using detail::trade_record;
+
+namespace {
+
+// Settings are one small JSON document per row: the set of fields grows with
+// the product, and a slot must keep exactly the settings it opened with.
+std::string settings_to_json(const market_settings& s) {
+  json::object o;
+  o["mechanism"] = to_string(s.mechanism);
+  o["slot_minutes"] = s.slot_length.count();
+  o["open_minutes_ahead"] = s.open_ahead.count();
+  o["gate_closure_minutes"] = s.gate_closure.count();
+  o["tick"] = s.tick.micros;
+  o["fee_per_kwh"] = s.fee_per_kwh.micros;
+  o["fee_ppm"] = s.fee_ppm;
+  if (s.imbalance_price)
+    o["imbalance_price"] = s.imbalance_price->micros;
+  else
+    o["imbalance_price"] = nullptr;
+  o["self_trade_prevention"] = to_string(s.stp);
+  return json::serialize(o);
+}
+
+market_settings settings_from_json(std::string_view text) {
+  try {
+    const auto v = json::parse(text);
+    const auto& o = v.as_object();
+    market_settings s;
+    s.mechanism = parse_mechanism(o.at("mechanism").as_string()).value();
+    s.slot_length = std::chrono::minutes(o.at("slot_minutes").to_number<std::int64_t>());
+    s.open_ahead = std::chrono::minutes(o.at("open_minutes_ahead").to_number<std::int64_t>());
+    s.gate_closure = std::chrono::minutes(o.at("gate_closure_minutes").to_number<std::int64_t>());
+    s.tick = money{o.at("tick").to_number<std::int64_t>()};
+    s.fee_per_kwh = money{o.at("fee_per_kwh").to_number<std::int64_t>()};
+    s.fee_ppm = o.at("fee_ppm").to_number<std::int64_t>();
+    if (!o.at("imbalance_price").is_null())
+      s.imbalance_price = money{o.at("imbalance_price").to_number<std::int64_t>()};
+    s.stp = parse_self_trade_prevention(o.at("self_trade_prevention").as_string()).value();
+    return s;
+  } catch (const std::exception& e) {
+    auto err = make_error(errc::internal, "corrupt market settings row");
+    err.detail = e.what();
+    throw segs::exception(std::move(err));
+  }
+}
+
+std::string_view state_name(slot_state s) {
+  switch (s) {
+    case slot_state::open: return "open";
+    case slot_state::closed: return "closed";
+    case slot_state::settled: return "settled";
+  }
+  return "open";
+}
+slot_state parse_state(std::string_view s) {
+  if (s == "closed") return slot_state::closed;
+  if (s == "settled") return slot_state::settled;
+  return slot_state::open;
+}
+
+value opt(const std::optional<std::int64_t>& v) {
+  return v ? value{*v} : value{nullptr};
+}
+
+uuid id_of(const row& r, std::size_t i) { return uuid::parse(r.text(i)).value(); }
+
+constexpr std::string_view slot_columns =
+    "region, slot_start, settings, state, gate_at, sequence, clearing_price, cleared_wh, closed_at, "
+    "settled_at";
+
+slot_record slot_from(const row& r) {
+  slot_record s;
+  s.region = r.text(0);
+  s.start = from_micros(r.i64(1));
+  s.settings = settings_from_json(r.text(2));
+  s.state = parse_state(r.text(3));
+  s.gate_at = from_micros(r.i64(4));
+  s.sequence = r.i64(5);
+  if (auto p = r.opt_i64(6)) s.clearing_price = money{*p};
+  if (auto c = r.opt_i64(7)) s.cleared = energy{*c};
+  if (auto t = r.opt_i64(8)) s.closed_at = from_micros(*t);
+  if (auto t = r.opt_i64(9)) s.settled_at = from_micros(*t);
+  return s;
+}
+
+constexpr std::string_view order_columns =
+    "id, region, seq, priority, slot_start, user_id, side, order_type, time_in_force, post_only, "
+    "price, quantity_wh, filled_wh, remaining_wh, status, created_at, updated_at";
+
+order_record order_from(const row& r) {
+  order_record rec;
+  auto& o = rec.o;
+  o.id = id_of(r, 0);
+  o.region = r.text(1);
+  rec.seq = r.i64(2);
+  rec.priority = r.i64(3);
+  o.delivery_slot = from_micros(r.i64(4));
+  o.user_id = id_of(r, 5);
+  o.side = parse_side(r.text(6)).value();
+  o.type = parse_order_type(r.text(7)).value();
+  o.tif = parse_time_in_force(r.text(8)).value();
+  o.post_only = r.boolean(9);
+  if (auto p = r.opt_i64(10)) o.price = money{*p};
+  o.quantity = energy{r.i64(11)};
+  o.filled = energy{r.i64(12)};
+  o.remaining = energy{r.i64(13)};
+  o.status = parse_order_status(r.text(14)).value();
+  o.created_at = from_micros(r.i64(15));
+  o.updated_at = from_micros(r.i64(16));
+  return rec;
+}
+
+constexpr std::string_view trade_columns =
+    "id, region, seq, slot_start, price, quantity_wh, buy_order_id, sell_order_id, buyer_id, "
+    "seller_id, aggressor, buyer_fee, seller_fee, executed_at";
+
+trade_record trade_from(const row& r) {
+  trade_record t;
+  t.id = id_of(r, 0);
+  t.region = r.text(1);
+  t.seq = r.i64(2);
+  t.delivery_slot = from_micros(r.i64(3));
+  t.price = money{r.i64(4)};
+  t.quantity = energy{r.i64(5)};
+  t.buy_order_id = id_of(r, 6);
+  t.sell_order_id = id_of(r, 7);
+  t.buyer_id = id_of(r, 8);
+  t.seller_id = id_of(r, 9);
+  if (auto a = r.opt_text(10)) t.aggressor = parse_side(*a).value();
+  t.buyer_fee = money{r.i64(11)};
+  t.seller_fee = money{r.i64(12)};
+  t.executed_at = from_micros(r.i64(13));
+  return t;
+}
+
+std::string sql(std::initializer_list<std::string_view> parts) {
+  std::string s;
+  for (auto p : parts) s += p;
+  return s;
+}
+
+}  // namespace
+
+// --- settings -------------------------------------------------------------------
+
+std::vector<stored_settings> all_settings(transaction& tx) {
+  auto res = tx.exec("SELECT region, settings, updated_at FROM market_settings ORDER BY region");
+  std::vector<stored_settings> out;
+  for (const auto& r : res.rows)
+    out.push_back({r.text(0), settings_from_json(r.text(1)), from_micros(r.i64(2))});
+  return out;
+}
+
+void save_settings(transaction& tx, const std::string& region, const market_settings& s,
+                   timestamp now) {
+  tx.exec(
+      "INSERT INTO market_settings (region, settings, updated_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (region) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+      {region, settings_to_json(s), to_micros(now)});
+}
+
+std::vector<std::string> known_regions(transaction& tx) {
+  auto res = tx.exec(
+      "SELECT region FROM users WHERE status <> 'deleted' UNION SELECT region FROM market_settings "
+      "ORDER BY 1");
+  std::vector<std::string> out;
+  for (const auto& r : res.rows) out.push_back(r.text(0));
+  return out;
+}
+
+// --- slots ----------------------------------------------------------------------
+
+void insert_slot(transaction& tx, const slot_record& s) {
+  tx.exec(sql({"INSERT INTO market_slots (", slot_columns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"}),
+          {s.region, to_micros(s.start), settings_to_json(s.settings), std::string(state_name(s.state)),
+           to_micros(s.gate_at), s.sequence,
+           opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
+           opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
+           opt(s.closed_at ? std::optional<std::int64_t>(to_micros(*s.closed_at)) : std::nullopt),
+           opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt)});
+}
+
+void update_slot(transaction& tx, const slot_record& s) {
+  tx.exec(
+      "UPDATE market_slots SET state = $3, sequence = $4, clearing_price = $5, cleared_wh = $6, "
+      "closed_at = $7, settled_at = $8 WHERE region = $1 AND slot_start = $2",
+      {s.region, to_micros(s.start), std::string(state_name(s.state)), s.sequence,
+       opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
+       opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
+       opt(s.closed_at ? std::optional<std::int64_t>(to_micros(*s.closed_at)) : std::nullopt),
+       opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt)});
+}
+
+std::optional<slot_record> find_slot(transaction& tx, const std::string& region, timestamp start) {
+  auto res = tx.exec(sql({"SELECT ", slot_columns, " FROM market_slots WHERE region = $1 AND slot_start = $2"}),
+                     {region, to_micros(start)});
+  if (res.rows.empty()) return std::nullopt;
+  return slot_from(res.rows[0]);
+}
+
+std::vector<slot_record> active_slots(transaction& tx, timestamp now) {
+  auto res = tx.exec(sql({"SELECT ", slot_columns,
+                          " FROM market_slots WHERE state = 'open' OR gate_at > $1 ORDER BY region, slot_start"}),
+                     {to_micros(now)});
+  std::vector<slot_record> out;
+  for (const auto& r : res.rows) out.push_back(slot_from(r));
+  return out;
+}
+
+bool mark_settled(transaction& tx, const std::string& region, timestamp start, timestamp now) {
+  return tx
+             .exec(
+                 "UPDATE market_slots SET state = 'settled', settled_at = $3 "
+                 "WHERE region = $1 AND slot_start = $2 AND state <> 'settled'",
+                 {region, to_micros(start), to_micros(now)})
+             .affected == 1;
+}
+
+// --- orders ---------------------------------------------------------------------
+
+void insert_order(transaction& tx, const order_record& r) {
+  const auto& o = r.o;
+  tx.exec(sql({"INSERT INTO market_orders (", order_columns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"}),
+          {o.id.to_string(), o.region, r.seq, r.priority, to_micros(o.delivery_slot),
+           o.user_id.to_string(), std::string(to_string(o.side)), std::string(to_string(o.type)),
+           std::string(to_string(o.tif)), std::int64_t{o.post_only ? 1 : 0},
+           opt(o.price ? std::optional<std::int64_t>(o.price->micros) : std::nullopt), o.quantity.wh,
+           o.filled.wh, o.remaining.wh, std::string(to_string(o.status)), to_micros(o.created_at),
+           to_micros(o.updated_at)});
+}
+
+void update_order(transaction& tx, const order_record& r) {
+  const auto& o = r.o;
+  tx.exec(
+      "UPDATE market_orders SET priority = $2, quantity_wh = $3, price = $4, filled_wh = $5, "
+      "remaining_wh = $6, status = $7, updated_at = $8 WHERE id = $1",
+      {o.id.to_string(), r.priority, o.quantity.wh,
+       opt(o.price ? std::optional<std::int64_t>(o.price->micros) : std::nullopt), o.filled.wh,
+       o.remaining.wh, std::string(to_string(o.status)), to_micros(o.updated_at)});
+}
+
+std::optional<order_record> find_order(transaction& tx, const uuid& id) {
+  auto res = tx.exec(sql({"SELECT ", order_columns, " FROM market_orders WHERE id = $1"}),
+                     {id.to_string()});
+  if (res.rows.empty()) return std::nullopt;
+  return order_from(res.rows[0]);
+}
+
+std::vector<order_record> live_orders(transaction& tx, const std::optional<std::string>& region) {
+  filter w;
+  w.add("remaining_wh > 0");
+  if (region) w.add("region = ?", *region);
+  auto res = tx.exec(sql({"SELECT ", order_columns, " FROM market_orders"}) + w.where() +
+                         " ORDER BY region, slot_start, priority",
+                     w.params());
+  std::vector<order_record> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(order_from(r));
+  return out;
+}
+
+std::vector<region_counters> counters(transaction& tx) {
+  auto res = tx.exec(
+      "SELECT region, MAX(o), MAX(t) FROM ("
+      " SELECT region, seq AS o, 0 AS t FROM market_orders"
+      " UNION ALL SELECT region, 0 AS o, seq AS t FROM market_trades) AS s GROUP BY region");
+  std::vector<region_counters> out;
+  for (const auto& r : res.rows) out.push_back({r.text(0), r.i64(1), r.i64(2)});
+  return out;
+}
+
+page<order> list_orders(transaction& tx, const order_filter& f) {
+  filter w;
+  w.add("user_id = ?", f.user_id.to_string());
+  if (f.region) w.add("region = ?", *f.region);
+  if (f.status) w.add("status = ?", std::string(to_string(*f.status)));
+  if (f.delivery_slot) w.add("slot_start = ?", to_micros(*f.delivery_slot));
+  page<order> out;
+  out.page = f.page;
+  out.per_page = f.per_page;
+  out.total = tx.exec("SELECT COUNT(*) FROM market_orders" + w.where(), w.params()).rows.at(0).i64(0);
+  auto [limit, params] = w.paged(f.page, f.per_page);
+  auto res = tx.exec(sql({"SELECT ", order_columns, " FROM market_orders"}) + w.where() +
+                         " ORDER BY created_at DESC, seq DESC" + limit,
+                     params);
+  for (const auto& r : res.rows) out.items.push_back(order_from(r).o);
+  return out;
+}
+
+// --- trades ---------------------------------------------------------------------
+
+void insert_trade(transaction& tx, const trade_record& t) {
+  tx.exec(sql({"INSERT INTO market_trades (", trade_columns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"}),
+          {t.id.to_string(), t.region, t.seq, to_micros(t.delivery_slot), t.price.micros,
+           t.quantity.wh, t.buy_order_id.to_string(), t.sell_order_id.to_string(),
+           t.buyer_id.to_string(), t.seller_id.to_string(),
+           t.aggressor ? value{std::string(to_string(*t.aggressor))} : value{nullptr},
+           t.buyer_fee.micros, t.seller_fee.micros, to_micros(t.executed_at)});
+}
+
+std::vector<trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start) {
+  auto res = tx.exec(sql({"SELECT ", trade_columns,
+                          " FROM market_trades WHERE region = $1 AND slot_start = $2 ORDER BY seq"}),
+                     {region, to_micros(start)});
+  std::vector<trade_record> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(trade_from(r));
+  return out;
+}
+
+page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_query& q) {
+  // One row per side the user took: a buyer row and/or a seller row.
+  filter w;
+  const std::string me = user.to_string();
+  w.add("(buyer_id = ? OR seller_id = ?)", me);
+  if (q.delivery_slot) w.add("slot_start = ?", to_micros(*q.delivery_slot));
+  // `$1` is the user in both halves of the union.
+  const std::string sides =
+      "SELECT id, region, slot_start, 'buy' AS side, price, quantity_wh, buyer_fee AS fee, "
+      "buy_order_id AS order_id, executed_at, seq FROM market_trades" + w.where() +
+      " AND buyer_id = $1 UNION ALL "
+      "SELECT id, region, slot_start, 'sell' AS side, price, quantity_wh, seller_fee AS fee, "
+      "sell_order_id AS order_id, executed_at, seq FROM market_trades" + w.where() +
+      " AND seller_id = $1";
+  page<user_trade> out;
+  out.page = q.page;
+  out.per_page = q.per_page;
+  out.total = tx.exec("SELECT COUNT(*) FROM (" + sides + ") AS t", w.params()).rows.at(0).i64(0);
+  auto [limit, params] = w.paged(q.page, q.per_page);
+  auto res = tx.exec("SELECT * FROM (" + sides + ") AS t ORDER BY executed_at DESC, seq DESC, side" + limit,
+                     params);
+  for (const auto& r : res.rows) {
+    user_trade t;
+    t.id = id_of(r, 0);
+    t.region = r.text(1);
+    t.delivery_slot = from_micros(r.i64(2));
+    t.side = parse_side(r.text(3)).value();
+    t.price = money{r.i64(4)};
+    t.quantity = energy{r.i64(5)};
+    t.fee = money{r.i64(6)};
+    t.order_id = id_of(r, 7);
+    t.executed_at = from_micros(r.i64(8));
+    out.items.push_back(std::move(t));
+  }
+  return out;
+}
+
+// --- ledger ---------------------------------------------------------------------
+
+void insert_entry(transaction& tx, const uuid& id, const std::string& region, timestamp slot, int line,
+                  const ledger_entry& e, timestamp now) {
+  tx.exec(
+      "INSERT INTO ledger_entries (id, region, slot_start, line, user_id, kind, energy_wh, amount, "
+      "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {id.to_string(), region, to_micros(slot), std::int64_t{line},
+       e.user_id ? value{e.user_id->to_string()} : value{nullptr}, std::string(to_string(e.kind)),
+       e.quantity.wh, e.amount.micros, to_micros(now)});
+}
+
+std::vector<ledger_entry> entries(transaction& tx, const std::string& region, timestamp slot) {
+  auto res = tx.exec(
+      "SELECT user_id, kind, energy_wh, amount FROM ledger_entries "
+      "WHERE region = $1 AND slot_start = $2 ORDER BY line",
+      {region, to_micros(slot)});
+  std::vector<ledger_entry> out;
+  for (const auto& r : res.rows) {
+    ledger_entry e;
+    if (auto u = r.opt_text(0)) e.user_id = uuid::parse(*u).value();
+    const auto& k = r.text(1);
+    e.kind = k == "trade_debit"        ? ledger_kind::trade_debit
+             : k == "trade_credit"     ? ledger_kind::trade_credit
+             : k == "fee"              ? ledger_kind::fee
+             : k == "imbalance_charge" ? ledger_kind::imbalance_charge
+                                       : ledger_kind::imbalance_refund;
+    e.quantity = energy{r.i64(2)};
+    e.amount = money{r.i64(3)};
+    out.push_back(e);
+  }
+  return out;
+}
+
+}  // namespace segs::storage::market

@@ -1,0 +1,71 @@
+// SQL of the energy market: settings, slots, orders, trades, ledger.
+#pragma once
+
+#include "market/records.hpp"
+#include "storage/backend.hpp"
+
+#include <segs/market.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace segs::storage::market {
+
+struct stored_settings {
+  std::string region;
+  market_settings settings;
+  timestamp updated_at{};
+};
+std::vector<stored_settings> all_settings(transaction& tx);
+void save_settings(transaction& tx, const std::string& region, const market_settings& s, timestamp now);
+/// Regions of users and of configured markets, sorted.
+std::vector<std::string> known_regions(transaction& tx);
+
+void insert_slot(transaction& tx, const detail::slot_record& s);
+/// Writes state, sequence, clearing and the closing/settling times.
+void update_slot(transaction& tx, const detail::slot_record& s);
+std::optional<detail::slot_record> find_slot(transaction& tx, const std::string& region, timestamp start);
+/// Slots still open, and closed slots whose gate time has not come yet
+/// (closed early by an operator), by region then start.
+std::vector<detail::slot_record> active_slots(transaction& tx, timestamp now);
+/// Marks an open or closed slot settled; false when it already was.
+bool mark_settled(transaction& tx, const std::string& region, timestamp start, timestamp now);
+
+void insert_order(transaction& tx, const detail::order_record& r);
+/// Writes what changes over an order's life: priority, quantity, price,
+/// filled, remaining, status, updated_at.
+void update_order(transaction& tx, const detail::order_record& r);
+std::optional<detail::order_record> find_order(transaction& tx, const uuid& id);
+/// Orders with open quantity, by region, slot, priority.
+std::vector<detail::order_record> live_orders(transaction& tx, const std::optional<std::string>& region = std::nullopt);
+/// The largest order and trade seq used in each region.
+struct region_counters {
+  std::string region;
+  std::int64_t order_seq = 0;
+  std::int64_t trade_seq = 0;
+};
+std::vector<region_counters> counters(transaction& tx);
+
+struct order_filter {
+  uuid user_id;
+  std::optional<std::string> region;  ///< region-scoped operators see one region
+  std::optional<order_status> status;
+  std::optional<timestamp> delivery_slot;
+  int page = 1;
+  int per_page = 20;
+};
+/// Newest first.
+page<order> list_orders(transaction& tx, const order_filter& f);
+
+void insert_trade(transaction& tx, const detail::trade_record& t);
+/// A slot's trades in execution order.
+std::vector<detail::trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start);
+/// The trades a user took part in (one row per side), newest first.
+page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_query& q);
+
+void insert_entry(transaction& tx, const uuid& id, const std::string& region, timestamp slot,
+                  int line, const ledger_entry& e, timestamp now);
+std::vector<ledger_entry> entries(transaction& tx, const std::string& region, timestamp slot);
+
+}  // namespace segs::storage::market
