@@ -132,6 +132,9 @@ struct region_market {
   std::unordered_map<uuid, eng::owner_id, uuid_hash> owners;
   std::int64_t next_order_seq = 1;
   std::int64_t next_trade_seq = 1;
+  /// Memory may differ from storage (a write and the reload after it
+  /// failed): reload before the next use.
+  bool stale = false;
 
   eng::owner_id owner(const uuid& u) {
     auto [it, fresh] = owners.try_emplace(u, owners.size() + 1);
@@ -236,28 +239,42 @@ class market_impl {
     }
   }
 
-  // After a failed write: memory may be ahead of storage; reload the region.
+  // Replaces the region's memory with what storage holds.
+  void reload_or_throw(region_market& r) {
+    r.slots.clear();
+    r.live.clear();
+    r.stale = true;
+    core_.read([&](storage::transaction& tx) {
+      for (const auto& c : store::counters(tx))
+        if (c.region == r.name) {
+          r.next_order_seq = c.order_seq + 1;
+          r.next_trade_seq = c.trade_seq + 1;
+        }
+      std::vector<slot_record> slots;
+      for (auto& s : store::active_slots(tx, core_.now()))
+        if (s.region == r.name) slots.push_back(std::move(s));
+      rebuild(slots, store::live_orders(tx, r.name), r.name);
+    });
+    r.stale = false;
+  }
+
+  // After a failed write: memory may be ahead of storage. When storage fails
+  // the reload too, the region stays stale and is reloaded at its next use.
   void reload(region_market& r) noexcept {
     try {
-      r.slots.clear();
-      r.live.clear();
-      core_.read([&](storage::transaction& tx) {
-        for (const auto& c : store::counters(tx))
-          if (c.region == r.name) {
-            r.next_order_seq = c.order_seq + 1;
-            r.next_trade_seq = c.trade_seq + 1;
-          }
-        std::vector<slot_record> slots;
-        for (auto& s : store::active_slots(tx, core_.now()))
-          if (s.region == r.name) slots.push_back(std::move(s));
-        rebuild(slots, store::live_orders(tx, r.name), r.name);
-      });
+      reload_or_throw(r);
     } catch (...) {
-      // Storage is gone too: the region stays empty in memory; every call
-      // on it fails at its next write until the grid is reopened.
       r.slots.clear();
       r.live.clear();
+      r.stale = true;
     }
+  }
+
+  // Locks a region for one call, reloading it first when it is stale.
+  std::unique_lock<std::mutex> lock(region_market& r) {
+    std::unique_lock lk(r.mu);
+    if (r.stale) reload_or_throw(r);
+    return lk;
   }
 
   // --- persistence ---------------------------------------------------------------
@@ -725,7 +742,7 @@ class market_impl {
     const auto name = region_for(who, spec.region);
     check_submitter(who, spec, name);
     auto& r = region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     const auto now = core_.now();
     region_batch b;
     b.region = &r;
@@ -770,7 +787,7 @@ class market_impl {
     }
     for (auto& [n, p] : involved) p = &region(n);
     std::vector<std::unique_lock<std::mutex>> locks;
-    for (auto& [n, p] : involved) locks.emplace_back(p->mu);
+    for (auto& [n, p] : involved) locks.push_back(lock(*p));
     const auto now = core_.now();
     std::map<std::string, region_batch> batches;
     for (auto& [n, p] : involved) {
@@ -838,7 +855,7 @@ class market_impl {
   order cancel(const principal& who, const uuid& id) {
     const auto found = visible_order(who, id);
     auto& r = region(found.o.region);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     const auto now = core_.now();
     region_batch b;
     b.region = &r;
@@ -887,7 +904,7 @@ class market_impl {
       fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
     const auto found = visible_order(who, id);
     auto& r = region(found.o.region);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     const auto now = core_.now();
     region_batch b;
     b.region = &r;
@@ -962,7 +979,7 @@ class market_impl {
     }
     std::vector<clearing_result> out;
     for (auto* r : all) {
-      std::lock_guard lk(r->mu);
+      auto lk = lock(*r);
       region_batch b;
       b.region = r;
       sweep(b, core_.now());
@@ -980,7 +997,7 @@ class market_impl {
   // Sweeps one region (lock taken here).
   void sweep_region(std::string_view name) {
     auto& r = region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     region_batch b;
     b.region = &r;
     sweep(b, core_.now());
@@ -1014,7 +1031,7 @@ class market_impl {
     auto& r = region(name);
     check_aligned(r.settings, slot);
     sweep_region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     order_book ob;
     ob.region = name;
     ob.delivery_slot = slot;
@@ -1067,7 +1084,7 @@ class market_impl {
     st.delivery_slot = slot;
     std::optional<slot_record> rec;
     {
-      std::lock_guard lk(r.mu);
+      auto lk = lock(r);
       st.mechanism = r.settings.mechanism;
       auto it = r.slots.find(to_micros(slot));
       if (it != r.slots.end()) {
@@ -1140,7 +1157,7 @@ class market_impl {
     if (name.empty()) fail(errc::validation_error, "region is required", "region");
     require_operator(who, name);
     auto& r = region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     const auto now = core_.now();
     region_batch b;
     b.region = &r;
@@ -1214,7 +1231,7 @@ class market_impl {
       }
     }
     auto& r = region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     const auto now = core_.now();
     region_batch b;
     b.region = &r;
@@ -1285,7 +1302,7 @@ class market_impl {
   }
 
   market_info info(region_market& r) {
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     return {r.name, r.settings, r.configured, r.updated_at};
   }
 
@@ -1295,7 +1312,7 @@ class market_impl {
       fail(errc::forbidden, "only admins change market settings");
     if (name.empty() || name.size() > 100) fail(errc::validation_error, "region must be 1 to 100 characters", "region");
     auto& r = region(name);
-    std::lock_guard lk(r.mu);
+    auto lk = lock(r);
     auto s = r.settings;
     if (u.mechanism) s.mechanism = *u.mechanism;
     if (u.slot_length) s.slot_length = *u.slot_length;

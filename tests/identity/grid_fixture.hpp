@@ -2,6 +2,7 @@
 // and cheap password hashing, plus helpers for the common flows.
 #pragma once
 
+#include "storage/fault_injection.hpp"
 #include "support/test_db.hpp"
 
 #include <segs/segs.hpp>
@@ -22,6 +23,24 @@ struct grid_fixture {
       std::make_shared<segs::manual_clock>(segs::from_micros(kStart));
   segs::options opts;
   std::unique_ptr<segs::grid> grid;
+  /// Set when the fixture was built `with_faults`: arm it to fail statements.
+  segs::storage::faulty_backend* fault = nullptr;
+
+  struct with_faults_t {};
+  static constexpr with_faults_t with_faults{};
+
+  /// A grid over a fault-injecting wrapper of the backend under test.
+  explicit grid_fixture(with_faults_t, void (*tweak)(segs::options&) = nullptr) {
+    opts.clock = clock;
+    opts.identity.argon2_opslimit = 1;
+    opts.identity.argon2_memlimit = 8192;
+    if (tweak) tweak(opts);
+    auto faulty = std::make_unique<segs::storage::faulty_backend>(segs::storage::open_backend(db.url(), {}));
+    fault = faulty.get();
+    auto g = segs::detail::open_grid(std::move(faulty), opts);
+    REQUIRE_MESSAGE(g.has_value(), (g ? "" : g.error().message));
+    grid = std::move(g).value();
+  }
 
   explicit grid_fixture(void (*tweak)(segs::options&) = nullptr) {
     opts.clock = clock;

@@ -17,7 +17,10 @@ inline segs::money price(std::int64_t micros) { return segs::money{micros}; }
 struct market_fixture : grid_fixture {
   segs::principal seller, seller2, buyer, buyer2, op, admin, op_south, consumer_south;
 
-  explicit market_fixture(void (*tweak)(segs::options&) = nullptr) : grid_fixture(tweak) {
+  explicit market_fixture(void (*tweak)(segs::options&) = nullptr) : grid_fixture(tweak) { people(); }
+  explicit market_fixture(with_faults_t w) : grid_fixture(w) { people(); }
+
+  void people() {
     made("seller@example.org", "prosumer");
     made("seller2@example.org", "prosumer");
     made("buyer@example.org", "consumer");

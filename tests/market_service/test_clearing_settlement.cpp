@@ -1,0 +1,209 @@
+// Epoch clearing and settlement through the market service, on every backend.
+#include "market_service/market_fixture.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace segs_test;
+using segs::errc;
+using segs::ledger_kind;
+using segs::order_side;
+using segs::order_status;
+
+namespace {
+
+// Buys 2000 @ 0.30, 1000 @ 0.25, 1000 @ 0.20; sells 1500 @ 0.18,
+// 1500 @ 0.24, 1000 @ 0.28. D(p) = S(p) = 3000 for every p in [0.24, 0.25]:
+// the middle, 0.245, clears 3000 Wh.
+struct epoch_market : market_fixture {
+  segs::timestamp s;
+  segs::order b1, b2, b3, s1, s2, s3;
+
+  epoch_market() {
+    segs::market_settings_update u;
+    u.mechanism = segs::market_mechanism::epoch;
+    REQUIRE(market().configure(admin, "north", u));
+    s = slot();
+    b1 = place(buyer, limit(order_side::buy, 2000, 300'000, s));
+    s1 = place(seller, limit(order_side::sell, 1500, 180'000, s));
+    b2 = place(buyer2, limit(order_side::buy, 1000, 250'000, s));
+    s2 = place(seller2, limit(order_side::sell, 1500, 240'000, s));
+    b3 = place(buyer, limit(order_side::buy, 1000, 200'000, s));
+    s3 = place(seller, limit(order_side::sell, 1000, 280'000, s));
+  }
+};
+
+const segs::ledger_entry* entry(const segs::settlement& st, const std::optional<segs::uuid>& who, ledger_kind k) {
+  for (const auto& e : st.entries)
+    if (e.user_id == who && e.kind == k) return &e;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("market: an epoch slot collects crossing orders without matching them") {
+  epoch_market f;
+  CHECK(f.b1.status == order_status::open);
+  CHECK(f.s1.trades.empty());
+  auto book = f.market().book(f.buyer, f.s).value();
+  REQUIRE(book.bids.size() == 3);
+  CHECK(book.bids[0].price == price(300'000));  // best first, even though it crosses
+  CHECK(book.asks[0].price == price(180'000));
+  auto st = f.market().stats(f.buyer, f.s).value();
+  CHECK(st.mechanism == segs::market_mechanism::epoch);
+  CHECK(st.trade_count == 0);
+  CHECK_FALSE(st.clearing_price);
+}
+
+TEST_CASE("market: clearing runs the uniform-price auction once, and again answers the first result") {
+  epoch_market f;
+  auto r = f.market().clear(f.op, "north", f.s);
+  REQUIRE(r);
+  CHECK(r->mechanism == segs::market_mechanism::epoch);
+  CHECK(r->clearing_price == price(245'000));
+  CHECK(r->cleared == wh(3000));
+  REQUIRE(r->trades.size() == 3);
+  for (const auto& t : r->trades) CHECK(t.price == price(245'000));
+
+  CHECK(f.market().get_order(f.buyer, f.b1.id)->status == order_status::filled);
+  CHECK(f.market().get_order(f.buyer2, f.b2.id)->status == order_status::filled);
+  CHECK(f.market().get_order(f.seller, f.s1.id)->status == order_status::filled);
+  CHECK(f.market().get_order(f.seller2, f.s2.id)->status == order_status::filled);
+  CHECK(f.market().get_order(f.buyer, f.b3.id)->status == order_status::expired);
+  CHECK(f.market().get_order(f.seller, f.s3.id)->status == order_status::expired);
+
+  auto again = f.market().clear(f.admin, "north", f.s).value();
+  CHECK(again.clearing_price == r->clearing_price);
+  CHECK(again.cleared == r->cleared);
+  REQUIRE(again.trades.size() == r->trades.size());
+  CHECK(again.trades[0].id == r->trades[0].id);
+  CHECK(again.closed_at == r->closed_at);
+
+  auto st = f.market().stats(f.buyer, f.s).value();
+  CHECK(st.clearing_price == price(245'000));
+  CHECK(st.cleared == wh(3000));
+  CHECK(st.volume == wh(3000));
+  CHECK(st.vwap == price(245'000));
+  // The gate is closed: orders are refused, the book is empty.
+  auto late = f.market().submit(f.buyer, f.limit(order_side::buy, 100, 300'000, f.s));
+  REQUIRE_FALSE(late);
+  CHECK(late.error().field == "delivery_slot");
+  CHECK(f.market().book(f.buyer, f.s)->bids.empty());
+}
+
+TEST_CASE("market: an auction with no crossing clears nothing and expires every order") {
+  market_fixture f;
+  segs::market_settings_update u;
+  u.mechanism = segs::market_mechanism::epoch;
+  REQUIRE(f.market().configure(f.admin, "north", u));
+  const auto s = f.slot();
+  auto b = f.place(f.buyer, f.limit(order_side::buy, 1000, 100'000, s));
+  f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s));
+  auto r = f.market().clear(f.op, "north", s).value();
+  CHECK_FALSE(r.clearing_price);
+  CHECK(r.cleared == wh(0));
+  CHECK(r.trades.empty());
+  CHECK(f.market().get_order(f.buyer, b.id)->status == order_status::expired);
+}
+
+TEST_CASE("market: the clock closes epoch gates and runs their auctions") {
+  epoch_market f;
+  f.clock->set(f.s - 5min);
+  auto closed = f.market().close_due_gates().value();
+  REQUIRE(closed.size() == 1);
+  CHECK(closed[0].clearing_price == price(245'000));
+}
+
+TEST_CASE("market: settlement as traded, and settling again changes nothing") {
+  epoch_market f;
+  REQUIRE(f.market().clear(f.op, "north", f.s));
+  // Delivery has not ended: without deliveries, refused.
+  auto early = f.market().settle(f.op, "north", f.s);
+  REQUIRE_FALSE(early);
+  CHECK(early.error().code == errc::conflict);
+  f.clock->set(f.s + 15min);
+  auto st = f.market().settle(f.op, "north", f.s).value();
+  CHECK(total(st) == 0);
+  const auto* debit = entry(st, f.buyer.id, ledger_kind::trade_debit);
+  REQUIRE(debit);
+  CHECK(debit->amount == price(-490'000));  // 2 kWh x 0.245
+  CHECK(debit->quantity == wh(2000));
+  const auto* credit = entry(st, f.seller2.id, ledger_kind::trade_credit);
+  REQUIRE(credit);
+  CHECK(credit->amount == price(367'500));
+  CHECK_FALSE(entry(st, f.seller2.id, ledger_kind::imbalance_charge));
+
+  auto again = f.market().settle(f.admin, "north", f.s, std::vector<segs::delivery>{{f.seller2.id, wh(0)}}).value();
+  CHECK(again.settled_at == st.settled_at);
+  REQUIRE(again.entries.size() == st.entries.size());
+  for (std::size_t i = 0; i < st.entries.size(); ++i) {
+    CHECK(again.entries[i].user_id == st.entries[i].user_id);
+    CHECK(again.entries[i].kind == st.entries[i].kind);
+    CHECK(again.entries[i].amount == st.entries[i].amount);
+  }
+}
+
+TEST_CASE("market: a seller's shortfall is charged at the imbalance price and refunded to its buyers") {
+  epoch_market f;
+  REQUIRE(f.market().clear(f.op, "north", f.s));
+  // Fills pair buys (0.30, 0.25) with sells (0.18, 0.24) in priority order:
+  // b1-s1 1500, b1-s2 500, b2-s2 1000. seller2 delivers 1000 of its 1500.
+  auto st = f.market().settle(f.op, "north", f.s, std::vector<segs::delivery>{{f.seller2.id, wh(1000)}}).value();
+  CHECK(total(st) == 0);
+  const auto* charge = entry(st, f.seller2.id, ledger_kind::imbalance_charge);
+  REQUIRE(charge);
+  CHECK(charge->quantity == wh(500));
+  CHECK(charge->amount == price(-122'500));  // 0.5 kWh at the highest trade price, 0.245
+  // 500 Wh spread pro rata over 500 and 1000 Wh: 166.7 and 333.3, the
+  // leftover Wh to the earlier trade.
+  const auto* r1 = entry(st, f.buyer.id, ledger_kind::imbalance_refund);
+  const auto* r2 = entry(st, f.buyer2.id, ledger_kind::imbalance_refund);
+  REQUIRE(r1);
+  REQUIRE(r2);
+  CHECK(r1->quantity == wh(167));
+  CHECK(r1->amount == price(40'915));
+  CHECK(r2->quantity == wh(333));
+  CHECK(r2->amount == price(81'585));
+  const auto* op_charge = entry(st, std::nullopt, ledger_kind::imbalance_charge);
+  const auto* op_refund = entry(st, std::nullopt, ledger_kind::imbalance_refund);
+  REQUIRE(op_charge);
+  REQUIRE(op_refund);
+  CHECK(op_charge->amount == price(122'500));
+  CHECK(op_refund->amount == price(-122'500));
+  // The seller that delivered in full is not charged.
+  CHECK_FALSE(entry(st, f.seller.id, ledger_kind::imbalance_charge));
+}
+
+TEST_CASE("market: settlement is refused while the gate is open and validates deliveries") {
+  market_fixture f;
+  const auto s = f.slot();
+  f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s));
+  auto open = f.market().settle(f.op, "north", s);
+  REQUIRE_FALSE(open);
+  CHECK(open.error().code == errc::conflict);
+  auto neg = f.market().settle(f.op, "north", s, std::vector<segs::delivery>{{f.seller.id, wh(-1)}});
+  REQUIRE_FALSE(neg);
+  CHECK(neg.error().field == "deliveries[0].delivered_kwh");
+  CHECK(f.market().settle(f.buyer, "north", s).error().code == errc::forbidden);
+  CHECK(f.market().settle(f.op_south, "north", s).error().code == errc::forbidden);
+}
+
+TEST_CASE("market: fees are settled to the grid operator") {
+  market_fixture f;
+  segs::market_settings_update u;
+  u.fee_per_kwh = price(10'000);
+  REQUIRE(f.market().configure(f.admin, "north", u));
+  const auto s = f.slot();
+  f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s));
+  f.place(f.buyer, f.limit(order_side::buy, 1000, 200'000, s));
+  f.clock->set(s + 15min);
+  auto st = f.market().settle(f.op, "north", s).value();
+  CHECK(total(st) == 0);
+  const auto* buyer_fee = entry(st, f.buyer.id, ledger_kind::fee);
+  const auto* op_fee = entry(st, std::nullopt, ledger_kind::fee);
+  REQUIRE(buyer_fee);
+  REQUIRE(op_fee);
+  CHECK(buyer_fee->amount == price(-10'000));
+  CHECK(op_fee->amount == price(20'000));
+}
