@@ -58,6 +58,23 @@ constexpr setting settings[] = {
      "its password (prefer the variable: flags show in ps)"},
     {"SEGS_SEED_DEMO", "seed-demo", nullptr,
      "1: create demo users of each role and print their credentials"},
+    // The market of every region without settings of its own (admins change
+    // a region's with PUT /api/v1/trading/markets/:region).
+    {"SEGS_MARKET_MECHANISM", "market-mechanism", "continuous", "continuous or epoch"},
+    {"SEGS_MARKET_SLOT_MINUTES", "market-slot-minutes", "15", "delivery slot length; divides a day"},
+    {"SEGS_MARKET_OPEN_MINUTES_AHEAD", "market-open-minutes-ahead", "2880",
+     "trading for a slot opens this long before it"},
+    {"SEGS_MARKET_GATE_CLOSURE_MINUTES", "market-gate-closure-minutes", "5",
+     "trading for a slot closes this long before it"},
+    {"SEGS_MARKET_TICK", "market-tick", "0.0001", "price step, currency per kWh"},
+    {"SEGS_MARKET_FEE_PER_KWH", "market-fee-per-kwh", "0", "grid fee per kWh, each side"},
+    {"SEGS_MARKET_FEE_PERCENT", "market-fee-percent", "0", "fee in percent of a trade's amount, each side"},
+    {"SEGS_MARKET_IMBALANCE_PRICE", "market-imbalance-price", nullptr,
+     "price per kWh of a seller's shortfall (default: the slot's highest trade price)"},
+    {"SEGS_MARKET_SELF_TRADE_PREVENTION", "market-self-trade-prevention", "cancel_newest",
+     "cancel_newest, cancel_oldest or cancel_both"},
+    {"SEGS_MARKET_GATE_INTERVAL_MS", "market-gate-interval-ms", "1000",
+     "how often due gates are closed (continuous: expiry; epoch: the auction)"},
 };
 
 const setting* find_flag(std::string_view flag) {
@@ -142,6 +159,47 @@ std::string usage() {
   }
   return out.str();
 }
+
+namespace {
+
+// One SEGS_MARKET_* setting into the deployment's market defaults.
+void load_market_setting(config& cfg, const setting& s, const std::string& name, const std::string& v) {
+  auto& m = cfg.grid.market_defaults;
+  auto money_of = [&](const std::string& text) {
+    auto r = segs::money::parse(text, segs::rounding::exact, s.env);
+    if (!r) bad(s, "expected a decimal amount such as 0.0001, got \"" + text + "\"");
+    return *r;
+  };
+  if (name == "SEGS_MARKET_MECHANISM") {
+    auto r = segs::parse_mechanism(v);
+    if (!r) bad(s, "expected continuous or epoch, got \"" + v + "\"");
+    m.mechanism = *r;
+  } else if (name == "SEGS_MARKET_SLOT_MINUTES") {
+    m.slot_length = std::chrono::minutes(parse_int<int>(s, v, 1, 1440));
+  } else if (name == "SEGS_MARKET_OPEN_MINUTES_AHEAD") {
+    m.open_ahead = std::chrono::minutes(parse_int<int>(s, v, 1, 31 * 1440));
+  } else if (name == "SEGS_MARKET_GATE_CLOSURE_MINUTES") {
+    m.gate_closure = std::chrono::minutes(parse_int<int>(s, v, 0, 7 * 1440));
+  } else if (name == "SEGS_MARKET_TICK") {
+    m.tick = money_of(v);
+  } else if (name == "SEGS_MARKET_FEE_PER_KWH") {
+    m.fee_per_kwh = money_of(v);
+  } else if (name == "SEGS_MARKET_FEE_PERCENT") {
+    auto r = segs::parse_decimal(v, 4, segs::rounding::exact, s.env);  // percent with 4 decimals = ppm
+    if (!r) bad(s, "expected a percentage such as 0.5, got \"" + v + "\"");
+    m.fee_ppm = *r;
+  } else if (name == "SEGS_MARKET_IMBALANCE_PRICE") {
+    m.imbalance_price = money_of(v);
+  } else if (name == "SEGS_MARKET_SELF_TRADE_PREVENTION") {
+    auto r = segs::parse_self_trade_prevention(v);
+    if (!r) bad(s, "expected cancel_newest, cancel_oldest or cancel_both, got \"" + v + "\"");
+    m.stp = *r;
+  } else if (name == "SEGS_MARKET_GATE_INTERVAL_MS") {
+    cfg.gate_interval = std::chrono::milliseconds(parse_int<int>(s, v, 10, 3'600'000));
+  }
+}
+
+}  // namespace
 
 config load_config(int argc, char** argv) {
   std::map<std::string, std::string> given;  // env name -> value
@@ -242,6 +300,8 @@ config load_config(int argc, char** argv) {
       cfg.admin_email = *v;
     } else if (name == "SEGS_ADMIN_PASSWORD") {
       cfg.admin_password = *v;
+    } else if (name.starts_with("SEGS_MARKET_")) {
+      load_market_setting(cfg, s, name, *v);
     } else if (name == "SEGS_SEED_DEMO") {
       if (*v != "1" && *v != "0" && *v != "true" && *v != "false") bad(s, "expected 1 or 0");
       cfg.seed_demo = (*v == "1" || *v == "true");

@@ -34,7 +34,9 @@ struct config {
   std::optional<std::string> admin_password;
   bool seed_demo = false;
   bool help = false;
-  segs::options grid;         ///< identity settings; signing_key filled by load_signing_key
+  /// How often the server closes due market gates.
+  std::chrono::milliseconds gate_interval{1000};
+  segs::options grid;         ///< identity and market settings; signing_key filled by load_signing_key
   segs::rest::options rest;
 };
 

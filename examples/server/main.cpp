@@ -16,6 +16,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
 
 #include <csignal>
 #include <filesystem>
@@ -131,6 +134,9 @@ int serve(segs_server::config& cfg) {
   auto opened = segs::grid::open(cfg.db_url, cfg.grid);
   if (!opened) {
     // Not the URL itself: a PostgreSQL URL may carry a password.
+    const auto& err = opened.error();
+    if (err.code == segs::errc::validation_error && !err.field.empty() && err.field != "url")
+      throw config_error("SEGS_MARKET_* (--market-*): " + describe(err));
     const auto msg = "SEGS_DB_URL (--db-url): cannot open the database: " + describe(opened.error());
     if (opened.error().code == segs::errc::validation_error) throw config_error(msg);
     throw fatal(msg);
@@ -161,13 +167,29 @@ int serve(segs_server::config& cfg) {
                                               : bound.address().to_string();
     std::cout << "segs-server listening on http://" << host << ":" << bound.port() << std::endl;
 
+    net::steady_timer gates(ioc);  // see close_gates below
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       std::cerr << "segs-server: signal " << sig << ": finishing requests in flight" << std::endl;
       server->stop();
+      gates.cancel();
     });
     server->start();
+
+    // Nothing in the library runs in the background: close due market gates
+    // (expiry, epoch auctions) on a timer, so slots close on time even when
+    // no request touches them.
+    std::function<void()> close_gates = [&] {
+      gates.expires_after(cfg.gate_interval);
+      gates.async_wait([&](const boost::system::error_code& ec) {
+        if (ec) return;
+        if (auto closed = grid->market().close_due_gates(); !closed)
+          std::cerr << "segs-server: closing market gates: " << describe(closed.error()) << std::endl;
+        close_gates();
+      });
+    };
+    close_gates();
 
     auto run = [&ioc] {
       for (;;) {
