@@ -84,6 +84,12 @@ void require_signed_in(const principal& who) {
   if (!signed_in(who)) fail(errc::unauthorized, "sign in to use the market");
 }
 
+// Orders and trades belong to users: API keys and the system have none.
+void require_user(const principal& who) {
+  require_signed_in(who);
+  if (who.type != principal::kind::user) fail(errc::forbidden, "orders and trades belong to signed-in users");
+}
+
 /// May `who` operate the market of `region` (clear, settle, others' orders)?
 bool operates(const principal& who, std::string_view region) {
   if (!who.can(permission::market_operate)) return false;
@@ -151,6 +157,9 @@ struct region_batch {
   std::vector<trade_record> trades;
   std::vector<clearing_result> closings;
   std::set<std::int64_t> book_changed;  // slot starts
+  /// Orders touched by the current engine call (apply and retire look only
+  /// at these, so a bulk call stays linear).
+  std::vector<std::int64_t> touched_now;
 };
 
 class market_impl {
@@ -327,6 +336,7 @@ class market_impl {
   // The record of a live order, marked for writing.
   order_record& touch(region_batch& b, std::int64_t seq) {
     b.orders.try_emplace(seq, false);
+    b.touched_now.push_back(seq);
     return b.region->live.at(seq);
   }
 
@@ -339,14 +349,16 @@ class market_impl {
       o.status = o.filled.wh > 0 ? order_status::partially_filled : order_status::open;
   }
 
-  // Moves orders with nothing left open out of `live`.
+  // Moves the orders touched by this call that have nothing left open out
+  // of `live`.
   void retire(region_batch& b) {
-    for (const auto& [seq, fresh] : b.orders) {
+    for (auto seq : b.touched_now) {
       auto it = b.region->live.find(seq);
       if (it == b.region->live.end() || it->second.o.remaining.wh > 0) continue;
       b.finished.insert_or_assign(seq, std::move(it->second));
       b.region->live.erase(it);
     }
+    b.touched_now.clear();
   }
 
   // Applies what the engine reported; `epoch_ids` maps auction ids to seqs.
@@ -406,7 +418,7 @@ class market_impl {
         }
       }
     }
-    for (const auto& [seq, fresh] : b.orders) {
+    for (auto seq : b.touched_now) {
       auto it = r.live.find(seq);
       if (it != r.live.end()) settle_status(it->second);
     }
@@ -710,11 +722,13 @@ class market_impl {
       }
       r.live.emplace(rec.seq, rec);
       b.orders.insert_or_assign(rec.seq, true);
+      b.touched_now.push_back(rec.seq);
       apply(b, sb, events, now, &fills, rec.seq);
     } else {
       // Epoch: orders collect until the auction at gate closure.
       r.live.emplace(rec.seq, rec);
       b.orders.insert_or_assign(rec.seq, true);
+      b.touched_now.push_back(rec.seq);
       sb.collected.emplace(rec.priority, rec.seq);
     }
     bump(b, sb);
@@ -725,9 +739,7 @@ class market_impl {
   }
 
   void check_submitter(const principal& who, const order_spec& spec, const std::string& region) {
-    require_signed_in(who);
-    if (who.type != principal::kind::user)
-      fail(errc::forbidden, "orders are placed by signed-in users");
+    require_user(who);
     const auto perm = spec.side == order_side::buy ? permission::trade_buy : permission::trade_sell;
     if (!who.can(perm))
       fail(errc::forbidden, std::string("your role may not ") +
@@ -738,7 +750,7 @@ class market_impl {
   }
 
   order submit(const principal& who, const order_spec& spec) {
-    require_signed_in(who);
+    require_user(who);
     const auto name = region_for(who, spec.region);
     check_submitter(who, spec, name);
     auto& r = region(name);
@@ -771,7 +783,7 @@ class market_impl {
     // Regions involved, locked in name order.
     std::map<std::string, region_market*> involved;
     std::vector<std::optional<std::string>> names(specs.size());
-    require_signed_in(who);
+    require_user(who);
     for (std::size_t i = 0; i < specs.size(); ++i) {
       auto n = guard([&] {
         auto name = region_for(who, specs[i].region);
@@ -806,10 +818,10 @@ class market_impl {
         out[i] = res.error();
         continue;
       }
-      auto o = std::move(res).value().o;
-      o.trades = std::move(fills);
-      out[i] = std::move(o);
-      placed_seq[i] = 0;
+      auto rec = std::move(res).value();
+      placed_seq[i] = rec.seq;
+      rec.o.trades = std::move(fills);
+      out[i] = std::move(rec.o);
     }
     std::vector<region_batch*> all;
     for (auto& [n, b] : batches) all.push_back(&b);
@@ -820,19 +832,16 @@ class market_impl {
       if (!placed_seq[i] || !out[i]) continue;
       auto& b = batches.at(*names[i]);
       auto& o = *out[i];
-      for (const auto& [seq, fresh] : b.orders) {
-        auto it = b.region->live.find(seq);
-        const order_record* rec = it != b.region->live.end() ? &it->second : nullptr;
-        if (!rec) {
-          auto f = b.finished.find(seq);
-          if (f != b.finished.end()) rec = &f->second;
-        }
-        if (rec && rec->o.id == o.id) {
-          auto trades = std::move(o.trades);
-          o = rec->o;
-          o.trades = std::move(trades);
-          break;
-        }
+      auto it = b.region->live.find(*placed_seq[i]);
+      const order_record* rec = it != b.region->live.end() ? &it->second : nullptr;
+      if (!rec) {
+        auto f = b.finished.find(*placed_seq[i]);
+        if (f != b.finished.end()) rec = &f->second;
+      }
+      if (rec) {
+        auto trades = std::move(o.trades);
+        o = rec->o;
+        o.trades = std::move(trades);
       }
     }
     for (auto& [n, b] : batches) publish(b);
@@ -1007,7 +1016,7 @@ class market_impl {
   }
 
   page<order> orders(const principal& who, const order_query& q) {
-    require_signed_in(who);
+    if (!q.user_id || !who.can(permission::market_operate)) require_user(who);
     check_paging(q.page, q.per_page);
     store::order_filter f;
     f.user_id = q.user_id.value_or(who.id);
@@ -1129,7 +1138,7 @@ class market_impl {
   }
 
   page<user_trade> history(const principal& who, const trade_query& q) {
-    require_signed_in(who);
+    require_user(who);
     check_paging(q.page, q.per_page);
     sweep_all();
     return core_.read([&](storage::transaction& tx) { return store::user_trades(tx, who.id, q); });

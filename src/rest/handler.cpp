@@ -1,6 +1,7 @@
 // The request pipeline: request id -> CORS -> body size -> routing -> body
 // type -> authentication -> rate limit -> route -> headers and metrics.
 #include "rest/http_util.hpp"
+#include "rest/json_io.hpp"
 #include "rest/route.hpp"
 #include "rest/state.hpp"
 
@@ -285,7 +286,7 @@ class pipeline {
           {"error",
            {{"code", out.code}, {"message", out.error_message}, {"details", std::move(details)}}},
           {"timestamp", now}};
-      res.body = boost::json::serialize(body);
+      res.body = detail::to_json_text(body);
       res.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     } else if (out.rep.raw) {
       res.body = std::move(*out.rep.raw);
@@ -296,7 +297,7 @@ class pipeline {
                                {"message", out.rep.message},
                                {"data", std::move(out.rep.data)},
                                {"timestamp", now}};
-      res.body = boost::json::serialize(body);
+      res.body = detail::to_json_text(body);
       res.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     }
     for (auto& h : out.rep.headers) res.headers.push_back(std::move(h));

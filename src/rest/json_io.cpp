@@ -1,5 +1,8 @@
 #include "rest/json_io.hpp"
 
+#include <charconv>
+#include <cmath>
+
 #include <segs/error.hpp>
 
 namespace segs::rest::detail {
@@ -203,6 +206,62 @@ json::value view(const audit_verification& v) {
                       {"records_checked", v.records_checked},
                       {"first_bad_seq", bad},
                       {"problem", v.problem}};
+}
+
+namespace {
+
+void write_json(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; break;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
+    case json::kind::int64: out += std::to_string(v.get_int64()); break;
+    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+    case json::kind::double_: {
+      const double d = v.get_double();
+      if (!std::isfinite(d)) {  // JSON has no such numbers
+        out += "null";
+        break;
+      }
+      char buf[64];
+      const auto r = std::to_chars(buf, buf + sizeof buf, d);
+      out.append(buf, r.ptr);
+      break;
+    }
+    case json::kind::string: out += json::serialize(v.get_string()); break;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_json(out, item);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string_view(key));
+        out += ':';
+        write_json(out, item);
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string to_json_text(const json::value& v) {
+  std::string out;
+  out.reserve(256);
+  write_json(out, v);
+  return out;
 }
 
 }  // namespace segs::rest::detail

@@ -67,4 +67,10 @@ template <class T>
                              {"total_pages", p.total_pages()}};
 }
 
+/// Serializes like boost::json::serialize, except that doubles are written
+/// in their shortest round-trip form, fixed where that is shortest ("0.245"
+/// rather than Boost 1.81's "2.45E-1"): prices and kWh read as people write
+/// them.
+[[nodiscard]] std::string to_json_text(const boost::json::value& v);
+
 }  // namespace segs::rest::detail

@@ -86,6 +86,7 @@ router build_router() {
   add_user_routes(r);
   add_admin_routes(r);
   add_users_routes(r);
+  add_trading_routes(r);
   return r;
 }
 

@@ -1,4 +1,4 @@
-// The RBAC matrix: every route of the identity slice against every kind of
+// The RBAC matrix: every route of the REST layer against every kind of
 // caller. Each cell runs on a fresh grid, so the only variable is the
 // principal.
 //
@@ -17,6 +17,9 @@
 //   {email}      the target's email; {pending} an address registered but not verified
 //   {otp}        the verification code of {pending}; {reset} a reset code of {target}
 //   {refresh}    a refresh token of the target; {key}  the API key's id
+//   {slot}       a delivery slot open for trading (15:30 on the fixture's clock)
+//   {order}      an open sell order in {slot} of a prosumer of region north
+//   {closed}     a slot whose gate an admin closed (15:45), ready to settle
 //
 // Conventions for the expected statuses:
 //   - Routes that act on "my account" need a user: without credentials 401;
@@ -30,6 +33,12 @@
 //     and delete work for opN; roles:manage, audit:read and api_keys:manage
 //     are the administrator's only.
 //   - set-password answers 409 to every user: they all have a password.
+//   - Trading: buying needs trade:buy (every user role), selling trade:sell
+//     (prosumer, admin). Orders of others are 404 except to the operator of
+//     their region and admins. Market data is for every signed-in caller;
+//     clear and settle need market:operate in the region, market settings
+//     market:manage (admin). An API key is no trader: it may not place
+//     orders and owns none.
 #include "fixture.hpp"
 
 #include <array>
@@ -104,6 +113,20 @@ const row matrix[] = {
   {"POST",   "/api/v1/users/{suspended}/reactivate",           "",                                                                      {401, 403, 403, 200, 404, 200, 403}},
   {"GET",    "/api/v1/users/{target}/activity",                "",                                                                      {401, 403, 403, 200, 404, 200, 403}},
   {"GET",    "/api/v1/departments/Engineering",                "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
+  {"POST",   "/api/v1/trading/orders",                         R"({"side":"buy","order_type":"limit","quantity_kwh":1,"price_per_kwh":0.2,"delivery_slot":"{slot}"})",  {401, 201, 201, 201, 201, 201, 403}},
+  {"POST",   "/api/v1/trading/orders",                         R"({"side":"sell","order_type":"limit","quantity_kwh":1,"price_per_kwh":0.3,"delivery_slot":"{slot}"})", {401, 403, 201, 403, 403, 201, 403}},
+  {"GET",    "/api/v1/trading/orders",                         "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/trading/orders/{order}",                 "",                                                                      {401, 404, 404, 200, 404, 200, 404}},
+  {"PUT",    "/api/v1/trading/orders/{order}",                 R"({"quantity_kwh":0.5})",                                               {401, 404, 404, 200, 404, 200, 404}},
+  {"DELETE", "/api/v1/trading/orders/{order}",                 "",                                                                      {401, 404, 404, 200, 404, 200, 404}},
+  {"GET",    "/api/v1/trading/orderbook?delivery_slot={slot}&region=north", "",                                                         {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/trading/market?delivery_slot={slot}&region=north",    "",                                                         {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/trading/history",                        "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/trading/matches?delivery_slot={slot}&region=north",   "",                                                         {401, 200, 200, 200, 200, 200, 200}},
+  {"POST",   "/api/v1/trading/clear",                          R"({"region":"north","delivery_slot":"{slot}"})",                        {401, 403, 403, 200, 403, 200, 403}},
+  {"POST",   "/api/v1/trading/settle",                         R"({"region":"north","delivery_slot":"{closed}","deliveries":[]})",      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/trading/markets",                        "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"PUT",    "/api/v1/trading/markets/north",                  R"({"fee_percent":0.5})",                                                {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -145,6 +168,21 @@ struct cell {
     spec.scopes = {"telemetry:write"};
     auto k = f.grid->identity().create_api_key(boss_p, spec).value();
 
+    // A resting order of someone else, and a closed slot to settle.
+    const auto slot = segs::from_micros(kStart) + std::chrono::seconds(23 * 60 + 20);  // 15:30
+    const auto closed = slot + std::chrono::minutes(15);
+    f.make_user("seller@example.org", "prosumer", "north");
+    auto seller_p = f.grid->identity().authenticate(f.login("seller@example.org")).value();
+    segs::order_spec ask;
+    ask.side = segs::order_side::sell;
+    ask.quantity = segs::energy{2000};
+    ask.price = segs::money{300'000};
+    ask.delivery_slot = slot;
+    auto order = f.grid->market().submit(seller_p, ask);
+    REQUIRE_MESSAGE(order.has_value(), (order ? "" : order.error().message));
+    auto cleared = f.grid->market().clear(boss_p, "north", closed);
+    REQUIRE_MESSAGE(cleared.has_value(), (cleared ? "" : cleared.error().message));
+
     // Past the resend cooldown of the pending address's first code.
     f.clock->advance(std::chrono::minutes(2));
     switch (c) {
@@ -165,7 +203,10 @@ struct cell {
             {"{reset}", reset},
             {"{refresh}", refresh},
             {"{key}", k.info.id.to_string()},
-            {"{wallet}", kWallet}};
+            {"{wallet}", kWallet},
+            {"{slot}", segs::to_rfc3339(slot)},
+            {"{closed}", segs::to_rfc3339(closed)},
+            {"{order}", order->id.to_string()}};
   }
 
   segs::rest::response send(const row& r) {
@@ -181,13 +222,15 @@ struct cell {
 
 }  // namespace
 
-TEST_CASE("RBAC matrix: every identity route against every kind of caller") {
+TEST_CASE("RBAC matrix: every route against every kind of caller") {
   for (int c = 0; c < n_cols; ++c) {
     for (const auto& r : matrix) {
       cell env(static_cast<col>(c));
       auto res = env.send(r);
-      INFO(r.method << " " << r.path << " as " << col_names[static_cast<std::size_t>(c)] << ": "
-                    << res.body.substr(0, 300));
+      // std::string: doctest prints a const char* as a pointer.
+      INFO(std::string(r.method) << " " << std::string(r.path) << " as "
+                                 << std::string(col_names[static_cast<std::size_t>(c)]) << ": "
+                                 << res.body.substr(0, 300));
       CHECK(res.status == r.expect[static_cast<std::size_t>(c)]);
     }
   }
@@ -206,7 +249,9 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "{key}", ":id");
     replace_all(path, "/region/north", "/region/:region");
     replace_all(path, "/departments/Engineering", "/departments/:department");
-    return path;
+    replace_all(path, "{order}", ":id");
+    replace_all(path, "/markets/north", "/markets/:region");
+    return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {
     std::string normal = pattern;

@@ -1,0 +1,426 @@
+// The P2P seed's /api/v1/trading/*: orders, market data, clearing,
+// settlement and market settings. Who may do what is decided by the market
+// service; these routes only translate.
+//
+// Quantities and prices are JSON numbers in kWh and currency units. The
+// library holds whole Wh and micro-units, and a number that is not exactly
+// one of those is refused, never rounded: the JSON number is turned back into
+// its shortest decimal text (what the client most likely wrote) and parsed
+// exactly.
+#include "rest/json_io.hpp"
+#include "rest/route.hpp"
+
+#include <segs/market.hpp>
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace segs::rest::detail {
+
+namespace json = boost::json;
+
+namespace {
+
+// --- reading numbers ------------------------------------------------------------
+
+/// The member, or null when absent or JSON null.
+const json::value* member(const json::object& o, std::string_view field) {
+  auto it = o.find(field);
+  if (it == o.end() || it->value().is_null()) return nullptr;
+  return &it->value();
+}
+
+/// A JSON number as decimal text: integers as they are, doubles in their
+/// shortest round-trip fixed form (0.245 -> "0.245", 1e-7 -> "0.0000001").
+std::string number_text(const json::value& v, std::string_view field) {
+  if (v.is_int64()) return std::to_string(v.get_int64());
+  if (v.is_uint64()) return std::to_string(v.get_uint64());
+  if (!v.is_double()) invalid(field, std::string(field) + " must be a number");
+  const double d = v.get_double();
+  if (!std::isfinite(d)) invalid(field, std::string(field) + " must be a finite number");
+  // The fixed form of the largest double has 309 digits before the point.
+  std::array<char, 400> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
+  if (ec != std::errc{}) invalid(field, std::string(field) + " is out of range");
+  return {buf.data(), end};
+}
+
+energy to_energy(const json::value& v, std::string_view field) {
+  return take(energy::from_kwh(number_text(v, field), rounding::exact, field));
+}
+
+money to_money(const json::value& v, std::string_view field) {
+  return take(money::parse(number_text(v, field), rounding::exact, field));
+}
+
+std::optional<energy> optional_energy(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  return to_energy(*v, field);
+}
+
+std::optional<money> optional_money(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  return to_money(*v, field);
+}
+
+/// A whole number of minutes (slot_minutes, ...); ranges are the library's.
+std::optional<std::chrono::minutes> optional_minutes(const json::object& o,
+                                                     std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  auto n = take(parse_decimal(number_text(*v, field), 0, rounding::exact, field));
+  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+    invalid(field, std::string(field) + " is out of range");
+  return std::chrono::minutes{n};
+}
+
+timestamp required_slot(const json::object& o) {
+  return parse_time(required_string(o, "delivery_slot"), "delivery_slot");
+}
+
+timestamp query_slot(const call& c) {
+  auto text = c.query_value("delivery_slot");
+  if (!text) invalid("delivery_slot", "delivery_slot is required");
+  return parse_time(*text, "delivery_slot");
+}
+
+// --- writing numbers ------------------------------------------------------------
+
+/// units x 10^-scale as a JSON number: an integer when whole (1.5 kWh, but 2
+/// rather than 2E0), else the double nearest to the exact decimal text.
+json::value decimal_number(std::int64_t units, int scale) {
+  std::int64_t one = 1;
+  for (int i = 0; i < scale; ++i) one *= 10;
+  if (units % one == 0) return units / one;
+  const auto text = format_decimal(units, scale);
+  double d = 0;
+  std::from_chars(text.data(), text.data() + text.size(), d);
+  return d;
+}
+
+json::value number(money m) { return decimal_number(m.micros, 6); }
+json::value number(energy e) { return decimal_number(e.wh, 3); }
+json::value number_or_null(const std::optional<money>& m) {
+  if (!m) return nullptr;
+  return number(*m);
+}
+json::value number_or_null(const std::optional<energy>& e) {
+  if (!e) return nullptr;
+  return number(*e);
+}
+json::value id_or_null(const std::optional<uuid>& id) {
+  if (!id) return nullptr;
+  return json::string(id->to_string());
+}
+
+/// fee_percent on the wire is a percent; the library keeps millionths.
+constexpr int percent_scale = 4;  // 1 % = 10^4 ppm
+
+// --- views ----------------------------------------------------------------------
+
+json::value view(const order_fill& f) {
+  return json::object{{"id", f.id.to_string()},
+                      {"price_per_kwh", number(f.price)},
+                      {"quantity_kwh", number(f.quantity)},
+                      {"executed_at", to_rfc3339(f.executed_at)}};
+}
+
+json::value view(const order& o) {
+  json::array trades;
+  for (const auto& t : o.trades) trades.push_back(view(t));
+  return json::object{{"id", o.id.to_string()},
+                      {"region", o.region},
+                      {"delivery_slot", to_rfc3339(o.delivery_slot)},
+                      {"side", to_string(o.side)},
+                      {"order_type", to_string(o.type)},
+                      {"quantity_kwh", number(o.quantity)},
+                      {"price_per_kwh", number_or_null(o.price)},
+                      {"time_in_force", to_string(o.tif)},
+                      {"post_only", o.post_only},
+                      {"status", to_string(o.status)},
+                      {"filled_kwh", number(o.filled)},
+                      {"remaining_kwh", number(o.remaining)},
+                      {"created_at", to_rfc3339(o.created_at)},
+                      {"updated_at", to_rfc3339(o.updated_at)},
+                      {"trades", std::move(trades)}};
+}
+
+json::value view(const user_trade& t) {
+  return json::object{{"id", t.id.to_string()},
+                      {"delivery_slot", to_rfc3339(t.delivery_slot)},
+                      {"side", to_string(t.side)},
+                      {"price_per_kwh", number(t.price)},
+                      {"quantity_kwh", number(t.quantity)},
+                      {"fee", number(t.fee)},
+                      {"order_id", t.order_id.to_string()},
+                      {"executed_at", to_rfc3339(t.executed_at)}};
+}
+
+json::value view(const public_trade& t) {
+  return json::object{{"id", t.id.to_string()},
+                      {"price_per_kwh", number(t.price)},
+                      {"quantity_kwh", number(t.quantity)},
+                      {"buy_order_id", id_or_null(t.buy_order_id)},
+                      {"sell_order_id", id_or_null(t.sell_order_id)},
+                      {"executed_at", to_rfc3339(t.executed_at)}};
+}
+
+json::array view(const std::vector<public_trade>& trades) {
+  json::array out;
+  for (const auto& t : trades) out.push_back(view(t));
+  return out;
+}
+
+json::array view(const std::vector<book_level>& levels) {
+  json::array out;
+  for (const auto& l : levels)
+    out.push_back(json::object{{"price_per_kwh", number(l.price)},
+                               {"quantity_kwh", number(l.quantity)},
+                               {"orders", l.orders}});
+  return out;
+}
+
+json::value view(const order_book& b) {
+  return json::object{{"region", b.region},
+                      {"delivery_slot", to_rfc3339(b.delivery_slot)},
+                      {"bids", view(b.bids)},
+                      {"asks", view(b.asks)},
+                      {"sequence", b.sequence}};
+}
+
+json::value view(const market_stats& s) {
+  return json::object{{"region", s.region},
+                      {"delivery_slot", to_rfc3339(s.delivery_slot)},
+                      {"mechanism", to_string(s.mechanism)},
+                      {"best_bid", number_or_null(s.best_bid)},
+                      {"best_ask", number_or_null(s.best_ask)},
+                      {"last_price", number_or_null(s.last_price)},
+                      {"volume_kwh", number(s.volume)},
+                      {"vwap", number_or_null(s.vwap)},
+                      {"open", number_or_null(s.open)},
+                      {"high", number_or_null(s.high)},
+                      {"low", number_or_null(s.low)},
+                      {"close", number_or_null(s.close)},
+                      {"trade_count", s.trade_count},
+                      {"clearing_price", number_or_null(s.clearing_price)},
+                      {"cleared_kwh", number_or_null(s.cleared)}};
+}
+
+json::value view(const clearing_result& c) {
+  return json::object{{"region", c.region},
+                      {"delivery_slot", to_rfc3339(c.delivery_slot)},
+                      {"mechanism", to_string(c.mechanism)},
+                      {"clearing_price", number_or_null(c.clearing_price)},
+                      {"cleared_kwh", number(c.cleared)},
+                      {"trades", view(c.trades)}};
+}
+
+json::value view(const settlement& s) {
+  json::array entries;
+  for (const auto& e : s.entries)
+    entries.push_back(json::object{{"user_id", id_or_null(e.user_id)},
+                                   {"kind", to_string(e.kind)},
+                                   {"energy_kwh", number(e.quantity)},
+                                   {"amount", number(e.amount)}});
+  return json::object{{"region", s.region},
+                      {"delivery_slot", to_rfc3339(s.delivery_slot)},
+                      {"settled_at", to_rfc3339(s.settled_at)},
+                      {"entries", std::move(entries)}};
+}
+
+json::value view(const market_info& m) {
+  const auto& s = m.settings;
+  return json::object{{"region", m.region},
+                      {"configured", m.configured},
+                      {"mechanism", to_string(s.mechanism)},
+                      {"slot_minutes", s.slot_length.count()},
+                      {"open_minutes_ahead", s.open_ahead.count()},
+                      {"gate_closure_minutes", s.gate_closure.count()},
+                      {"tick", number(s.tick)},
+                      {"fee_per_kwh", number(s.fee_per_kwh)},
+                      {"fee_percent", decimal_number(s.fee_ppm, percent_scale)},
+                      {"imbalance_price_per_kwh", number_or_null(s.imbalance_price)},
+                      {"self_trade_prevention", to_string(s.stp)},
+                      // Deployment defaults were never set by anyone.
+                      {"updated_at", m.configured ? json::value(to_rfc3339(m.updated_at))
+                                                  : json::value(nullptr)}};
+}
+
+/// view(page<T>, name) finds the item view by argument-dependent lookup,
+/// which searches namespace segs for a segs::order but never this one; a
+/// page of `listed` items lets it find the views above.
+template <class T>
+struct listed {
+  const T* item;
+};
+template <class T>
+json::value view(const listed<T>& l) {
+  return view(*l.item);
+}
+template <class T>
+json::value paged(const page<T>& p, std::string_view items_name) {
+  page<listed<T>> out;
+  out.total = p.total;
+  out.page = p.page;
+  out.per_page = p.per_page;
+  out.items.reserve(p.items.size());
+  for (const auto& item : p.items) out.items.push_back({&item});
+  return detail::view(out, items_name);
+}
+
+// --- requests -------------------------------------------------------------------
+
+order_spec read_order_spec(const json::object& body) {
+  order_spec s;
+  s.side = take(parse_side(required_string(body, "side")));
+  if (auto t = optional_string(body, "order_type")) s.type = take(parse_order_type(*t));
+  auto quantity = optional_energy(body, "quantity_kwh");
+  if (!quantity) invalid("quantity_kwh", "quantity_kwh is required");
+  s.quantity = *quantity;
+  s.price = optional_money(body, "price_per_kwh");
+  if (auto tif = optional_string(body, "time_in_force")) s.tif = take(parse_time_in_force(*tif));
+  s.post_only = optional_bool(body, "post_only").value_or(false);
+  s.delivery_slot = required_slot(body);
+  return s;
+}
+
+std::optional<std::vector<delivery>> read_deliveries(const json::object& body) {
+  const auto* v = member(body, "deliveries");
+  if (!v) return std::nullopt;
+  if (!v->is_array()) invalid("deliveries", "deliveries must be an array");
+  std::vector<delivery> out;
+  const auto& items = v->as_array();
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto field = "deliveries[" + std::to_string(i) + "]";
+    if (!items[i].is_object()) invalid(field, field + " must be an object");
+    const auto& item = items[i].as_object();
+    const auto user_field = field + ".user_id";
+    const auto* user = member(item, "user_id");
+    if (!user) invalid(user_field, user_field + " is required");
+    std::optional<uuid> id;
+    if (user->is_string())
+      if (auto parsed = uuid::parse(user->get_string(), user_field)) id = *parsed;
+    if (!id) invalid(user_field, user_field + " must be a UUID");
+    const auto kwh_field = field + ".delivered_kwh";
+    const auto* kwh = member(item, "delivered_kwh");
+    if (!kwh) invalid(kwh_field, kwh_field + " is required");
+    out.push_back({*id, to_energy(*kwh, kwh_field)});
+  }
+  return out;
+}
+
+market_settings_update read_settings_update(const json::object& body) {
+  market_settings_update u;
+  if (auto m = optional_string(body, "mechanism")) u.mechanism = take(parse_mechanism(*m));
+  u.slot_length = optional_minutes(body, "slot_minutes");
+  u.open_ahead = optional_minutes(body, "open_minutes_ahead");
+  u.gate_closure = optional_minutes(body, "gate_closure_minutes");
+  u.tick = optional_money(body, "tick");
+  u.fee_per_kwh = optional_money(body, "fee_per_kwh");
+  if (const auto* pct = member(body, "fee_percent"))
+    u.fee_ppm = take(parse_decimal(number_text(*pct, "fee_percent"), percent_scale,
+                                   rounding::exact, "fee_percent"));
+  // Here null is not "absent": it asks for the default back.
+  if (auto it = body.find("imbalance_price_per_kwh"); it != body.end()) {
+    u.imbalance_price.emplace();
+    if (!it->value().is_null()) *u.imbalance_price = to_money(it->value(), it->key());
+  }
+  if (auto s = optional_string(body, "self_trade_prevention"))
+    u.stp = take(parse_self_trade_prevention(*s));
+  return u;
+}
+
+}  // namespace
+
+void add_trading_routes(router& r) {
+  const std::string base = "/api/v1/trading";
+
+  r.add("POST", base + "/orders", access::signed_in, [](call& c) {
+    auto placed = take(c.grid.market().submit(c.caller(), read_order_spec(c.body)));
+    return ok(view(placed), "order placed", 201);
+  });
+
+  r.add("GET", base + "/orders", access::signed_in, [](call& c) {
+    order_query q;
+    if (auto s = c.query_value("status")) q.status = take(parse_order_status(*s));
+    if (auto slot = c.query_value("delivery_slot"))
+      q.delivery_slot = parse_time(*slot, "delivery_slot");
+    q.page = c.query_int("page", 1);
+    q.per_page = c.query_int("per_page", 20);
+    return ok(paged(take(c.grid.market().orders(c.caller(), q)), "orders"), "orders");
+  });
+
+  r.add("GET", base + "/orders/:id", access::signed_in, [](call& c) {
+    return ok(view(take(c.grid.market().get_order(c.caller(), c.param_id("id")))), "order");
+  });
+
+  r.add("PUT", base + "/orders/:id", access::signed_in, [](call& c) {
+    order_change change;
+    change.quantity = optional_energy(c.body, "quantity_kwh");
+    change.price = optional_money(c.body, "price_per_kwh");
+    auto changed = take(c.grid.market().modify(c.caller(), c.param_id("id"), change));
+    return ok(view(changed), "order changed");
+  });
+
+  r.add("DELETE", base + "/orders/:id", access::signed_in, [](call& c) {
+    return ok(view(take(c.grid.market().cancel(c.caller(), c.param_id("id")))),
+              "order cancelled");
+  });
+
+  r.add("GET", base + "/orderbook", access::signed_in, [](call& c) {
+    auto book = take(c.grid.market().book(c.caller(), query_slot(c), c.query_value("region"),
+                                          c.query_int("depth", 10)));
+    return ok(view(book), "order book");
+  });
+
+  r.add("GET", base + "/market", access::signed_in, [](call& c) {
+    auto stats = take(c.grid.market().stats(c.caller(), query_slot(c), c.query_value("region")));
+    return ok(view(stats), "market data");
+  });
+
+  r.add("GET", base + "/history", access::signed_in, [](call& c) {
+    trade_query q;
+    if (auto slot = c.query_value("delivery_slot"))
+      q.delivery_slot = parse_time(*slot, "delivery_slot");
+    q.page = c.query_int("page", 1);
+    q.per_page = c.query_int("per_page", 20);
+    return ok(paged(take(c.grid.market().history(c.caller(), q)), "trades"), "trade history");
+  });
+
+  r.add("GET", base + "/matches", access::signed_in, [](call& c) {
+    auto tape = take(c.grid.market().matches(c.caller(), query_slot(c), c.query_value("region")));
+    return ok(view(tape), "trades");
+  });
+
+  r.add("POST", base + "/clear", access::signed_in, [](call& c) {
+    const auto region = required_string(c.body, "region");
+    auto cleared = take(c.grid.market().clear(c.caller(), region, required_slot(c.body)));
+    return ok(view(cleared), "gate closed");
+  });
+
+  r.add("POST", base + "/settle", access::signed_in, [](call& c) {
+    const auto region = required_string(c.body, "region");
+    const auto slot = required_slot(c.body);
+    auto settled = take(c.grid.market().settle(c.caller(), region, slot, read_deliveries(c.body)));
+    return ok(view(settled), "slot settled");
+  });
+
+  r.add("GET", base + "/markets", access::signed_in, [](call& c) {
+    json::array out;
+    for (const auto& m : take(c.grid.market().markets(c.caller()))) out.push_back(view(m));
+    return ok(std::move(out), "markets");
+  });
+
+  r.add("PUT", base + "/markets/:region", access::signed_in, [](call& c) {
+    auto saved = take(c.grid.market().configure(c.caller(), c.param("region"),
+                                                read_settings_update(c.body)));
+    return ok(view(saved), "market updated");
+  });
+}
+
+}  // namespace segs::rest::detail
