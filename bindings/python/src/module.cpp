@@ -5,6 +5,10 @@
 
 #include <segs/version.hpp>
 
+namespace segs::python {
+void register_market(py::module_& m);  // market.cpp
+}
+
 PYBIND11_MODULE(_segs, m) {
   namespace sp = segs::python;
   m.doc() = "libsegs native module (private: import `segs` instead).";
@@ -13,5 +17,6 @@ PYBIND11_MODULE(_segs, m) {
   sp::register_types(m);
   sp::register_services(m);
   sp::register_grid(m);
+  sp::register_market(m);
   sp::register_rest(m);
 }
