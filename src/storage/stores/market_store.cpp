@@ -233,8 +233,10 @@ bool mark_settled(transaction& tx, const std::string& region, timestamp start, t
 
 void insert_order(transaction& tx, const order_record& r) {
   const auto& o = r.o;
-  tx.exec(sql({"INSERT INTO market_orders (", order_columns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"}),
+  // Hot path: the text is built once.
+  static const std::string insert_sql = sql({"INSERT INTO market_orders (", order_columns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"});
+  tx.exec(insert_sql,
           {o.id.to_string(), o.region, r.seq, r.priority, to_micros(o.delivery_slot),
            o.user_id.to_string(), std::string(to_string(o.side)), std::string(to_string(o.type)),
            std::string(to_string(o.tif)), std::int64_t{o.post_only ? 1 : 0},
@@ -304,8 +306,9 @@ page<order> list_orders(transaction& tx, const order_filter& f) {
 // --- trades ---------------------------------------------------------------------
 
 void insert_trade(transaction& tx, const trade_record& t) {
-  tx.exec(sql({"INSERT INTO market_trades (", trade_columns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"}),
+  static const std::string insert_sql = sql({"INSERT INTO market_trades (", trade_columns,
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"});
+  tx.exec(insert_sql,
           {t.id.to_string(), t.region, t.seq, to_micros(t.delivery_slot), t.price.micros,
            t.quantity.wh, t.buy_order_id.to_string(), t.sell_order_id.to_string(),
            t.buyer_id.to_string(), t.seller_id.to_string(),
