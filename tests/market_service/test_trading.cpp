@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <thread>
+
 using namespace segs_test;
 using segs::errc;
 using segs::order_side;
@@ -379,4 +382,47 @@ TEST_CASE("market: bulk submission places every order in one call and reports re
   REQUIRE(b[0]);
   CHECK(b[0]->status == order_status::filled);
   CHECK(b[0]->trades.size() == 15);
+}
+
+TEST_CASE("market: modify and cancel racing fills from another thread stay consistent") {
+  market_fixture f;
+  const auto s = f.slot();
+  std::vector<segs::uuid> asks;
+  for (int i = 0; i < 40; ++i) asks.push_back(f.place(f.seller, f.limit(order_side::sell, 100, 200'000, s)).id);
+  std::atomic<int> conflicts{0}, other_errors{0};
+  std::thread buyer([&] {
+    for (int i = 0; i < 40; ++i) {
+      auto r = f.market().submit(f.buyer, f.limit(order_side::buy, 100, 200'000, s));
+      if (!r) ++other_errors;
+    }
+  });
+  for (std::size_t i = 0; i < asks.size(); ++i) {
+    // Each call sees the order before or after a fill, never half of one.
+    auto r = i % 2 ? f.market().cancel(f.seller, asks[i])
+                   : f.market().modify(f.seller, asks[i], {wh(50), std::nullopt});
+    if (!r) {
+      if (r.error().code == errc::conflict)
+        ++conflicts;
+      else
+        ++other_errors;
+    }
+  }
+  buyer.join();
+  CHECK(other_errors == 0);
+  std::int64_t sold = 0;
+  for (const auto& id : asks) {
+    auto o = f.market().get_order(f.seller, id).value();
+    CHECK(o.filled.wh + o.remaining.wh <= o.quantity.wh);
+    if (o.status == order_status::filled) CHECK(o.remaining.wh == 0);
+    if (o.status == order_status::open || o.status == order_status::partially_filled) CHECK(o.remaining.wh > 0);
+    sold += o.filled.wh;
+  }
+  std::int64_t bought = 0;
+  segs::trade_query q;
+  q.per_page = 100;
+  auto trades = f.market().history(f.buyer, q).value();
+  REQUIRE(trades.total <= 100);
+  for (const auto& t : trades.items) bought += t.quantity.wh;
+  CHECK(sold == bought);
+  (void)conflicts;
 }
