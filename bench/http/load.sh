@@ -4,9 +4,11 @@
 #   bench/http/load.sh                 # 10 s per scenario, 2 wrk threads, 32 connections
 #   DURATION=30s CONNECTIONS=64 bench/http/load.sh
 #
-# Scenarios: GET /health, and an authenticated GET /api/v1/user/profile (the
-# script registers, verifies and logs in a user through curl and the mail file
-# sink first). Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
+# Scenarios: GET /health, an authenticated GET /api/v1/user/profile (the
+# script registers, verifies and logs in users through curl and the mail file
+# sink first), and POST /api/v1/trading/orders (bench/http/orders.lua: a
+# prosumer's sells and a consumer's buys, about half of them trading, each
+# persisted to the SQLite file before the answer). Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
 # one address would otherwise measure the 429 path.
 #
 # The server binary: SEGS_SERVER_BIN, else build/release/examples/server/segs-server,
@@ -50,14 +52,20 @@ done
 [ -n "$URL" ] || { echo "segs-server did not start" >&2; exit 1; }
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-EMAIL="bench-$$@example.org"
-PASSWORD="Bench-Passw0rd-$$"
 post() { curl -sf -H 'Content-Type: application/json' -d "$2" "$URL$1"; }
-post /api/v1/auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"name\":\"Bench\",\"region\":\"north\"}" >/dev/null
-CODE=$(grep "\"to\":\"$EMAIL\"" "$WORK/mail.jsonl" | tail -1 | json "['code']")
-post /api/v1/auth/verify-otp "{\"email\":\"$EMAIL\",\"otp\":\"$CODE\"}" >/dev/null
-TOKEN=$(post /api/v1/auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" | json "['data']['access_token']")
+# Registers, verifies and signs in a user of role $1; prints an access token.
+sign_up() {
+  local email="bench-$1-$$@example.org" password="Bench-Passw0rd-$$" code
+  post /api/v1/auth/register "{\"email\":\"$email\",\"password\":\"$password\",\"name\":\"Bench\",\"region\":\"north\",\"role\":\"$1\"}" >/dev/null
+  code=$(grep "\"to\":\"$email\"" "$WORK/mail.jsonl" | tail -1 | json "['code']")
+  post /api/v1/auth/verify-otp "{\"email\":\"$email\",\"otp\":\"$code\"}" >/dev/null
+  post /api/v1/auth/login "{\"email\":\"$email\",\"password\":\"$password\"}" | json "['data']['access_token']"
+}
+TOKEN=$(sign_up consumer)
+SELL_TOKEN=$(sign_up prosumer)
 curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile" >/dev/null
+# A quarter hour an hour ahead: open for trading for the whole run.
+SLOT=$(python3 -c "import datetime as d; n=d.datetime.now(d.timezone.utc); q=n.replace(minute=n.minute//15*15, second=0, microsecond=0)+d.timedelta(hours=1); print(q.strftime('%Y-%m-%dT%H:%M:%SZ'))")
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "server:  $BIN ($(ps -o nlwp= -p "$SERVER_PID" | tr -d ' ') threads), wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
@@ -75,3 +83,5 @@ run() {
 }
 run "GET /health" "$URL/health"
 run "GET /api/v1/user/profile" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile"
+export SELL_TOKEN BUY_TOKEN=$TOKEN SLOT  # read by orders.lua
+run "POST /api/v1/trading/orders" -s "$ROOT/bench/http/orders.lua" "$URL/api/v1/trading/orders"
