@@ -297,15 +297,15 @@ class market_impl {
       else
         store::update_slot(tx, rec);
     }
+    std::vector<const order_record*> inserts, updates;
     for (const auto& [seq, fresh] : b.orders) {
       auto it = r.live.find(seq);
-      const order_record& rec = it != r.live.end() ? it->second : b.finished.at(seq);
-      if (fresh)
-        store::insert_order(tx, rec);
-      else
-        store::update_order(tx, rec);
+      const order_record* rec = it != r.live.end() ? &it->second : &b.finished.at(seq);
+      (fresh ? inserts : updates).push_back(rec);
     }
-    for (const auto& t : b.trades) store::insert_trade(tx, t);
+    store::insert_orders(tx, inserts);
+    store::update_orders(tx, updates);
+    store::insert_trades(tx, b.trades);
   }
 
   // Commits the batches; on failure reloads their regions and rethrows.

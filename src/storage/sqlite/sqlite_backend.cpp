@@ -1,6 +1,7 @@
 // The SQLite backend; see sqlite_backend.hpp for the contract.
 #include "storage/sqlite/sqlite_backend.hpp"
 
+#include <cstdlib>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -108,6 +109,13 @@ std::string code_name(int code) {
   throw segs::exception(make_error(errc::internal, std::move(message)));
 }
 
+// A cached statement, with the $N each of its parameter slots binds
+// (computed once: SQLite looks parameter names up by a linear scan).
+struct prepared_stmt {
+  sqlite3_stmt* stmt = nullptr;
+  std::vector<int> number;  // number[i - 1] = N of slot i's "$N"
+};
+
 // One open connection and its statement cache.
 class connection {
  public:
@@ -134,7 +142,7 @@ class connection {
     }
   }
   ~connection() {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    for (auto& [sql, p] : cache_) sqlite3_finalize(p.stmt);
     sqlite3_close_v2(db_);
   }
   connection(const connection&) = delete;
@@ -152,7 +160,7 @@ class connection {
     }
   }
 
-  sqlite3_stmt* prepare(std::string_view sql) {
+  const prepared_stmt& prepare(std::string_view sql) {
     auto it = cache_.find(sql);  // heterogeneous: no string built per statement
     if (it != cache_.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
@@ -170,8 +178,11 @@ class connection {
       }
     }
     check_parameters(stmt);
-    cache_.emplace(std::string(sql), stmt);
-    return stmt;
+    prepared_stmt p{stmt, {}};
+    const int n = sqlite3_bind_parameter_count(stmt);
+    p.number.reserve(static_cast<std::size_t>(n));
+    for (int i = 1; i <= n; ++i) p.number.push_back(std::atoi(sqlite3_bind_parameter_name(stmt, i) + 1));
+    return cache_.emplace(std::string(sql), std::move(p)).first->second;
   }
 
  private:
@@ -194,7 +205,7 @@ class connection {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, sqlite3_stmt*, sql_hash, std::equal_to<>> cache_;
+  std::unordered_map<std::string, prepared_stmt, sql_hash, std::equal_to<>> cache_;
 };
 
 // A gate that is not tied to a thread, unlike std::mutex: a transaction may
@@ -289,7 +300,7 @@ class sqlite_backend final : public backend {
       if (!conn) return false;
       bool ok = false;
       try {
-        sqlite3_stmt* stmt = conn->prepare("SELECT 1");
+        sqlite3_stmt* stmt = conn->prepare("SELECT 1").stmt;
         ok = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int64(stmt, 0) == 1;
         sqlite3_reset(stmt);
       } catch (...) {
@@ -433,13 +444,14 @@ void sqlite_transaction::finish(bool healthy) noexcept {
 exec_result sqlite_transaction::exec(std::string_view sql, std::span<const value> params) {
   auto& conn = live();
   sqlite3* db = conn.handle();
-  sqlite3_stmt* stmt = conn.prepare(sql);
+  const prepared_stmt& prep = conn.prepare(sql);
+  sqlite3_stmt* stmt = prep.stmt;
   statement_guard guard{stmt};
 
-  const int wanted = sqlite3_bind_parameter_count(stmt);
+  const int wanted = static_cast<int>(prep.number.size());
   std::vector<bool> used(params.size(), false);
   for (int i = 1; i <= wanted; ++i) {
-    const int n = std::stoi(sqlite3_bind_parameter_name(stmt, i) + 1);
+    const int n = prep.number[static_cast<std::size_t>(i - 1)];
     if (static_cast<std::size_t>(n) > params.size())
       misuse("statement uses $" + std::to_string(n) + " but " + std::to_string(params.size()) +
              " parameter(s) were given");

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <array>
+
 namespace segs::storage::market {
 
 namespace json = boost::json;
@@ -151,6 +153,89 @@ std::string sql(std::initializer_list<std::string_view> parts) {
   return s;
 }
 
+// Multi-row statements come in a few fixed sizes, so that the statement
+// caches of both backends hold a handful of shapes, not one per row count.
+constexpr std::array<std::size_t, 5> chunk_sizes{256, 64, 16, 4, 1};
+
+template <class Fn>
+void for_chunks(std::size_t n, Fn&& fn) {
+  std::size_t done = 0;
+  for (std::size_t k = 0; k < chunk_sizes.size(); ++k)
+    while (n - done >= chunk_sizes[k]) {
+      fn(done, k);
+      done += chunk_sizes[k];
+    }
+}
+
+// "($1, ..., $w), ($w+1, ...)" for `rows` rows of `width` parameters, each
+// parameter wrapped as casts[i] says ("" = bare).
+std::string values_list(std::size_t rows, const std::vector<std::string_view>& casts) {
+  std::string out;
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    out += r ? ", (" : "(";
+    for (std::size_t c = 0; c < casts.size(); ++c) {
+      if (c) out += ", ";
+      const auto p = "$" + std::to_string(++n);
+      if (casts[c].empty())
+        out += p;
+      else
+        out += "CAST(" + p + " AS " + std::string(casts[c]) + ")";
+    }
+    out += ')';
+  }
+  return out;
+}
+
+// One statement text per chunk size, built once.
+template <class Build>
+const std::string& chunk_sql(std::size_t k, Build&& build) {
+  static const std::array<std::string, chunk_sizes.size()> texts = [&] {
+    std::array<std::string, chunk_sizes.size()> t;
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = build(chunk_sizes[i]);
+    return t;
+  }();
+  return texts[k];
+}
+
+void append_order(std::vector<value>& p, const order_record& r) {
+  const auto& o = r.o;
+  p.emplace_back(o.id.to_string());
+  p.emplace_back(o.region);
+  p.emplace_back(r.seq);
+  p.emplace_back(r.priority);
+  p.emplace_back(to_micros(o.delivery_slot));
+  p.emplace_back(o.user_id.to_string());
+  p.emplace_back(std::string(to_string(o.side)));
+  p.emplace_back(std::string(to_string(o.type)));
+  p.emplace_back(std::string(to_string(o.tif)));
+  p.emplace_back(std::int64_t{o.post_only ? 1 : 0});
+  p.push_back(o.price ? value{o.price->micros} : value{nullptr});
+  p.emplace_back(o.quantity.wh);
+  p.emplace_back(o.filled.wh);
+  p.emplace_back(o.remaining.wh);
+  p.emplace_back(std::string(to_string(o.status)));
+  p.emplace_back(to_micros(o.created_at));
+  p.emplace_back(to_micros(o.updated_at));
+}
+
+void append_trade(std::vector<value>& p, const trade_record& t) {
+  p.emplace_back(t.id.to_string());
+  p.emplace_back(t.region);
+  p.emplace_back(t.seq);
+  p.emplace_back(to_micros(t.delivery_slot));
+  p.emplace_back(t.price.micros);
+  p.emplace_back(t.quantity.wh);
+  p.emplace_back(t.buy_order_id.to_string());
+  p.emplace_back(t.sell_order_id.to_string());
+  p.emplace_back(t.buyer_id.to_string());
+  p.emplace_back(t.seller_id.to_string());
+  p.push_back(t.aggressor ? value{std::string(to_string(*t.aggressor))} : value{nullptr});
+  p.emplace_back(t.buyer_fee.micros);
+  p.emplace_back(t.seller_fee.micros);
+  p.emplace_back(to_micros(t.executed_at));
+}
+
 }  // namespace
 
 // --- settings -------------------------------------------------------------------
@@ -231,28 +316,37 @@ bool mark_settled(transaction& tx, const std::string& region, timestamp start, t
 
 // --- orders ---------------------------------------------------------------------
 
-void insert_order(transaction& tx, const order_record& r) {
-  const auto& o = r.o;
-  // Hot path: the text is built once.
-  static const std::string insert_sql = sql({"INSERT INTO market_orders (", order_columns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"});
-  tx.exec(insert_sql,
-          {o.id.to_string(), o.region, r.seq, r.priority, to_micros(o.delivery_slot),
-           o.user_id.to_string(), std::string(to_string(o.side)), std::string(to_string(o.type)),
-           std::string(to_string(o.tif)), std::int64_t{o.post_only ? 1 : 0},
-           opt(o.price ? std::optional<std::int64_t>(o.price->micros) : std::nullopt), o.quantity.wh,
-           o.filled.wh, o.remaining.wh, std::string(to_string(o.status)), to_micros(o.created_at),
-           to_micros(o.updated_at)});
+void insert_orders(transaction& tx, std::span<const order_record* const> rows) {
+  static const std::vector<std::string_view> bare(17, "");
+  std::vector<value> p;
+  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
+    const auto& text = chunk_sql(k, [](std::size_t n) {
+      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare);
+    });
+    p.clear();
+    p.reserve(chunk_sizes[k] * 17);
+    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
+    tx.exec(text, p);
+  });
 }
 
-void update_order(transaction& tx, const order_record& r) {
-  const auto& o = r.o;
-  tx.exec(
-      "UPDATE market_orders SET priority = $2, quantity_wh = $3, price = $4, filled_wh = $5, "
-      "remaining_wh = $6, status = $7, updated_at = $8 WHERE id = $1",
-      {o.id.to_string(), r.priority, o.quantity.wh,
-       opt(o.price ? std::optional<std::int64_t>(o.price->micros) : std::nullopt), o.filled.wh,
-       o.remaining.wh, std::string(to_string(o.status)), to_micros(o.updated_at)});
+void update_orders(transaction& tx, std::span<const order_record* const> rows) {
+  // An upsert of whole rows: it finds each row by its primary key on both
+  // dialects (SQLite plans UPDATE ... FROM (VALUES ...) as a scan).
+  static const std::vector<std::string_view> bare(17, "");
+  std::vector<value> p;
+  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
+    const auto& text = chunk_sql(k, [](std::size_t n) {
+      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare) +
+             " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, quantity_wh = excluded.quantity_wh, "
+             "price = excluded.price, filled_wh = excluded.filled_wh, remaining_wh = excluded.remaining_wh, "
+             "status = excluded.status, updated_at = excluded.updated_at";
+    });
+    p.clear();
+    p.reserve(chunk_sizes[k] * 17);
+    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
+    tx.exec(text, p);
+  });
 }
 
 std::optional<order_record> find_order(transaction& tx, const uuid& id) {
@@ -305,15 +399,18 @@ page<order> list_orders(transaction& tx, const order_filter& f) {
 
 // --- trades ---------------------------------------------------------------------
 
-void insert_trade(transaction& tx, const trade_record& t) {
-  static const std::string insert_sql = sql({"INSERT INTO market_trades (", trade_columns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"});
-  tx.exec(insert_sql,
-          {t.id.to_string(), t.region, t.seq, to_micros(t.delivery_slot), t.price.micros,
-           t.quantity.wh, t.buy_order_id.to_string(), t.sell_order_id.to_string(),
-           t.buyer_id.to_string(), t.seller_id.to_string(),
-           t.aggressor ? value{std::string(to_string(*t.aggressor))} : value{nullptr},
-           t.buyer_fee.micros, t.seller_fee.micros, to_micros(t.executed_at)});
+void insert_trades(transaction& tx, std::span<const trade_record> rows) {
+  static const std::vector<std::string_view> bare(14, "");
+  std::vector<value> p;
+  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
+    const auto& text = chunk_sql(k, [](std::size_t n) {
+      return sql({"INSERT INTO market_trades (", trade_columns, ") VALUES "}) + values_list(n, bare);
+    });
+    p.clear();
+    p.reserve(chunk_sizes[k] * 14);
+    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_trade(p, rows[i]);
+    tx.exec(text, p);
+  });
 }
 
 std::vector<trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start) {

@@ -7,6 +7,7 @@
 #include <segs/market.hpp>
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,11 @@ std::vector<detail::slot_record> active_slots(transaction& tx, timestamp now);
 /// Marks an open or closed slot settled; false when it already was.
 bool mark_settled(transaction& tx, const std::string& region, timestamp start, timestamp now);
 
-void insert_order(transaction& tx, const detail::order_record& r);
+/// Inserts orders, several rows per statement.
+void insert_orders(transaction& tx, std::span<const detail::order_record* const> rows);
 /// Writes what changes over an order's life: priority, quantity, price,
-/// filled, remaining, status, updated_at.
-void update_order(transaction& tx, const detail::order_record& r);
+/// filled, remaining, status, updated_at; several rows per statement.
+void update_orders(transaction& tx, std::span<const detail::order_record* const> rows);
 std::optional<detail::order_record> find_order(transaction& tx, const uuid& id);
 /// Orders with open quantity, by region, slot, priority.
 std::vector<detail::order_record> live_orders(transaction& tx, const std::optional<std::string>& region = std::nullopt);
@@ -58,7 +60,8 @@ struct order_filter {
 /// Newest first.
 page<order> list_orders(transaction& tx, const order_filter& f);
 
-void insert_trade(transaction& tx, const detail::trade_record& t);
+/// Inserts trades, several rows per statement.
+void insert_trades(transaction& tx, std::span<const detail::trade_record> rows);
 /// A slot's trades in execution order.
 std::vector<detail::trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start);
 /// The trades a user took part in (one row per side), newest first.
