@@ -309,3 +309,72 @@ def test_sigterm_finishes_requests_in_flight_and_exits_0(start_server):
         raise AssertionError("the port still accepts connections")
     except ConnectionRefusedError:
         pass
+
+
+def _trader(server, role):
+    email = new_email(role)
+    password = "Str0ng-Passw0rd-e2e"
+    r = server.request(
+        "POST",
+        "/api/v1/auth/register",
+        {"email": email, "password": password, "name": "Trader", "region": "north", "role": role},
+    )
+    assert r.status in (200, 201), r
+    code = server.mail(email, "verify_email")["code"]
+    assert server.request("POST", "/api/v1/auth/verify-otp", {"email": email, "otp": code}).status == 200
+    return login(server, email, password).json()["data"]["access_token"]
+
+
+def _next_slot(minutes_ahead=60):
+    now = time.time()
+    q = 15 * 60
+    start = (int(now) // q) * q + minutes_ahead * 60
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start))
+
+
+def test_market_defaults_from_configuration_and_an_epoch_clearing(start_server):
+    s = start_server(
+        env={
+            "SEGS_MARKET_MECHANISM": "epoch",
+            "SEGS_MARKET_TICK": "0.01",
+            "SEGS_MARKET_FEE_PERCENT": "0.5",
+            "SEGS_ADMIN_EMAIL": ADMIN_EMAIL,
+            "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "SEGS_RATE_LIMITS": "off",
+        }
+    )
+    seller = _trader(s, "prosumer")
+    buyer = _trader(s, "consumer")
+    admin = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+
+    markets = s.request("GET", "/api/v1/trading/markets", token=buyer).json()["data"]
+    north = [m for m in markets if m["region"] == "north"][0]
+    assert (north["mechanism"], north["tick"], north["fee_percent"]) == ("epoch", 0.01, 0.5)
+
+    slot = _next_slot()
+    order = {"side": "sell", "order_type": "limit", "quantity_kwh": 2, "price_per_kwh": 0.2,
+             "delivery_slot": slot}
+    r = s.request("POST", "/api/v1/trading/orders", order, token=seller)
+    assert r.status == 201, r
+    off_tick = dict(order, side="buy", price_per_kwh=0.255)
+    r = s.request("POST", "/api/v1/trading/orders", off_tick, token=buyer)
+    assert r.status == 400 and r.json()["error"]["details"]["field"] == "price_per_kwh", r
+    r = s.request("POST", "/api/v1/trading/orders", dict(order, side="buy", price_per_kwh=0.3), token=buyer)
+    assert r.status == 201 and r.json()["data"]["trades"] == [], r  # epoch: nothing matches yet
+
+    r = s.request("POST", "/api/v1/trading/clear", {"region": "north", "delivery_slot": slot}, token=admin)
+    assert r.status == 200, r
+    cleared = r.json()["data"]
+    assert (cleared["mechanism"], cleared["clearing_price"], cleared["cleared_kwh"]) == ("epoch", 0.25, 2)
+    history = s.request("GET", "/api/v1/trading/history", token=buyer).json()["data"]
+    [trade] = history["trades"] if "trades" in history else history["items"]
+    assert (trade["price_per_kwh"], trade["quantity_kwh"], trade["fee"]) == (0.25, 2, 0.0025)
+
+
+def test_bad_market_configuration_is_refused_naming_the_variable(start_server, tmp_path):
+    proc = subprocess.run(
+        [require_binary(), "--market-slot-minutes", "7", "--db-url", "sqlite::memory:"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "SEGS_MARKET" in proc.stderr and "slot_minutes" in proc.stderr
