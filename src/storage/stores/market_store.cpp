@@ -155,7 +155,7 @@ std::string sql(std::initializer_list<std::string_view> parts) {
 
 // Multi-row statements come in a few fixed sizes, so that the statement
 // caches of both backends hold a handful of shapes, not one per row count.
-constexpr std::array<std::size_t, 5> chunk_sizes{256, 64, 16, 4, 1};
+constexpr std::array<std::size_t, 4> chunk_sizes{64, 16, 4, 1};
 
 template <class Fn>
 void for_chunks(std::size_t n, Fn&& fn) {
