@@ -192,6 +192,14 @@ class market_impl {
     return ref;
   }
 
+  // A region known to this grid, or null. Read paths use it so that asking
+  // about arbitrary region names does not grow the map.
+  region_market* find_region(std::string_view name) {
+    std::lock_guard lk(regions_mu_);
+    auto it = regions_.find(name);
+    return it == regions_.end() ? nullptr : it->second.get();
+  }
+
   void load_all() {
     core_.read([&](storage::transaction& tx) {
       for (auto& s : store::all_settings(tx)) {
@@ -1037,13 +1045,18 @@ class market_impl {
     require_signed_in(who);
     if (depth < 1 || depth > 1000) fail(errc::validation_error, "depth must be between 1 and 1000", "depth");
     const auto name = region_for(who, asked);
-    auto& r = region(name);
-    check_aligned(r.settings, slot);
-    sweep_region(name);
-    auto lk = lock(r);
     order_book ob;
     ob.region = name;
     ob.delivery_slot = slot;
+    auto* known = find_region(name);
+    if (!known) {  // a region with no market data: an empty book
+      check_aligned(core_.opts.market_defaults, slot);
+      return ob;
+    }
+    auto& r = *known;
+    check_aligned(r.settings, slot);
+    sweep_region(name);
+    auto lk = lock(r);
     auto it = r.slots.find(to_micros(slot));
     if (it == r.slots.end()) {
       // A closed slot: its sequence is in storage.
@@ -1085,12 +1098,18 @@ class market_impl {
   market_stats stats(const principal& who, timestamp slot, const std::optional<std::string>& asked) {
     require_signed_in(who);
     const auto name = region_for(who, asked);
-    auto& r = region(name);
-    check_aligned(r.settings, slot);
-    sweep_region(name);
     market_stats st;
     st.region = name;
     st.delivery_slot = slot;
+    auto* known = find_region(name);
+    if (!known) {  // a region with no market data
+      check_aligned(core_.opts.market_defaults, slot);
+      st.mechanism = core_.opts.market_defaults.mechanism;
+      return st;
+    }
+    auto& r = *known;
+    check_aligned(r.settings, slot);
+    sweep_region(name);
     std::optional<slot_record> rec;
     {
       auto lk = lock(r);
@@ -1147,7 +1166,12 @@ class market_impl {
   std::vector<public_trade> matches(const principal& who, timestamp slot, const std::optional<std::string>& asked) {
     require_signed_in(who);
     const auto name = region_for(who, asked);
-    check_aligned(region(name).settings, slot);
+    auto* known = find_region(name);
+    if (!known) {
+      check_aligned(core_.opts.market_defaults, slot);
+      return {};
+    }
+    check_aligned(known->settings, slot);
     sweep_region(name);
     auto trades = core_.read([&](storage::transaction& tx) { return store::slot_trades(tx, name, slot); });
     std::vector<public_trade> out;

@@ -426,3 +426,20 @@ TEST_CASE("market: modify and cancel racing fills from another thread stay consi
   CHECK(sold == bought);
   (void)conflicts;
 }
+
+TEST_CASE("market: market data of a region without a market is empty, and misaligned slots are refused") {
+  market_fixture f;
+  const auto s = f.slot();
+  auto book = f.market().book(f.buyer, s, std::string("nowhere")).value();
+  CHECK(book.region == "nowhere");
+  CHECK(book.bids.empty());
+  CHECK(book.sequence == 0);
+  auto st = f.market().stats(f.buyer, s, std::string("nowhere")).value();
+  CHECK(st.trade_count == 0);
+  CHECK_FALSE(st.last_price);
+  CHECK(f.market().matches(f.buyer, s, std::string("nowhere"))->empty());
+  CHECK(f.market().book(f.buyer, s + 1min, std::string("nowhere")).error().field == "delivery_slot");
+  CHECK(f.market().book(f.buyer, s, std::nullopt, 0).error().field == "depth");
+  // Asking did not create a market: the list shows the users' regions only.
+  for (const auto& m : f.market().markets(f.admin).value()) CHECK(m.region != "nowhere");
+}
