@@ -73,6 +73,9 @@ constexpr setting settings[] = {
      "price per kWh of a seller's shortfall (default: the slot's highest trade price)"},
     {"SEGS_MARKET_SELF_TRADE_PREVENTION", "market-self-trade-prevention", "cancel_newest",
      "cancel_newest, cancel_oldest or cancel_both"},
+    {"SEGS_MARKET_REGIONS", "market-regions", nullptr,
+     "per-region settings applied at start, e.g. \"south:mechanism=epoch,tick=0.01;east:fee_percent=0.5\" "
+     "(names as in PUT /api/v1/trading/markets/:region)"},
     {"SEGS_MARKET_GATE_INTERVAL_MS", "market-gate-interval-ms", "1000",
      "how often due gates are closed (continuous: expiry; epoch: the auction)"},
 };
@@ -162,6 +165,64 @@ std::string usage() {
 
 namespace {
 
+// "REGION:key=value,key=value;REGION:..." -> partial settings per region.
+std::vector<std::pair<std::string, segs::market_settings_update>> parse_market_regions(const setting& s,
+                                                                                       const std::string& v) {
+  std::vector<std::pair<std::string, segs::market_settings_update>> out;
+  std::istringstream regions(v);
+  for (std::string item; std::getline(regions, item, ';');) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const auto colon = item.find(':');
+    if (colon == std::string::npos || colon == 0) bad(s, "expected REGION:key=value,..., got \"" + item + "\"");
+    segs::market_settings_update u;
+    const std::string region = trim(item.substr(0, colon));
+    std::istringstream pairs(item.substr(colon + 1));
+    for (std::string kv; std::getline(pairs, kv, ',');) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos) bad(s, region + ": expected key=value, got \"" + kv + "\"");
+      const std::string key = trim(kv.substr(0, eq)), val = trim(kv.substr(eq + 1));
+      auto money_of = [&](const std::string& text) {
+        auto r = segs::money::parse(text, segs::rounding::exact, key);
+        if (!r) bad(s, region + ": " + key + " expects a decimal amount, got \"" + text + "\"");
+        return *r;
+      };
+      auto minutes_of = [&](const std::string& text) {
+        return std::chrono::minutes(parse_int<int>(s, text, 0, 31 * 1440));
+      };
+      if (key == "mechanism") {
+        auto r = segs::parse_mechanism(val);
+        if (!r) bad(s, region + ": " + r.error().message);
+        u.mechanism = *r;
+      } else if (key == "slot_minutes") {
+        u.slot_length = minutes_of(val);
+      } else if (key == "open_minutes_ahead") {
+        u.open_ahead = minutes_of(val);
+      } else if (key == "gate_closure_minutes") {
+        u.gate_closure = minutes_of(val);
+      } else if (key == "tick") {
+        u.tick = money_of(val);
+      } else if (key == "fee_per_kwh") {
+        u.fee_per_kwh = money_of(val);
+      } else if (key == "fee_percent") {
+        auto r = segs::parse_decimal(val, 4, segs::rounding::exact, key);
+        if (!r) bad(s, region + ": fee_percent expects a percentage such as 0.5, got \"" + val + "\"");
+        u.fee_ppm = *r;
+      } else if (key == "imbalance_price_per_kwh") {
+        u.imbalance_price = val == "none" ? std::optional<segs::money>{} : std::optional<segs::money>{money_of(val)};
+      } else if (key == "self_trade_prevention") {
+        auto r = segs::parse_self_trade_prevention(val);
+        if (!r) bad(s, region + ": " + r.error().message);
+        u.stp = *r;
+      } else {
+        bad(s, region + ": unknown setting \"" + key + "\"");
+      }
+    }
+    out.emplace_back(region, u);
+  }
+  return out;
+}
+
 // One SEGS_MARKET_* setting into the deployment's market defaults.
 void load_market_setting(config& cfg, const setting& s, const std::string& name, const std::string& v) {
   auto& m = cfg.grid.market_defaults;
@@ -194,6 +255,8 @@ void load_market_setting(config& cfg, const setting& s, const std::string& name,
     auto r = segs::parse_self_trade_prevention(v);
     if (!r) bad(s, "expected cancel_newest, cancel_oldest or cancel_both, got \"" + v + "\"");
     m.stp = *r;
+  } else if (name == "SEGS_MARKET_REGIONS") {
+    cfg.market_regions = parse_market_regions(s, v);
   } else if (name == "SEGS_MARKET_GATE_INTERVAL_MS") {
     cfg.gate_interval = std::chrono::milliseconds(parse_int<int>(s, v, 10, 3'600'000));
   }

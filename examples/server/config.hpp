@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace segs_server {
@@ -34,6 +35,8 @@ struct config {
   std::optional<std::string> admin_password;
   bool seed_demo = false;
   bool help = false;
+  /// Per-region market settings applied (and persisted) at start.
+  std::vector<std::pair<std::string, segs::market_settings_update>> market_regions;
   /// How often the server closes due market gates.
   std::chrono::milliseconds gate_interval{1000};
   segs::options grid;         ///< identity and market settings; signing_key filled by load_signing_key

@@ -150,6 +150,10 @@ int serve(segs_server::config& cfg) {
     for (const auto& m : *pending) mail.deliver(m);
   }
   ensure_admin(*grid, cfg);
+  for (const auto& [region, update] : cfg.market_regions) {
+    auto done = grid->market().configure(segs::principal::system(), region, update);
+    if (!done) throw config_error("SEGS_MARKET_REGIONS (--market-regions): " + region + ": " + describe(done.error()));
+  }
   if (cfg.seed_demo) seed_demo(*grid);
 
   {

@@ -378,3 +378,24 @@ def test_bad_market_configuration_is_refused_naming_the_variable(start_server, t
     )
     assert proc.returncode == 2
     assert "SEGS_MARKET" in proc.stderr and "slot_minutes" in proc.stderr
+
+
+def test_market_settings_per_region_from_configuration(start_server):
+    s = start_server(env={"SEGS_MARKET_REGIONS": "south:mechanism=epoch,tick=0.01,fee_percent=0.25; east:self_trade_prevention=cancel_both"})
+    token = _trader(s, "consumer")
+    markets = {m["region"]: m for m in s.request("GET", "/api/v1/trading/markets", token=token).json()["data"]}
+    assert (markets["south"]["mechanism"], markets["south"]["tick"], markets["south"]["fee_percent"]) == ("epoch", 0.01, 0.25)
+    assert markets["south"]["configured"] is True
+    assert markets["east"]["self_trade_prevention"] == "cancel_both"
+    assert markets["north"]["mechanism"] == "continuous"  # the users' region, under the defaults
+
+
+def test_bad_per_region_market_settings_are_refused():
+    for spec, words in (("south:colour=blue", "colour"), ("south:slot_minutes=7", "slot_minutes"),
+                        ("south", "REGION:key=value")):
+        proc = subprocess.run(
+            [require_binary(), "--market-regions", spec, "--db-url", "sqlite::memory:"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 2, (spec, proc.stderr)
+        assert "SEGS_MARKET_REGIONS" in proc.stderr and words in proc.stderr, (spec, proc.stderr)
