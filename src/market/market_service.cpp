@@ -369,7 +369,8 @@ class market_impl {
     b.touched_now.clear();
   }
 
-  // Applies what the engine reported; `epoch_ids` maps auction ids to seqs.
+  // Applies what the engine reported to the orders it names (engine ids are
+  // seqs); collects the taker's fills when asked.
   void apply(region_batch& b, slot_book& sb, const recorder& rec, timestamp now,
              std::vector<order_fill>* fills_of_taker, std::int64_t taker_seq) {
     auto& r = *b.region;
@@ -595,7 +596,7 @@ class market_impl {
 
   // --- events --------------------------------------------------------------------
 
-  void publish(const region_batch& b, const std::vector<order_record>& extra_orders = {}) {
+  void publish(const region_batch& b) {
     if (n_subs_.load(std::memory_order_acquire) == 0) return;
     std::vector<std::shared_ptr<std::function<void(const market_event&)>>> targets;
     {
@@ -617,14 +618,6 @@ class market_impl {
       e.region = r.name;
       e.delivery_slot = rec->o.delivery_slot;
       e.order_update = rec->o;
-      events.push_back(std::move(e));
-    }
-    for (const auto& o : extra_orders) {
-      market_event e;
-      e.type = market_event::kind::order;
-      e.region = r.name;
-      e.delivery_slot = o.o.delivery_slot;
-      e.order_update = o.o;
       events.push_back(std::move(e));
     }
     for (const auto& t : b.trades) {
