@@ -4,6 +4,9 @@
 //
 //   segs-bench-market [--smoke] [--orders N] [--pg URL]
 //
+// Without --pg, SEGS_TEST_PG_URL (set by scripts/with-postgres.sh) selects
+// the PostgreSQL server, so the test suite's smoke run covers both backends.
+//
 // The library side: a continuous market, 4 sellers and 4 buyers, limit orders
 // of 0.1..1 kWh with prices drawn around a fixed mid so that about half of the
 // orders trade; each accepted order is an order row, its fills trade rows and
@@ -22,6 +25,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -254,6 +258,7 @@ int main(int argc, char** argv) {
     }
   }
   orders = std::max<std::size_t>(1000, orders / 1000 * 1000);
+  if (const char* env = std::getenv("SEGS_TEST_PG_URL"); pg.empty() && env && *env) pg = env;
   try {
     const auto dir = std::filesystem::temp_directory_path() / ("segs-bench-market-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);

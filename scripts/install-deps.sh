@@ -74,6 +74,7 @@ packages=(
   doctest-dev
   postgresql
   python3 python3-venv python3-dev pybind11-dev
+  wrk curl   # bench/http/load.sh (its smoke run is part of scripts/test.sh)
 )
 
 if (( print_only )); then

@@ -94,6 +94,13 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
   fi
 fi
 
+bench_status=0
+server_bin="$repo_root/build/$preset/examples/server/segs-server"
+if [[ -x "$server_bin" ]]; then
+  step "bench smoke (bench/http/load.sh, SMOKE=1: the HTTP load scenarios still run)"
+  SMOKE=1 SEGS_SERVER_BIN="$server_bin" bash bench/http/load.sh || bench_status=1
+fi
+
 summary="$(grep -E '[0-9]+% tests passed' "$log" | tail -n1 || true)"
 echo
 echo "test.sh: preset=$preset build=${build_seconds}s total=${SECONDS}s"
@@ -108,4 +115,5 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
   echo "test.sh: pytest: ${py_summary:-did not run (see above)}"
   (( py_status == 0 )) || { echo "test.sh: the Python step failed"; (( status != 0 )) || status=1; }
 fi
+(( bench_status == 0 )) || { echo "test.sh: the HTTP bench smoke run failed"; (( status != 0 )) || status=1; }
 exit "$status"

@@ -11,6 +11,10 @@
 # persisted to the SQLite file before the answer). Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
 # one address would otherwise measure the 429 path.
 #
+# SMOKE=1: one second per scenario on 4 connections, and a failure (exit 1)
+# when a scenario answered anything but 2xx or nothing at all; scripts/test.sh
+# runs it so the script keeps working. Its numbers mean nothing.
+#
 # The server binary: SEGS_SERVER_BIN, else build/release/examples/server/segs-server,
 # built here with the release preset when missing. wrk comes from the Debian
 # package of that name, installed here when missing.
@@ -21,6 +25,7 @@ BIN=${SEGS_SERVER_BIN:-$ROOT/build/release/examples/server/segs-server}
 DURATION=${DURATION:-10s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
+if [ -n "${SMOKE:-}" ]; then DURATION=1s; CONNECTIONS=4; fi
 
 if ! command -v wrk >/dev/null; then
   echo "installing wrk (apt-get)" >&2
@@ -80,6 +85,11 @@ run() {
   errors=$(echo "$out" | awk -F': *' '/Non-2xx|Socket errors/ {print $0}' | tr '\n' ' ')
   printf '%-28s %10s req/s   p99 %-9s %s\n' "$name" "$rps" "$p99" "$errors"
   [ -z "${VERBOSE:-}" ] || echo "$out"
+  if [ -n "${SMOKE:-}" ] && { [ -n "$errors" ] || [ "${rps%%.*}" = "0" ] || [ -z "$rps" ]; }; then
+    echo "load.sh: smoke run of \"$name\" failed" >&2
+    echo "$out" >&2
+    exit 1
+  fi
 }
 run "GET /health" "$URL/health"
 run "GET /api/v1/user/profile" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile"
