@@ -243,6 +243,10 @@ TEST_CASE("market: cancel and modify, and finished orders answer CONFLICT") {
   auto again = f.market().cancel(f.seller, first.id);
   REQUIRE_FALSE(again);
   CHECK(again.error().code == errc::conflict);
+  auto filled_cancel = f.market().cancel(f.buyer2, bid.id);
+  REQUIRE_FALSE(filled_cancel);
+  CHECK(filled_cancel.error().code == errc::conflict);
+  CHECK(f.market().get_order(f.buyer2, bid.id)->status == order_status::filled);
   auto filled_modify = f.market().modify(f.buyer2, bid.id, {wh(10), std::nullopt});
   REQUIRE_FALSE(filled_modify);
   CHECK(filled_modify.error().code == errc::conflict);
