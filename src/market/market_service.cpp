@@ -594,6 +594,63 @@ class market_impl {
     }
   }
 
+  // Closes the region's due gates in a transaction of their own (lock held),
+  // so that a call refused afterwards leaves nothing unwritten; answers what
+  // the closures did.
+  std::vector<clearing_result> close_due(region_market& r, timestamp now) {
+    region_batch b;
+    b.region = &r;
+    sweep(b, now);
+    if (b.slots.empty()) return {};
+    commit({&b});
+    publish(b);
+    return std::move(b.closings);
+  }
+
+  static bool dirty(const region_batch& b) {
+    return !b.slots.empty() || !b.orders.empty() || !b.trades.empty();
+  }
+
+  // One change to a region's market: under its lock, after its due gates
+  // closed, `fn(batch, now)` changes memory and records the rows; they are
+  // committed before the answer is returned. A refusal (an exception) is
+  // raised before anything changes; should anything have changed all the
+  // same, the region is reloaded from storage.
+  template <class Fn>
+  auto change_region(region_market& r, Fn&& fn) {
+    auto lk = lock(r);
+    const auto now = core_.now();
+    close_due(r, now);
+    region_batch b;
+    b.region = &r;
+    std::optional<std::invoke_result_t<Fn&, region_batch&, timestamp>> out;
+    try {
+      out.emplace(fn(b, now));
+    } catch (...) {
+      if (dirty(b)) reload(r);
+      throw;
+    }
+    if (dirty(b)) {
+      commit({&b});
+      publish(b);
+    }
+    return std::move(*out);
+  }
+
+  // The live record of an order found in storage; CONFLICT when it no
+  // longer rests (lock held, due gates closed).
+  order_record& live_or_conflict(region_market& r, const order_record& found) {
+    auto it = r.live.find(found.seq);
+    if (it == r.live.end()) {
+      auto now_stored = core_.read([&](storage::transaction& tx) { return store::find_order(tx, found.o.id); });
+      fail(errc::conflict,
+           "the order is " + std::string(to_string(now_stored ? now_stored->o.status : found.o.status)) +
+               " and can no longer change",
+           "id");
+    }
+    return it->second;
+  }
+
   // --- events --------------------------------------------------------------------
 
   void publish(const region_batch& b) {
@@ -754,29 +811,12 @@ class market_impl {
     require_user(who);
     const auto name = region_for(who, spec.region);
     check_submitter(who, spec, name);
-    auto& r = region(name);
-    auto lk = lock(r);
-    const auto now = core_.now();
-    region_batch b;
-    b.region = &r;
-    sweep(b, now);
-    std::vector<order_fill> fills;
-    order_record placed;
-    try {
-      placed = place(b, who, spec, now, fills);
-    } catch (...) {
-      // Refused: nothing of this order happened, but the sweep may have
-      // closed slots; those closures must still be written.
-      if (!b.slots.empty()) {
-        commit({&b});
-        publish(b);
-      }
-      throw;
-    }
-    commit({&b});
-    publish(b);
-    placed.o.trades = std::move(fills);
-    return placed.o;
+    return change_region(region(name), [&](region_batch& b, timestamp now) {
+      std::vector<order_fill> fills;
+      auto placed = place(b, who, spec, now, fills);
+      placed.o.trades = std::move(fills);
+      return placed.o;
+    });
   }
 
   std::vector<result<order>> submit_many(const principal& who, const std::vector<order_spec>& specs) {
@@ -804,9 +844,8 @@ class market_impl {
     const auto now = core_.now();
     std::map<std::string, region_batch> batches;
     for (auto& [n, p] : involved) {
-      auto& b = batches[n];
-      b.region = p;
-      sweep(b, now);
+      close_due(*p, now);
+      batches[n].region = p;
     }
     std::vector<std::pair<std::size_t, std::vector<order_fill>>> placed_fills;
     std::vector<std::optional<std::int64_t>> placed_seq(specs.size());
@@ -858,51 +897,27 @@ class market_impl {
     return *rec;
   }
 
-  [[noreturn]] static void not_open(const order_record& rec) {
-    fail(errc::conflict, "the order is " + std::string(to_string(rec.o.status)) + " and can no longer change", "id");
-  }
-
   order cancel(const principal& who, const uuid& id) {
     const auto found = visible_order(who, id);
     auto& r = region(found.o.region);
-    auto lk = lock(r);
-    const auto now = core_.now();
-    region_batch b;
-    b.region = &r;
-    sweep(b, now);
-    auto it = r.live.find(found.seq);
-    if (it == r.live.end()) {
-      if (!b.slots.empty()) {
-        commit({&b});
-        publish(b);
+    return change_region(r, [&](region_batch& b, timestamp now) {
+      live_or_conflict(r, found);
+      auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
+      if (sb.book) {
+        recorder events;
+        sb.book->cancel(static_cast<eng::order_id>(found.seq), events);
+        apply(b, sb, events, now, nullptr, 0);
+      } else {
+        auto& o = touch(b, found.seq);
+        sb.collected.erase(o.priority);
+        o.o.remaining = energy{0};
+        o.o.status = order_status::cancelled;
+        o.o.updated_at = now;
       }
-      auto fin = b.finished.find(found.seq);
-      not_open(fin != b.finished.end() ? fin->second : reread(id));
-    }
-    auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
-    if (sb.book) {
-      recorder events;
-      sb.book->cancel(static_cast<eng::order_id>(found.seq), events);
-      apply(b, sb, events, now, nullptr, 0);
-    } else {
-      auto& o = touch(b, found.seq);
-      sb.collected.erase(o.priority);
-      o.o.remaining = energy{0};
-      o.o.status = order_status::cancelled;
-      o.o.updated_at = now;
-    }
-    bump(b, sb);
-    retire(b);
-    auto answer = b.finished.at(found.seq).o;
-    commit({&b});
-    publish(b);
-    return answer;
-  }
-
-  order_record reread(const uuid& id) {
-    auto rec = core_.read([&](storage::transaction& tx) { return store::find_order(tx, id); });
-    if (!rec) fail(errc::not_found, "no such order", "id");
-    return *rec;
+      bump(b, sb);
+      retire(b);
+      return b.finished.at(found.seq).o;
+    });
   }
 
   order modify(const principal& who, const uuid& id, const order_change& change) {
@@ -914,70 +929,56 @@ class market_impl {
       fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
     const auto found = visible_order(who, id);
     auto& r = region(found.o.region);
-    auto lk = lock(r);
-    const auto now = core_.now();
-    region_batch b;
-    b.region = &r;
-    sweep(b, now);
-    auto it = r.live.find(found.seq);
-    if (it == r.live.end()) {
-      if (!b.slots.empty()) {
-        commit({&b});
-        publish(b);
+    return change_region(r, [&](region_batch& b, timestamp now) {
+      const auto& current = live_or_conflict(r, found);
+      auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
+      if (change.price && current.o.type == order_type::market)
+        fail(errc::validation_error, "a market order has no price to change", "price_per_kwh");
+      if (change.price && change.price->micros % sb.rec.settings.tick.micros != 0)
+        fail(errc::validation_error,
+             "price_per_kwh must be a multiple of the tick " + sb.rec.settings.tick.to_string(), "price_per_kwh");
+      const bool loses = (change.quantity && change.quantity->wh > current.o.remaining.wh) ||
+                         (change.price && current.o.price && *change.price != *current.o.price);
+      std::vector<order_fill> fills;
+      if (sb.book) {
+        recorder events;
+        const auto res = sb.book->modify(static_cast<eng::order_id>(found.seq),
+                                         change.quantity ? std::optional<eng::qty_t>(change.quantity->wh) : std::nullopt,
+                                         change.price ? std::optional<eng::price_t>(change.price->micros) : std::nullopt,
+                                         events);
+        if (!res) fail(errc::internal, "a live order is missing from its book");
+        if (!res->accepted)
+          fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price_per_kwh");
+        auto& o = touch(b, found.seq);
+        if (change.quantity) {
+          o.o.remaining = *change.quantity;
+          o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
+        }
+        if (change.price) o.o.price = change.price;
+        if (loses) o.priority = r.next_order_seq++;
+        o.o.updated_at = now;
+        apply(b, sb, events, now, &fills, found.seq);
+      } else {
+        auto& o = touch(b, found.seq);
+        if (loses) {
+          sb.collected.erase(o.priority);
+          o.priority = r.next_order_seq++;
+          sb.collected.emplace(o.priority, found.seq);
+        }
+        if (change.quantity) {
+          o.o.remaining = *change.quantity;
+          o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
+        }
+        if (change.price) o.o.price = change.price;
+        o.o.updated_at = now;
       }
-      auto fin = b.finished.find(found.seq);
-      not_open(fin != b.finished.end() ? fin->second : reread(id));
-    }
-    auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
-    const auto& current = it->second;
-    if (change.price && current.o.type == order_type::market)
-      fail(errc::validation_error, "a market order has no price to change", "price_per_kwh");
-    if (change.price && change.price->micros % sb.rec.settings.tick.micros != 0)
-      fail(errc::validation_error,
-           "price_per_kwh must be a multiple of the tick " + sb.rec.settings.tick.to_string(), "price_per_kwh");
-    const bool loses = (change.quantity && change.quantity->wh > current.o.remaining.wh) ||
-                       (change.price && current.o.price && *change.price != *current.o.price);
-    std::vector<order_fill> fills;
-    if (sb.book) {
-      recorder events;
-      const auto res = sb.book->modify(static_cast<eng::order_id>(found.seq),
-                                       change.quantity ? std::optional<eng::qty_t>(change.quantity->wh) : std::nullopt,
-                                       change.price ? std::optional<eng::price_t>(change.price->micros) : std::nullopt,
-                                       events);
-      if (!res) fail(errc::internal, "a live order is missing from its book");
-      if (!res->accepted)
-        fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price_per_kwh");
-      auto& o = touch(b, found.seq);
-      if (change.quantity) {
-        o.o.remaining = *change.quantity;
-        o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
-      }
-      if (change.price) o.o.price = change.price;
-      if (loses) o.priority = r.next_order_seq++;
-      o.o.updated_at = now;
-      apply(b, sb, events, now, &fills, found.seq);
-    } else {
-      auto& o = touch(b, found.seq);
-      if (loses) {
-        sb.collected.erase(o.priority);
-        o.priority = r.next_order_seq++;
-        sb.collected.emplace(o.priority, found.seq);
-      }
-      if (change.quantity) {
-        o.o.remaining = *change.quantity;
-        o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
-      }
-      if (change.price) o.o.price = change.price;
-      o.o.updated_at = now;
-    }
-    bump(b, sb);
-    retire(b);
-    auto l = r.live.find(found.seq);
-    auto answer = l != r.live.end() ? l->second.o : b.finished.at(found.seq).o;
-    commit({&b});
-    publish(b);
-    answer.trades = std::move(fills);
-    return answer;
+      bump(b, sb);
+      retire(b);
+      auto l = r.live.find(found.seq);
+      auto answer = l != r.live.end() ? l->second.o : b.finished.at(found.seq).o;
+      answer.trades = std::move(fills);
+      return answer;
+    });
   }
 
   // Runs a sweep of every region (lazy gate closure before reads).
@@ -990,13 +991,7 @@ class market_impl {
     std::vector<clearing_result> out;
     for (auto* r : all) {
       auto lk = lock(*r);
-      region_batch b;
-      b.region = r;
-      sweep(b, core_.now());
-      if (b.slots.empty()) continue;
-      commit({&b});
-      publish(b);
-      for (auto& c : b.closings) out.push_back(std::move(c));
+      for (auto& c : close_due(*r, core_.now())) out.push_back(std::move(c));
     }
     std::sort(out.begin(), out.end(), [](const clearing_result& a, const clearing_result& c) {
       return std::tie(a.delivery_slot, a.region) < std::tie(c.delivery_slot, c.region);
@@ -1008,12 +1003,7 @@ class market_impl {
   void sweep_region(std::string_view name) {
     auto& r = region(name);
     auto lk = lock(r);
-    region_batch b;
-    b.region = &r;
-    sweep(b, core_.now());
-    if (b.slots.empty()) return;
-    commit({&b});
-    publish(b);
+    close_due(r, core_.now());
   }
 
   page<order> orders(const principal& who, const order_query& q) {
@@ -1185,23 +1175,17 @@ class market_impl {
     auto& r = region(name);
     auto lk = lock(r);
     const auto now = core_.now();
-    region_batch b;
-    b.region = &r;
-    sweep(b, now);
+    for (auto& c : close_due(r, now))
+      if (c.delivery_slot == slot) return std::move(c);
     auto it = r.slots.find(to_micros(slot));
     if (it != r.slots.end() && it->second.rec.state == slot_state::open) {
+      region_batch b;
+      b.region = &r;
       close_slot(b, it->second, now);
       auto answer = b.closings.back();
       commit({&b});
       publish(b);
       return answer;
-    }
-    if (!b.slots.empty()) {
-      commit({&b});
-      publish(b);
-      for (const auto& c : b.closings)
-        if (c.delivery_slot == slot) return c;
-      it = r.slots.find(to_micros(slot));  // commit may drop closed slots
     }
     if (it != r.slots.end()) return stored_clearing(it->second.rec);
     auto rec = core_.read([&](storage::transaction& tx) { return store::find_slot(tx, r.name, slot); });
@@ -1259,13 +1243,7 @@ class market_impl {
     auto& r = region(name);
     auto lk = lock(r);
     const auto now = core_.now();
-    region_batch b;
-    b.region = &r;
-    sweep(b, now);
-    if (!b.slots.empty()) {
-      commit({&b});
-      publish(b);
-    }
+    close_due(r, now);
     auto it = r.slots.find(to_micros(slot));
     if (it != r.slots.end() && it->second.rec.state == slot_state::open)
       fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");

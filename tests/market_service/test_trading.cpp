@@ -447,3 +447,22 @@ TEST_CASE("market: market data of a region without a market is empty, and misali
   // Asking did not create a market: the list shows the users' regions only.
   for (const auto& m : f.market().markets(f.admin).value()) CHECK(m.region != "nowhere");
 }
+
+TEST_CASE("market: a refused call still writes the gate closures it ran into") {
+  market_fixture f;
+  const auto s1 = f.slot(), s2 = f.slot(4);
+  auto a = f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s1));
+  auto b = f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s2));
+  f.clock->set(s1 - 5min);  // s1's gate has passed, s2's has not
+  // Refused (off the tick) after the call closed s1's gate on its way.
+  CHECK(f.market().modify(f.seller, b.id, {std::nullopt, price(200'050)}).error().field == "price_per_kwh");
+  CHECK(f.market().submit(f.seller, f.limit(order_side::sell, 0, 200'000, s2)).error().field == "quantity_kwh");
+  CHECK(f.market().get_order(f.seller, a.id)->status == order_status::expired);
+  CHECK(f.market().get_order(f.seller, b.id)->status == order_status::open);
+  if (current_backend() != "sqlite-memory") {  // and storage agrees after a reopen
+    f.grid.reset();
+    f.grid = f.open();
+    CHECK(f.market().get_order(f.seller, a.id)->status == order_status::expired);
+    CHECK(f.market().book(f.seller, s2)->asks.at(0).quantity == wh(1000));
+  }
+}
