@@ -141,6 +141,8 @@ struct region_market {
   /// Memory may differ from storage (a write and the reload after it
   /// failed): reload before the next use.
   bool stale = false;
+  /// This grid's ownership of the region's market; taken at first use.
+  std::unique_ptr<storage::ownership> ownership;
 
   eng::owner_id owner(const uuid& u) {
     auto [it, fresh] = owners.try_emplace(u, owners.size() + 1);
@@ -195,11 +197,20 @@ class market_impl {
   // A region known to this grid, or null. Read paths use it so that asking
   // about arbitrary region names does not grow the map.
   region_market* find_region(std::string_view name) {
-    std::lock_guard lk(regions_mu_);
-    auto it = regions_.find(name);
-    return it == regions_.end() ? nullptr : it->second.get();
+    {
+      std::lock_guard lk(regions_mu_);
+      auto it = regions_.find(name);
+      if (it != regions_.end()) return it->second.get();
+    }
+    // Another grid may have opened a market there since this one opened.
+    const bool stored = core_.read([&](storage::transaction& tx) { return store::region_has_market(tx, std::string(name)); });
+    return stored ? &region(name) : nullptr;
   }
 
+  // At open: every configured region and every region with open slots gets
+  // an entry, so that listings and close_due_gates() find them. Its books
+  // are built when this grid first uses the region (and takes ownership of
+  // it): see lock().
   void load_all() {
     core_.read([&](storage::transaction& tx) {
       for (auto& s : store::all_settings(tx)) {
@@ -208,14 +219,7 @@ class market_impl {
         r.configured = true;
         r.updated_at = s.updated_at;
       }
-      for (const auto& c : store::counters(tx)) {
-        auto& r = region(c.region);
-        r.next_order_seq = c.order_seq + 1;
-        r.next_trade_seq = c.trade_seq + 1;
-      }
-      const auto slots = store::active_slots(tx, core_.now());
-      const auto live = store::live_orders(tx);
-      rebuild(slots, live, std::nullopt);
+      for (const auto& s : store::active_slots(tx, core_.now())) region(s.region);
     });
   }
 
@@ -262,6 +266,12 @@ class market_impl {
     r.live.clear();
     r.stale = true;
     core_.read([&](storage::transaction& tx) {
+      for (auto& st : store::all_settings(tx))
+        if (st.region == r.name) {
+          r.settings = st.settings;
+          r.configured = true;
+          r.updated_at = st.updated_at;
+        }
       for (const auto& c : store::counters(tx))
         if (c.region == r.name) {
           r.next_order_seq = c.order_seq + 1;
@@ -288,9 +298,29 @@ class market_impl {
   }
 
   // Locks a region for one call, reloading it first when it is stale.
+  // Locks a region for one call. The first use takes ownership of the
+  // region's market in the database (one grid, one process, at a time) and
+  // loads it from storage, as the previous owner left it; a stale region is
+  // reloaded.
   std::unique_lock<std::mutex> lock(region_market& r) {
+    auto lk = try_lock(r);
+    if (!lk)
+      fail(errc::unavailable,
+           "the market of region " + r.name + " is run by another process or grid on this database", "region");
+    return std::move(*lk);
+  }
+
+  // As lock(), but none when someone else owns the region.
+  std::optional<std::unique_lock<std::mutex>> try_lock(region_market& r) {
     std::unique_lock lk(r.mu);
-    if (r.stale) reload_or_throw(r);
+    if (!r.ownership) {
+      auto owner = core_.db->try_own("market:" + r.name);
+      if (!owner) return std::nullopt;
+      reload_or_throw(r);
+      r.ownership = std::move(owner);
+    } else if (r.stale) {
+      reload_or_throw(r);
+    }
     return lk;
   }
 
@@ -990,7 +1020,9 @@ class market_impl {
     }
     std::vector<clearing_result> out;
     for (auto* r : all) {
-      auto lk = lock(*r);
+      // Regions another process or grid runs are theirs to close.
+      auto lk = try_lock(*r);
+      if (!lk) continue;
       for (auto& c : close_due(*r, core_.now())) out.push_back(std::move(c));
     }
     std::sort(out.begin(), out.end(), [](const clearing_result& a, const clearing_result& c) {
@@ -1306,7 +1338,7 @@ class market_impl {
   }
 
   market_info info(region_market& r) {
-    auto lk = lock(r);
+    std::lock_guard lk(r.mu);  // settings only: no ownership needed
     return {r.name, r.settings, r.configured, r.updated_at};
   }
 

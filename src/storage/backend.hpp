@@ -101,6 +101,15 @@ class transaction {
   virtual void commit() = 0;
 };
 
+/// Exclusive ownership of a named resource of a database among the
+/// processes (and grids) that use it, such as the market of a region. Held
+/// until the handle is destroyed or the process dies; handles must not
+/// outlive their backend.
+class ownership {
+ public:
+  virtual ~ownership() = default;
+};
+
 /// A database, as a source of transactions.
 class backend {
  public:
@@ -111,7 +120,20 @@ class backend {
   [[nodiscard]] virtual std::unique_ptr<transaction> begin(tx_mode mode) = 0;
   /// True when the database answers a trivial query now.
   [[nodiscard]] virtual bool ping() noexcept = 0;
+  /// Takes ownership of `name` in this database, or answers null when
+  /// someone else holds it (PostgreSQL: a session advisory lock on a
+  /// connection of its own, keyed by schema and name; SQLite file: an
+  /// open-file-description lock on a byte of a lock file beside the
+  /// database; in memory: always granted, the database is private).
+  [[nodiscard]] virtual std::unique_ptr<ownership> try_own(std::string_view name) = 0;
 };
+
+/// 64-bit FNV-1a of `text`: the key of an ownership.
+[[nodiscard]] constexpr std::uint64_t ownership_key(std::string_view text) noexcept {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) h = (h ^ c) * 1099511628211ULL;
+  return h;
+}
 
 /// Opens a backend for a URL: "sqlite:PATH", "sqlite::memory:",
 /// "postgresql://..." / "postgres://..." (libpq URLs and parameters pass

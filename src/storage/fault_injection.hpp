@@ -33,6 +33,7 @@ class faulty_backend final : public backend {
   std::string_view dialect() const noexcept override { return inner_->dialect(); }
   std::unique_ptr<transaction> begin(tx_mode mode) override;
   bool ping() noexcept override { return inner_->ping(); }
+  std::unique_ptr<ownership> try_own(std::string_view name) override { return inner_->try_own(name); }
 
   /// Statements run (or attempted) through this wrapper so far.
   [[nodiscard]] std::int64_t statements() const noexcept { return statements_.load(); }

@@ -190,6 +190,13 @@ TEST_CASE("market: a process killed mid-stream loses nothing it acknowledged") {
     if (n <= 0) break;
     acked.append(buf, static_cast<std::size_t>(n));
   }
+  {
+    // While the child runs north's market, another grid may not.
+    auto probe = f.open();
+    auto r = probe->market().submit(f.buyer, f.limit(order_side::buy, 100, 200'000, s));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::unavailable);
+  }
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -236,4 +243,28 @@ TEST_CASE("market: a process killed mid-stream loses nothing it acknowledged") {
   CHECK(traded == bought);
   // And trading goes on where it stopped.
   CHECK(f.market().submit(f.buyer, f.limit(order_side::buy, 100, 200'000, s)));
+}
+
+TEST_CASE("market: one grid runs a region's market at a time, and another takes over when it is gone") {
+  if (current_backend() == "sqlite-memory") return;  // a private database per grid
+  market_fixture f;
+  const auto s = f.slot();
+  f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s));  // this grid now runs north
+  auto second = f.open();
+  auto refused = second->market().submit(f.buyer, f.limit(order_side::buy, 100, 200'000, s));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::unavailable);
+  CHECK(refused.error().field == "region");
+  CHECK(second->market().book(f.buyer, s).error().code == errc::unavailable);
+  // Storage-backed reads work anywhere.
+  CHECK(second->market().orders(f.seller, {})->total == 1);
+  // Regions are owned one by one: the second grid takes south.
+  CHECK(second->market().submit(f.consumer_south, f.limit(order_side::buy, 100, 200'000, s)));
+  CHECK(f.market().book(f.consumer_south, s).error().code == errc::unavailable);
+  // When the first grid closes, the second takes north over, as storage has it.
+  f.grid.reset();
+  auto bought = second->market().submit(f.buyer, f.limit(order_side::buy, 400, 200'000, s));
+  REQUIRE(bought);
+  CHECK(bought->filled == wh(400));
+  CHECK(second->market().book(f.buyer, s)->asks.at(0).quantity == wh(600));
 }

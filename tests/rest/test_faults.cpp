@@ -25,6 +25,9 @@ class breakable_backend final : public segs::storage::backend {
     return inner_->begin(m);
   }
   bool ping() noexcept override { return mode_ != mode::down && inner_->ping(); }
+  std::unique_ptr<segs::storage::ownership> try_own(std::string_view name) override {
+    return inner_->try_own(name);
+  }
   std::atomic<mode> mode_{mode::fine};
 
  private:

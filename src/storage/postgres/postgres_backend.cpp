@@ -104,6 +104,10 @@ class pool {
     }
   }
 
+  /// A connection outside the pool (for ownership locks, which live as long
+  /// as their session).
+  std::unique_ptr<connection> dedicated() { return open(); }
+
   /// Returns a connection; a broken one, or one still inside a transaction,
   /// is closed instead so the next user gets a clean one.
   void release(std::unique_ptr<connection> c) noexcept {
@@ -314,6 +318,18 @@ class pg_transaction final : public transaction {
   std::unique_ptr<connection> conn_;
 };
 
+class pg_backend;
+
+class pg_ownership final : public ownership {
+ public:
+  pg_ownership(pg_backend& owner, std::string key) : owner_(owner), key_(std::move(key)) {}
+  ~pg_ownership() override;
+
+ private:
+  pg_backend& owner_;
+  std::string key_;
+};
+
 class pg_backend final : public backend {
  public:
   pg_backend(std::string conninfo, int pool_size)
@@ -348,6 +364,35 @@ class pg_backend final : public backend {
     }
   }
 
+  // Session advisory locks on a connection of their own: they die with the
+  // process (its connection closes) and conflict between sessions. The key
+  // includes the schema, so grids in different schemas do not collide.
+  [[nodiscard]] std::unique_ptr<ownership> try_own(std::string_view name) override {
+    std::lock_guard lock(own_mu_);
+    if (!own_conn_ || PQstatus(own_conn_->conn) != CONNECTION_OK) {
+      own_conn_ = pool_.dedicated();
+      result_ptr r(PQexec(own_conn_->conn, "SELECT current_schema()"));
+      if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*own_conn_, r.get());
+      own_schema_ = PQgetisnull(r.get(), 0, 0) ? "" : PQgetvalue(r.get(), 0, 0);
+    }
+    const auto key = std::to_string(static_cast<std::int64_t>(
+        ownership_key(own_schema_ + "\x1f" + std::string(name))));
+    const char* values[] = {key.c_str()};
+    result_ptr r(PQexecParams(own_conn_->conn, "SELECT pg_try_advisory_lock(CAST($1 AS BIGINT))", 1,
+                              nullptr, values, nullptr, nullptr, 0));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(*own_conn_, r.get());
+    if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") return nullptr;
+    return std::make_unique<pg_ownership>(*this, key);
+  }
+
+  void release_ownership(const std::string& key) noexcept {
+    std::lock_guard lock(own_mu_);
+    if (!own_conn_) return;
+    const char* values[] = {key.c_str()};
+    result_ptr r(PQexecParams(own_conn_->conn, "SELECT pg_advisory_unlock(CAST($1 AS BIGINT))", 1, nullptr,
+                              values, nullptr, nullptr, 0));
+  }
+
   [[nodiscard]] bool ping() noexcept override {
     try {
       bool reused = false;
@@ -372,7 +417,12 @@ class pg_backend final : public backend {
 
   pool pool_;
   const int max_;
+  std::mutex own_mu_;
+  std::unique_ptr<connection> own_conn_;
+  std::string own_schema_;
 };
+
+pg_ownership::~pg_ownership() { owner_.release_ownership(key_); }
 
 }  // namespace
 

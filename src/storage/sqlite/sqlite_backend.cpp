@@ -2,6 +2,9 @@
 #include "storage/sqlite/sqlite_backend.hpp"
 
 #include <cstdlib>
+
+#include <fcntl.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -258,6 +261,16 @@ class sqlite_transaction final : public transaction {
   bool holds_gate_;
 };
 
+class sqlite_ownership final : public ownership {
+ public:
+  sqlite_ownership(sqlite_backend& owner, off_t offset) : owner_(owner), offset_(offset) {}
+  ~sqlite_ownership() override;
+
+ private:
+  sqlite_backend& owner_;
+  off_t offset_;
+};
+
 class sqlite_backend final : public backend {
  public:
   sqlite_backend(std::string path, bool memory, const storage_settings& s, sqlite_open_mode mode)
@@ -278,6 +291,40 @@ class sqlite_backend final : public backend {
   }
 
   std::string_view dialect() const noexcept override { return "sqlite"; }
+
+  std::unique_ptr<ownership> try_own(std::string_view name) override {
+    if (!file_) return std::make_unique<ownership>();  // a private database
+    std::lock_guard lock(own_mu_);
+    if (own_fd_ < 0) {
+      const std::string path = filename_ + "-owners";
+      own_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (own_fd_ < 0)
+        throw segs::exception(make_error(errc::unavailable, "cannot open the ownership file beside the database"));
+    }
+    // One byte per name, far apart; open-file-description locks conflict
+    // between descriptors even within one process and die with it.
+    const auto offset = static_cast<off_t>(ownership_key(name) & ((std::uint64_t{1} << 40) - 1));
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = offset;
+    fl.l_len = 1;
+    if (::fcntl(own_fd_, F_OFD_SETLK, &fl) != 0) {
+      if (errno == EAGAIN || errno == EACCES) return nullptr;
+      throw segs::exception(make_error(errc::unavailable, "cannot lock the ownership file beside the database"));
+    }
+    return std::make_unique<sqlite_ownership>(*this, offset);
+  }
+
+  void release_ownership(off_t offset) noexcept {
+    std::lock_guard lock(own_mu_);
+    struct flock fl {};
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = offset;
+    fl.l_len = 1;
+    ::fcntl(own_fd_, F_OFD_SETLK, &fl);
+  }
 
   std::unique_ptr<transaction> begin(tx_mode mode) override {
     const bool write = mode == tx_mode::write;
@@ -373,7 +420,17 @@ class sqlite_backend final : public backend {
   std::vector<std::unique_ptr<connection>> idle_;
   int open_ = 0;  // idle + lent out
   writer_gate gate_;
+
+  std::mutex own_mu_;
+  int own_fd_ = -1;  // the ownership file, opened at the first try_own
+
+ public:
+  ~sqlite_backend() override {
+    if (own_fd_ >= 0) ::close(own_fd_);
+  }
 };
+
+sqlite_ownership::~sqlite_ownership() { owner_.release_ownership(offset_); }
 
 // Resets the statement and drops its bindings however exec() leaves, so the
 // cached statement is ready for the next use and holds no caller memory.

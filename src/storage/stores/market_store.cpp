@@ -256,6 +256,14 @@ void save_settings(transaction& tx, const std::string& region, const market_sett
       {region, settings_to_json(s), to_micros(now)});
 }
 
+bool region_has_market(transaction& tx, const std::string& region) {
+  return !tx.exec(
+              "SELECT 1 FROM market_settings WHERE region = $1 UNION ALL "
+              "SELECT 1 FROM market_slots WHERE region = $1 LIMIT 1",
+              {region})
+              .rows.empty();
+}
+
 std::vector<std::string> known_regions(transaction& tx) {
   auto res = tx.exec(
       "SELECT region FROM users WHERE status <> 'deleted' UNION SELECT region FROM market_settings "

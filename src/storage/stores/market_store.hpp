@@ -20,6 +20,8 @@ struct stored_settings {
 };
 std::vector<stored_settings> all_settings(transaction& tx);
 void save_settings(transaction& tx, const std::string& region, const market_settings& s, timestamp now);
+/// True when the region has settings or slots of its own.
+bool region_has_market(transaction& tx, const std::string& region);
 /// Regions of users and of configured markets, sorted.
 std::vector<std::string> known_regions(transaction& tx);
 
