@@ -1,15 +1,15 @@
 // The SQLite backend; see sqlite_backend.hpp for the contract.
 #include "storage/sqlite/sqlite_backend.hpp"
 
-#include <cstdlib>
-
-#include <fcntl.h>
-#include <unistd.h>
+#include <fcntl.h>  // ownership locks (F_OFD_SETLK)
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <string>
