@@ -3,9 +3,10 @@
 //    stable and a warm book allocates nothing per order;
 //  - each price level is a doubly linked FIFO threaded through the pool
 //    (intrusive prev/next indices), so cancel is O(1) once the id is found;
-//  - levels live in their own pool; each side keeps a vector of level indices
-//    sorted worst -> best, so the best level is back() (cached by position)
-//    and a new level near the top of the book costs a short memmove;
+//  - levels live in their own pool; each side keeps an ordered map from
+//    price to level index (a red-black tree whose nodes come from a pool
+//    resource, so a warm book allocates nothing): O(log L) to add or drop a
+//    level anywhere, O(1) to reach the best one;
 //  - id -> pool index is an open-addressing map (id_map.hpp) that allocates
 //    only when it doubles.
 #include "market/engine.hpp"
@@ -13,6 +14,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <memory_resource>
 #include <utility>
 
 namespace segs::market {
@@ -54,6 +57,32 @@ constexpr bool crosses(side s, price_t limit, price_t resting) noexcept {
   return s == side::buy ? resting <= limit : resting >= limit;
 }
 
+// One side's price levels, best first: the key is the price for asks and its
+// negation for bids, so begin() is the best level on both sides.
+class ladder {
+ public:
+  using map_type = std::pmr::map<price_t, std::uint32_t>;
+  ladder(side s, std::pmr::memory_resource* mem) : buy_(s == side::buy), levels_(mem) {}
+
+  [[nodiscard]] bool empty() const noexcept { return levels_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return levels_.size(); }
+  [[nodiscard]] std::uint32_t best() const noexcept { return levels_.begin()->second; }
+  [[nodiscard]] std::uint32_t find(price_t price) const {
+    auto it = levels_.find(key(price));
+    return it == levels_.end() ? nil : it->second;
+  }
+  void insert(price_t price, std::uint32_t li) { levels_.emplace(key(price), li); }
+  void erase(price_t price) { levels_.erase(key(price)); }
+  /// Level indices, best first.
+  [[nodiscard]] map_type::const_iterator begin() const noexcept { return levels_.begin(); }
+  [[nodiscard]] map_type::const_iterator end() const noexcept { return levels_.end(); }
+
+ private:
+  [[nodiscard]] price_t key(price_t price) const noexcept { return buy_ ? -price : price; }
+  bool buy_;
+  map_type levels_;
+};
+
 }  // namespace
 
 struct book::impl {
@@ -62,7 +91,9 @@ struct book::impl {
   std::uint32_t free_order = nil;
   std::vector<level_node> level_pool;
   std::vector<std::uint32_t> free_levels;
-  std::vector<std::uint32_t> sides[2];  // level indices, worst -> best
+  // Tree nodes of the ladders are recycled here: no allocation once warm.
+  std::pmr::unsynchronized_pool_resource level_nodes;
+  ladder sides[2]{ladder(side::buy, &level_nodes), ladder(side::sell, &level_nodes)};
   detail::id_map index{1024};
 
   explicit impl(stp_policy p) : stp(p) {
@@ -90,23 +121,11 @@ struct book::impl {
 
   // --- levels --------------------------------------------------------------
 
-  std::vector<std::uint32_t>::iterator level_position(side s, price_t price) {
-    auto& v = sides[idx(s)];
-    return std::lower_bound(v.begin(), v.end(), price, [&](std::uint32_t li, price_t p) {
-      return worse(s, level_pool[li].price, p);
-    });
-  }
-
   std::uint32_t level_for(side s, price_t price) {
     auto& v = sides[idx(s)];
     // Most new orders land at or near the top of the book: check it first.
-    if (!v.empty()) {
-      const std::uint32_t best = v.back();
-      if (level_pool[best].price == price) return best;
-    }
-    auto it = (v.empty() || worse(s, level_pool[v.back()].price, price)) ? v.end()
-                                                                          : level_position(s, price);
-    if (it != v.end() && level_pool[*it].price == price) return *it;
+    if (!v.empty() && level_pool[v.best()].price == price) return v.best();
+    if (const std::uint32_t found = v.find(price); found != nil) return found;
     std::uint32_t li;
     if (!free_levels.empty()) {
       li = free_levels.back();
@@ -117,18 +136,12 @@ struct book::impl {
       li = static_cast<std::uint32_t>(level_pool.size() - 1);
     }
     level_pool[li].price = price;
-    v.insert(it, li);
+    v.insert(price, li);
     return li;
   }
 
   void drop_level(side s, std::uint32_t li) {
-    auto& v = sides[idx(s)];
-    if (!v.empty() && v.back() == li) {
-      v.pop_back();
-    } else {
-      auto it = level_position(s, level_pool[li].price);
-      v.erase(it);
-    }
+    sides[idx(s)].erase(level_pool[li].price);
     free_levels.push_back(li);
   }
 
@@ -207,7 +220,7 @@ struct book::impl {
   [[nodiscard]] bool would_cross(side s, bool is_market, price_t price) const {
     const auto& opp = sides[idx(opposite(s))];
     if (opp.empty()) return false;
-    return is_market || crosses(s, price, level_pool[opp.back()].price);
+    return is_market || crosses(s, price, level_pool[opp.best()].price);
   }
 
   // The FOK pre-check: nullopt when the order can fill completely (given the
@@ -216,8 +229,8 @@ struct book::impl {
                                                        bool is_market) const {
     const auto& opp = sides[idx(opposite(o.side))];
     qty_t available = 0;
-    for (auto it = opp.rbegin(); it != opp.rend(); ++it) {
-      const level_node& l = level_pool[*it];
+    for (const auto& [key, li] : opp) {
+      const level_node& l = level_pool[li];
       if (!is_market && !crosses(o.side, o.price, l.price)) break;
       for (std::uint32_t oi = l.head; oi != nil; oi = pool[oi].next) {
         const order_node& r = pool[oi];
@@ -245,7 +258,7 @@ struct book::impl {
     qty_t left = o.quantity;
     bool self_trade_stop = false;
     while (left > 0 && !opp.empty()) {
-      const std::uint32_t li = opp.back();
+      const std::uint32_t li = opp.best();
       const price_t level_price = level_pool[li].price;
       if (!is_market && !crosses(o.side, o.price, level_price)) break;
       const std::uint32_t oi = level_pool[li].head;
@@ -289,8 +302,8 @@ struct book::impl {
   void append_levels(side s, std::size_t n, std::vector<level>& out) const {
     const auto& v = sides[idx(s)];
     out.reserve(std::min(n, v.size()));
-    for (auto it = v.rbegin(); it != v.rend() && out.size() < n; ++it) {
-      const level_node& l = level_pool[*it];
+    for (auto it = v.begin(); it != v.end() && out.size() < n; ++it) {
+      const level_node& l = level_pool[it->second];
       out.push_back(level{l.price, l.quantity, l.count});
     }
   }
@@ -386,7 +399,7 @@ void book::expire_all(event_sink& events) {
   for (const side s : {side::buy, side::sell}) {
     auto& v = impl_->sides[idx(s)];
     while (!v.empty()) {
-      const std::uint32_t li = v.back();
+      const std::uint32_t li = v.best();
       impl_->cancel_resting(impl_->level_pool[li].head, cancel_reason::expired, events);
     }
   }
@@ -395,13 +408,13 @@ void book::expire_all(event_sink& events) {
 std::optional<price_t> book::best_bid() const noexcept {
   const auto& v = impl_->sides[0];
   if (v.empty()) return std::nullopt;
-  return impl_->level_pool[v.back()].price;
+  return impl_->level_pool[v.best()].price;
 }
 
 std::optional<price_t> book::best_ask() const noexcept {
   const auto& v = impl_->sides[1];
   if (v.empty()) return std::nullopt;
-  return impl_->level_pool[v.back()].price;
+  return impl_->level_pool[v.best()].price;
 }
 
 std::vector<level> book::bids(std::size_t n) const {
@@ -420,9 +433,8 @@ std::vector<resting_order> book::orders() const {
   std::vector<resting_order> out;
   out.reserve(impl_->index.size());
   for (const side s : {side::buy, side::sell}) {
-    const auto& v = impl_->sides[idx(s)];
-    for (auto it = v.rbegin(); it != v.rend(); ++it) {
-      for (std::uint32_t oi = impl_->level_pool[*it].head; oi != nil; oi = impl_->pool[oi].next) {
+    for (const auto& [key, li] : impl_->sides[idx(s)]) {
+      for (std::uint32_t oi = impl_->level_pool[li].head; oi != nil; oi = impl_->pool[oi].next) {
         out.push_back(impl_->snapshot(impl_->pool[oi]));
       }
     }

@@ -117,11 +117,11 @@ struct resting_order {
 /// A continuous double auction for one delivery slot: price-time priority,
 /// partial fills, trades at the resting order's price.
 ///
-/// Complexity targets: O(log L) per new price level (L levels), O(1) per
-/// order added to an existing level, O(1) cancel by id, no allocation per
-/// order once the internal pools are warm. (Levels are a sorted vector per
-/// side, best last: creating or emptying a level is an O(log L) search plus
-/// a memmove of the levels better than it, a few near the touch.)
+/// Complexity: O(log L) to create or drop a price level (L levels on that
+/// side), O(1) to reach the best level, O(1) per order added to an existing
+/// level at the touch (O(log L) elsewhere), O(1) cancel by id, no allocation
+/// per order once the internal pools are warm. (Each side's levels are an
+/// ordered map whose tree nodes come from a pool resource.)
 class book {
  public:
   explicit book(stp_policy stp = stp_policy::cancel_newest);
