@@ -349,6 +349,19 @@ def test_events_filter_and_blocking_reader_on_another_thread(grid: segs.Grid,
     assert info.value.field == "types"
 
 
+def test_events_a_slow_reader_loses_the_oldest_beyond_max_pending(
+        grid: segs.Grid, seller: segs.Principal) -> None:
+    with grid.market.events(types=["order"], max_pending=3, timeout=0) as events:
+        placed = [grid.market.submit(seller, side="sell", quantity_kwh=1,
+                                     price_per_kwh=Decimal("0.3") + Decimal("0.01") * i,
+                                     delivery_slot=SLOT) for i in range(5)]
+        assert events.pending == 3 and events.dropped == 2
+        kept = [e.order_update.id for e in events.drain() if e.order_update is not None]
+        assert kept == [o.id for o in placed[2:]]  # the newest three
+    with pytest.raises(ValueError):
+        grid.market.events(max_pending=0)
+
+
 def test_subscribe_callback(grid: segs.Grid, seller: segs.Principal,
                             buyer: segs.Principal) -> None:
     seen: List[str] = []

@@ -341,6 +341,10 @@ struct event_queue {
   bool closed = false;
   std::optional<std::string> region;
   unsigned kinds = all_kinds;
+  /// A reader that falls behind loses the oldest events beyond this many,
+  /// rather than the process its memory.
+  std::size_t max_pending = 100'000;
+  std::uint64_t dropped = 0;
 };
 
 /// Releases the GIL for `fn` when this thread holds it (destructors run
@@ -891,6 +895,14 @@ void register_market(py::module_& m) {
           },
           "Number of events queued and not read yet.")
       .def_property_readonly(
+          "dropped",
+          [](const py_market_events& s) -> std::uint64_t {
+            if (!s.q) return 0;
+            std::lock_guard lk(s.q->mu);
+            return s.q->dropped;
+          },
+          "Events lost because more than ``max_pending`` were waiting (oldest first).")
+      .def_property_readonly(
           "closed",
           [](const py_market_events& s) {
             if (!s.q) return true;
@@ -1170,9 +1182,11 @@ void register_market(py::module_& m) {
       .def(
           "events",
           [](const py_market& s, opt_str region, const py::object& types,
-             const py::object& timeout) {
+             const py::object& timeout, std::size_t max_pending) {
+            if (max_pending == 0) throw py::value_error("max_pending must be at least 1");
             auto g = s.holder->get();
             auto q = std::make_shared<event_queue>();
+            q->max_pending = max_pending;
             q->region = std::move(region);
             q->kinds = kinds_from_py(types);
             py_market_events out;
@@ -1186,6 +1200,10 @@ void register_market(py::module_& m) {
                 {
                   std::lock_guard lk(q->mu);
                   if (q->closed) return;
+                  if (q->items.size() >= q->max_pending) {
+                    q->items.pop_front();
+                    ++q->dropped;
+                  }
                   q->items.push_back(e);
                 }
                 q->cv.notify_one();
@@ -1195,7 +1213,7 @@ void register_market(py::module_& m) {
             return out;
           },
           py::kw_only(), py::arg("region") = py::none(), py::arg("types") = py::none(),
-          py::arg("timeout") = py::none(),
+          py::arg("timeout") = py::none(), py::arg("max_pending") = std::size_t{100'000},
           "Subscribes to events (of one ``region``, of some ``types``: \"order\", "
           "\"trade\", \"book\", \"clearing\"; default all) and answers a MarketEvents "
           "iterator. ``timeout`` (a timedelta or seconds) ends an iteration that waited "
