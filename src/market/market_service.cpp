@@ -272,15 +272,10 @@ class market_impl {
           r.configured = true;
           r.updated_at = st.updated_at;
         }
-      for (const auto& c : store::counters(tx))
-        if (c.region == r.name) {
-          r.next_order_seq = c.order_seq + 1;
-          r.next_trade_seq = c.trade_seq + 1;
-        }
-      std::vector<slot_record> slots;
-      for (auto& s : store::active_slots(tx, core_.now()))
-        if (s.region == r.name) slots.push_back(std::move(s));
-      rebuild(slots, store::live_orders(tx, r.name), r.name);
+      const auto c = store::counters(tx, r.name);
+      r.next_order_seq = c.order_seq + 1;
+      r.next_trade_seq = c.trade_seq + 1;
+      rebuild(store::active_slots(tx, core_.now(), r.name), store::live_orders(tx, r.name), r.name);
     });
     r.stale = false;
   }

@@ -304,10 +304,12 @@ std::optional<slot_record> find_slot(transaction& tx, const std::string& region,
   return slot_from(res.rows[0]);
 }
 
-std::vector<slot_record> active_slots(transaction& tx, timestamp now) {
-  auto res = tx.exec(sql({"SELECT ", slot_columns,
-                          " FROM market_slots WHERE state = 'open' OR gate_at > $1 ORDER BY region, slot_start"}),
-                     {to_micros(now)});
+std::vector<slot_record> active_slots(transaction& tx, timestamp now, const std::optional<std::string>& region) {
+  filter w;
+  w.add("(state = 'open' OR gate_at > ?)", to_micros(now));
+  if (region) w.add("region = ?", *region);
+  auto res = tx.exec(sql({"SELECT ", slot_columns, " FROM market_slots"}) + w.where() + " ORDER BY region, slot_start",
+                     w.params());
   std::vector<slot_record> out;
   for (const auto& r : res.rows) out.push_back(slot_from(r));
   return out;
@@ -377,14 +379,13 @@ std::vector<order_record> live_orders(transaction& tx, const std::optional<std::
   return out;
 }
 
-std::vector<region_counters> counters(transaction& tx) {
-  auto res = tx.exec(
-      "SELECT region, MAX(o), MAX(t) FROM ("
-      " SELECT region, seq AS o, 0 AS t FROM market_orders"
-      " UNION ALL SELECT region, 0 AS o, seq AS t FROM market_trades) AS s GROUP BY region");
-  std::vector<region_counters> out;
-  for (const auto& r : res.rows) out.push_back({r.text(0), r.i64(1), r.i64(2)});
-  return out;
+region_counters counters(transaction& tx, const std::string& region) {
+  auto max_of = [&](const char* sql) {
+    auto res = tx.exec(sql, {region});
+    return res.rows.empty() || res.rows[0].is_null(0) ? std::int64_t{0} : res.rows[0].i64(0);
+  };
+  return {max_of("SELECT MAX(seq) FROM market_orders WHERE region = $1"),
+          max_of("SELECT MAX(seq) FROM market_trades WHERE region = $1")};
 }
 
 page<order> list_orders(transaction& tx, const order_filter& f) {

@@ -31,7 +31,8 @@ void update_slot(transaction& tx, const detail::slot_record& s);
 std::optional<detail::slot_record> find_slot(transaction& tx, const std::string& region, timestamp start);
 /// Slots still open, and closed slots whose gate time has not come yet
 /// (closed early by an operator), by region then start.
-std::vector<detail::slot_record> active_slots(transaction& tx, timestamp now);
+std::vector<detail::slot_record> active_slots(transaction& tx, timestamp now,
+                                             const std::optional<std::string>& region = std::nullopt);
 /// Marks an open or closed slot settled; false when it already was.
 bool mark_settled(transaction& tx, const std::string& region, timestamp start, timestamp now);
 
@@ -43,13 +44,13 @@ void update_orders(transaction& tx, std::span<const detail::order_record* const>
 std::optional<detail::order_record> find_order(transaction& tx, const uuid& id);
 /// Orders with open quantity, by region, slot, priority.
 std::vector<detail::order_record> live_orders(transaction& tx, const std::optional<std::string>& region = std::nullopt);
-/// The largest order and trade seq used in each region.
+/// The largest order and trade seq used in a region (0 when none): two
+/// index lookups on (region, seq).
 struct region_counters {
-  std::string region;
   std::int64_t order_seq = 0;
   std::int64_t trade_seq = 0;
 };
-std::vector<region_counters> counters(transaction& tx);
+region_counters counters(transaction& tx, const std::string& region);
 
 struct order_filter {
   uuid user_id;
