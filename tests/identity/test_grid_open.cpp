@@ -64,6 +64,7 @@ TEST_CASE("two processes opening one fresh database at once migrate it once") {
       // Both children block here until the parent releases them together.
       if (read(go[0], &c, 1) != 1) _exit(3);
       auto g = segs::grid::open(db.url());
+      if (!g) std::fprintf(stderr, "open failed: %s / %s\n", g.error().message.c_str(), g.error().detail.c_str());
       _exit(g.has_value() ? 0 : 1);
     }
   }

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -137,7 +138,7 @@ class connection {
     try {
       // WAL lets readers run alongside the single writer. A read-only
       // connection cannot switch modes; it uses whatever the file has.
-      if (file && !read_only) script("PRAGMA journal_mode=WAL");
+      if (file && !read_only) enable_wal(busy_timeout_ms);
       script("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
     } catch (...) {
       sqlite3_close_v2(db_);
@@ -152,6 +153,19 @@ class connection {
   connection& operator=(const connection&) = delete;
 
   sqlite3* handle() const noexcept { return db_; }
+
+  // Switching to WAL takes locks for which SQLite does not call the busy
+  // handler: a process opening the file while another migrates it gets
+  // SQLITE_BUSY at once. Retry it within the busy timeout instead.
+  void enable_wal(int busy_timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(busy_timeout_ms);
+    for (int pause_ms = 1;; pause_ms = std::min(pause_ms * 2, 50)) {
+      const int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return;
+      if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) fail_db(db_, rc);
+      std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    }
+  }
 
   void script(const std::string& sql) {
     char* msg = nullptr;
