@@ -44,6 +44,20 @@ constexpr std::int64_t micros_per_minute = 60'000'000;
 
 std::int64_t us(std::chrono::minutes m) { return m.count() * micros_per_minute; }
 
+timestamp gate_of(const market_settings& s, timestamp slot) {
+  return from_micros(to_micros(slot) - us(s.gate_closure));
+}
+
+// A slot's row as it first appears: open, under `s`.
+slot_record new_slot(const std::string& region, timestamp start, const market_settings& s) {
+  slot_record rec;
+  rec.region = region;
+  rec.start = start;
+  rec.settings = s;
+  rec.gate_at = gate_of(s, start);
+  return rec;
+}
+
 eng::stp_policy engine_stp(self_trade_prevention s) {
   switch (s) {
     case self_trade_prevention::cancel_newest: return eng::stp_policy::cancel_newest;
@@ -78,10 +92,8 @@ void check_paging(int page, int per_page) {
   if (per_page < 1 || per_page > 100) fail(errc::validation_error, "per_page must be between 1 and 100", "per_page");
 }
 
-bool signed_in(const principal& who) { return who.type != principal::kind::anonymous; }
-
 void require_signed_in(const principal& who) {
-  if (!signed_in(who)) fail(errc::unauthorized, "sign in to use the market");
+  if (who.type == principal::kind::anonymous) fail(errc::unauthorized, "sign in to use the market");
 }
 
 // Orders and trades belong to users: API keys and the system have none.
@@ -107,6 +119,7 @@ struct recorder final : eng::event_sink {
     eng::cancel_reason reason = eng::cancel_reason::requested;
   };
   std::vector<event> events;
+  bool auction = false;  ///< fills of the call auction: no aggressor
   void on_fill(const eng::fill& f) override { events.push_back({event::kind::fill, f, 0, 0, 0, {}}); }
   void on_cancel(eng::order_id id, eng::qty_t q, eng::cancel_reason r) override {
     events.push_back({event::kind::cancel, {}, id, q, 0, r});
@@ -428,7 +441,7 @@ class market_impl {
           t.sell_order_id = sell.o.id;
           t.buyer_id = buy.o.user_id;
           t.seller_id = sell.o.user_id;
-          t.aggressor = public_side(e.f.taker_side);
+          if (!rec.auction) t.aggressor = public_side(e.f.taker_side);
           t.buyer_fee = t.seller_fee = trade_fee(settings, price, q);
           t.executed_at = now;
           if (fills_of_taker && tk_seq == taker_seq)
@@ -467,14 +480,9 @@ class market_impl {
   // --- slots ---------------------------------------------------------------------
 
   void check_slot_time(const market_settings& s, timestamp slot, timestamp now) {
-    const auto start = to_micros(slot);
-    if (start % us(s.slot_length) != 0)
-      fail(errc::validation_error,
-           "delivery_slot must be the start of a " + std::to_string(s.slot_length.count()) +
-               "-minute slot (aligned to UTC)",
-           "delivery_slot");
-    const auto opens = from_micros(start - us(s.open_ahead));
-    const auto gate = from_micros(start - us(s.gate_closure));
+    check_aligned(s, slot);
+    const auto opens = from_micros(to_micros(slot) - us(s.open_ahead));
+    const auto gate = gate_of(s, slot);
     if (now < opens)
       fail(errc::validation_error, "trading for this delivery_slot opens at " + to_rfc3339(opens), "delivery_slot");
     if (now >= gate)
@@ -507,10 +515,7 @@ class market_impl {
     auto it = r.slots.find(key);
     if (it != r.slots.end()) return it->second;
     slot_book sb;
-    sb.rec.region = r.name;
-    sb.rec.start = slot;
-    sb.rec.settings = r.settings;
-    sb.rec.gate_at = from_micros(key - us(r.settings.gate_closure));
+    sb.rec = new_slot(r.name, slot, r.settings);
     if (r.settings.mechanism == market_mechanism::continuous) sb.book.emplace(engine_stp(r.settings.stp));
     b.slots.insert_or_assign(key, true);
     return r.slots.emplace(key, std::move(sb)).first->second;
@@ -558,10 +563,8 @@ class market_impl {
         e.f.taker = static_cast<eng::order_id>(seq_of.at(f.taker));
         rec.events.push_back(e);
       }
+      rec.auction = true;
       apply(b, sb, rec, now, nullptr, 0);
-      // Auction trades have no aggressor.
-      const auto first_new = b.trades.size() - result.fills.size();
-      for (std::size_t i = first_new; i < b.trades.size(); ++i) b.trades[i].aggressor.reset();
       for (const auto& [prio, seq] : sb.collected) {
         auto& o = touch(b, seq);
         if (o.o.remaining.wh > 0) {
@@ -687,6 +690,13 @@ class market_impl {
     }
     std::vector<market_event> events;
     auto& r = *b.region;
+    auto event = [&](market_event::kind k, timestamp slot) -> market_event& {
+      auto& e = events.emplace_back();
+      e.type = k;
+      e.region = r.name;
+      e.delivery_slot = slot;
+      return e;
+    };
     for (const auto& [seq, fresh] : b.orders) {
       auto it = r.live.find(seq);
       const order_record* rec = it != r.live.end() ? &it->second : nullptr;
@@ -695,38 +705,18 @@ class market_impl {
         if (f == b.finished.end()) continue;
         rec = &f->second;
       }
-      market_event e;
-      e.type = market_event::kind::order;
-      e.region = r.name;
-      e.delivery_slot = rec->o.delivery_slot;
-      e.order_update = rec->o;
-      events.push_back(std::move(e));
+      event(market_event::kind::order, rec->o.delivery_slot).order_update = rec->o;
     }
-    for (const auto& t : b.trades) {
-      market_event e;
-      e.type = market_event::kind::trade;
-      e.region = r.name;
-      e.delivery_slot = t.delivery_slot;
-      e.trade = tape(t, std::nullopt);
-      events.push_back(std::move(e));
-    }
+    for (const auto& t : b.trades) event(market_event::kind::trade, t.delivery_slot).trade = tape(t, std::nullopt);
     for (auto start : b.book_changed) {
-      market_event e;
-      e.type = market_event::kind::book;
-      e.region = r.name;
-      e.delivery_slot = from_micros(start);
       auto it = r.slots.find(start);
-      e.sequence = it != r.slots.end() ? static_cast<std::uint64_t>(it->second.rec.sequence) : 0;
-      events.push_back(std::move(e));
+      event(market_event::kind::book, from_micros(start)).sequence =
+          it != r.slots.end() ? static_cast<std::uint64_t>(it->second.rec.sequence) : 0;
     }
     for (const auto& c : b.closings) {
-      market_event e;
-      e.type = market_event::kind::clearing;
-      e.region = r.name;
-      e.delivery_slot = c.delivery_slot;
+      auto& e = event(market_event::kind::clearing, c.delivery_slot);
       e.clearing = c;
       e.clearing->trades.clear();
-      events.push_back(std::move(e));
     }
     for (const auto& e : events)
       for (const auto& fn : targets) {
@@ -872,7 +862,6 @@ class market_impl {
       close_due(*p, now);
       batches[n].region = p;
     }
-    std::vector<std::pair<std::size_t, std::vector<order_fill>>> placed_fills;
     std::vector<std::optional<std::int64_t>> placed_seq(specs.size());
     for (std::size_t i = 0; i < specs.size(); ++i) {
       if (!names[i]) continue;
@@ -1220,10 +1209,7 @@ class market_impl {
     // A slot that never held an order: record it closed, so it stays so.
     check_aligned(r.settings, slot);
     slot_book sb;
-    sb.rec.region = r.name;
-    sb.rec.start = slot;
-    sb.rec.settings = r.settings;
-    sb.rec.gate_at = from_micros(to_micros(slot) - us(r.settings.gate_closure));
+    sb.rec = new_slot(r.name, slot, r.settings);
     sb.rec.state = slot_state::closed;
     sb.rec.closed_at = now;
     if (r.settings.mechanism == market_mechanism::epoch) sb.rec.cleared = energy{0};
@@ -1291,13 +1277,9 @@ class market_impl {
       check_aligned(settings, slot);
       if (!rec) {
         // Never traded: settle empty once the gate time has passed.
-        if (now < from_micros(to_micros(slot) - us(settings.gate_closure)))
+        if (now < gate_of(settings, slot))
           fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");
-        slot_record fresh;
-        fresh.region = r.name;
-        fresh.start = slot;
-        fresh.settings = settings;
-        fresh.gate_at = from_micros(to_micros(slot) - us(settings.gate_closure));
+        auto fresh = new_slot(r.name, slot, settings);
         fresh.state = slot_state::closed;
         fresh.closed_at = now;
         store::insert_slot(tx, fresh);

@@ -24,6 +24,24 @@ namespace segs::python {
 
 namespace py = pybind11;
 
+/// A Python callable shared with the library (listeners, market
+/// subscribers). The library may drop its copy on any thread, so the
+/// destructor takes the GIL.
+struct py_callback {
+  py::object fn;
+  py_callback() = default;
+  py_callback(const py_callback&) = delete;
+  py_callback& operator=(const py_callback&) = delete;
+  ~py_callback() {
+    if (!Py_IsInitialized()) {
+      fn.release();  // the interpreter is gone: leak rather than crash
+      return;
+    }
+    py::gil_scoped_acquire gil;
+    fn = py::object();
+  }
+};
+
 // --- errors -------------------------------------------------------------------
 
 /// Creates segs.Error and one subclass per error code in `m`.

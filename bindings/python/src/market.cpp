@@ -421,22 +421,6 @@ struct py_market_events {
   }
 };
 
-// A Python callable shared with the market; its destructor takes the GIL,
-// because the market may drop its copy on any thread.
-struct py_callback {
-  py::object fn;
-  py_callback() = default;
-  py_callback(const py_callback&) = delete;
-  py_callback& operator=(const py_callback&) = delete;
-  ~py_callback() {
-    if (!Py_IsInitialized()) {
-      fn.release();  // the interpreter is gone: leak rather than crash
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    fn = py::object();
-  }
-};
 
 struct py_market_subscription {
   // Held here too, so that the market dropping its copy (under its own lock)

@@ -81,22 +81,6 @@ std::optional<std::string> opt_id_text(const py::object& o, const char* field) {
   return uuid_from_py(o, field).to_string();
 }
 
-// Outbox listener: the Python callable lives in a shared holder whose
-// destructor takes the GIL, because the grid may drop its copy on any thread.
-struct py_callback {
-  py::object fn;
-  py_callback() = default;
-  py_callback(const py_callback&) = delete;
-  py_callback& operator=(const py_callback&) = delete;
-  ~py_callback() {
-    if (!Py_IsInitialized()) {
-      fn.release();  // the interpreter is gone: leak rather than crash
-      return;
-    }
-    py::gil_scoped_acquire gil;
-    fn = py::object();
-  }
-};
 
 }  // namespace
 
