@@ -44,6 +44,8 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
+std::size_t projection_batch = segs::options{}.market_projection_batch;
+
 struct world {
   std::shared_ptr<segs::manual_clock> clock =
       std::make_shared<segs::manual_clock>(segs::from_micros(1'750'000'000'000'000));  // 2025-06-15
@@ -56,6 +58,7 @@ struct world {
     o.clock = clock;
     o.identity.argon2_opslimit = 1;
     o.identity.argon2_memlimit = 8192;
+    o.market_projection_batch = projection_batch;
     grid = segs::grid::open(url, o).value();
     for (int i = 0; i < 8; ++i) {
       segs::registration r;
@@ -250,6 +253,8 @@ int main(int argc, char** argv) {
       orders = 4'000;
     } else if (std::strcmp(argv[i], "--orders") == 0 && i + 1 < argc) {
       orders = std::stoul(argv[++i]);
+    } else if (std::strcmp(argv[i], "--projection-batch") == 0 && i + 1 < argc) {
+      projection_batch = std::stoul(argv[++i]);
     } else if (std::strcmp(argv[i], "--pg") == 0 && i + 1 < argc) {
       pg = argv[++i];
     } else {

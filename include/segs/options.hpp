@@ -79,6 +79,13 @@ struct options {
   storage_options storage;
   /// The settings of every region's market that has none of its own.
   market_settings market_defaults;
+  /// The market commits each accepted order, amendment and cancel as one
+  /// journal entry before answering, and writes the order, trade and slot
+  /// rows it changed in batches: before anything reads them, at gate
+  /// closures, and once this many rows are waiting (docs/market.md,
+  /// "Durability"). Larger batches absorb bursts faster; the rows wait in
+  /// memory (a few hundred bytes each) and a reopen replays their entries.
+  std::size_t market_projection_batch = 20'000;
 };
 
 }  // namespace segs

@@ -4,11 +4,21 @@
 //
 // Concurrency: one mutex per region serializes that region's market; the
 // map of regions has its own. A call mutates the in-memory state (books,
-// live orders, slots) under the region's lock, writes the changes in one
-// transaction, and only then answers. When the transaction fails the region
-// is rebuilt from storage, so memory never holds what storage does not.
+// live orders, slots) under the region's lock, commits what it did, and
+// only then answers. When the commit fails the region is rebuilt from
+// storage, so memory never holds what storage does not.
+//
+// Durability: an order, amendment or cancel is committed as one entry of
+// the region's journal (market/journal.hpp); the orders, trades and slots
+// it changed are written to their tables later, in batches (the
+// projection), before anything reads them and at most
+// `options::market_projection_batch` rows behind. Gate closures, clearing,
+// settlement and settings changes bring the projection up to date and then
+// write directly. Rebuilding a region = its projection + a replay of the
+// journal entries after the projection's mark, through the same code.
 #include "grid_core.hpp"
 #include "market/engine.hpp"
+#include "market/journal.hpp"
 #include "market/records.hpp"
 #include "market/settlement.hpp"
 #include "storage/stores/market_store.hpp"
@@ -41,6 +51,27 @@ struct uuid_hash {
 };
 
 constexpr std::int64_t micros_per_minute = 60'000'000;
+
+// A trade's id: a version 7 UUID of its execution time whose other bits are
+// the region's (hashed) and the trade's seq in the region, so that a replay
+// of the journal gives every trade the id its caller was answered with.
+uuid trade_id(std::string_view region, std::int64_t seq, timestamp at) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (unsigned char c : region) h = (h ^ c) * 1099511628211ULL;
+  const auto ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_micros(at) / 1000));
+  // 74 bits: 24 of the region's hash, 50 of the seq.
+  const std::uint64_t hi = (h >> 40) & 0xFFFFFF;  // 24 bits
+  const auto lo = static_cast<std::uint64_t>(seq) & ((1ULL << 50) - 1);
+  const std::uint64_t rand_a = hi >> 12;                      // 12 bits
+  const std::uint64_t rand_b = ((hi & 0xFFF) << 50) | lo;     // 62 bits
+  uuid u;
+  for (int i = 0; i < 6; ++i) u.bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+  u.bytes[6] = static_cast<std::uint8_t>(0x70 | (rand_a >> 8));
+  u.bytes[7] = static_cast<std::uint8_t>(rand_a);
+  u.bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
+  for (int i = 9; i < 16; ++i) u.bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
+  return u;
+}
 
 std::int64_t us(std::chrono::minutes m) { return m.count() * micros_per_minute; }
 
@@ -139,6 +170,28 @@ struct slot_book {
   std::map<std::int64_t, std::int64_t> collected;   // epoch, while open: priority -> seq
 };
 
+struct region_market;
+
+/// The writes and events of one call on one region; as a region's
+/// `pending`, the projection not yet written.
+struct region_batch {
+  region_market* region = nullptr;
+  std::map<std::int64_t, bool> slots;   // start -> new row?
+  std::map<std::int64_t, bool> orders;  // seq -> new row?
+  std::map<std::int64_t, order_record> finished;  // seq -> orders that left `live`
+  std::vector<trade_record> trades;
+  std::vector<clearing_result> closings;
+  std::set<std::int64_t> book_changed;  // slot starts
+  /// Orders touched by the current engine call (apply and retire look only
+  /// at these, so a bulk call stays linear).
+  std::vector<std::int64_t> touched_now;
+  /// The commands the call applied, to be journaled.
+  std::vector<store::journal_entry> journal;
+
+  [[nodiscard]] bool dirty() const { return !slots.empty() || !orders.empty() || !trades.empty(); }
+  [[nodiscard]] std::size_t rows() const { return slots.size() + orders.size() + trades.size(); }
+};
+
 /// One region's market.
 struct region_market {
   std::mutex mu;
@@ -151,30 +204,24 @@ struct region_market {
   std::unordered_map<uuid, eng::owner_id, uuid_hash> owners;
   std::int64_t next_order_seq = 1;
   std::int64_t next_trade_seq = 1;
+  /// The last entry of the region's journal.
+  std::int64_t journal_seq = 0;
+  /// What the journal holds and the tables do not yet (see the top).
+  region_batch pending;
   /// Memory may differ from storage (a write and the reload after it
   /// failed): reload before the next use.
   bool stale = false;
   /// This grid's ownership of the region's market; taken at first use.
   std::unique_ptr<storage::ownership> ownership;
 
+  region_market() { pending.region = this; }
+  region_market(const region_market&) = delete;
+  region_market& operator=(const region_market&) = delete;
+
   eng::owner_id owner(const uuid& u) {
     auto [it, fresh] = owners.try_emplace(u, owners.size() + 1);
     return it->second;
   }
-};
-
-/// The writes and events of one call on one region.
-struct region_batch {
-  region_market* region = nullptr;
-  std::map<std::int64_t, bool> slots;   // start -> new row?
-  std::map<std::int64_t, bool> orders;  // seq -> new row?
-  std::map<std::int64_t, order_record> finished;  // seq -> orders that left `live`
-  std::vector<trade_record> trades;
-  std::vector<clearing_result> closings;
-  std::set<std::int64_t> book_changed;  // slot starts
-  /// Orders touched by the current engine call (apply and retire look only
-  /// at these, so a bulk call stays linear).
-  std::vector<std::int64_t> touched_now;
 };
 
 class market_impl {
@@ -183,6 +230,21 @@ class market_impl {
     validate_settings(core_.opts.market_defaults);
     load_all();
   }
+
+  // Leaves the tables current, so that the next open has nothing to replay.
+  ~market_impl() {
+    for (auto& [name, r] : regions_) {
+      std::lock_guard lk(r->mu);
+      if (!r->ownership || r->stale) continue;
+      try {
+        flush(*r);
+      } catch (...) {
+        // The journal has it all: the next owner replays it.
+      }
+    }
+  }
+  market_impl(const market_impl&) = delete;
+  market_impl& operator=(const market_impl&) = delete;
 
   grid_core& core_;
   std::mutex regions_mu_;
@@ -233,6 +295,7 @@ class market_impl {
         r.updated_at = s.updated_at;
       }
       for (const auto& s : store::active_slots(tx, core_.now())) region(s.region);
+      for (const auto& name : store::journal_regions(tx)) region(name);
     });
   }
 
@@ -273,23 +336,63 @@ class market_impl {
     }
   }
 
-  // Replaces the region's memory with what storage holds.
-  void reload_or_throw(region_market& r) {
+  void forget(region_market& r) {
     r.slots.clear();
     r.live.clear();
+    r.pending = region_batch{};
+    r.pending.region = &r;
+  }
+
+  // Replaces the region's memory with what storage holds: the projection,
+  // then the journal entries after its mark, replayed.
+  void reload_or_throw(region_market& r) {
+    forget(r);
     r.stale = true;
-    core_.read([&](storage::transaction& tx) {
-      for (auto& st : store::all_settings(tx))
-        if (st.region == r.name) {
-          r.settings = st.settings;
-          r.configured = true;
-          r.updated_at = st.updated_at;
-        }
-      const auto c = store::counters(tx, r.name);
-      r.next_order_seq = c.order_seq + 1;
-      r.next_trade_seq = c.trade_seq + 1;
-      rebuild(store::active_slots(tx, core_.now(), r.name), store::live_orders(tx, r.name), r.name);
+    struct stored {
+      std::optional<store::stored_settings> settings;
+      store::projection_mark mark;
+      std::vector<slot_record> slots;
+      std::vector<order_record> live;
+      std::vector<store::journal_entry> journal;
+    };
+    auto st = core_.read([&](storage::transaction& tx) {
+      stored out;
+      for (auto& s : store::all_settings(tx))
+        if (s.region == r.name) out.settings = std::move(s);
+      if (auto m = store::find_mark(tx, r.name)) {
+        out.mark = *m;
+      } else {  // written before the journal existed
+        const auto c = store::counters(tx, r.name);
+        out.mark.order_seq = c.order_seq;
+        out.mark.trade_seq = c.trade_seq;
+      }
+      out.slots = store::active_slots(tx, core_.now(), r.name);
+      out.live = store::live_orders(tx, r.name);
+      out.journal = store::journal_after(tx, r.name, out.mark.journal_seq);
+      return out;
     });
+    if (st.settings) {
+      r.settings = st.settings->settings;
+      r.configured = true;
+      r.updated_at = st.settings->updated_at;
+    }
+    r.next_order_seq = st.mark.order_seq + 1;
+    r.next_trade_seq = st.mark.trade_seq + 1;
+    r.journal_seq = st.mark.journal_seq;
+    rebuild(st.slots, st.live, r.name);
+    // A priority renewed by an amendment took a number from the order
+    // counter: never hand it out again.
+    for (const auto& [seq, o] : r.live) r.next_order_seq = std::max(r.next_order_seq, o.priority + 1);
+    for (const auto& e : st.journal) {
+      if (e.seq != r.journal_seq + 1)
+        fail(errc::internal, "the market journal of region " + r.name + " has a gap before entry " +
+                                 std::to_string(e.seq));
+      region_batch b;
+      b.region = &r;
+      apply_command(b, eng::decode(e.body), e.at);
+      r.journal_seq = e.seq;
+      absorb(r, b);
+    }
     r.stale = false;
   }
 
@@ -299,8 +402,7 @@ class market_impl {
     try {
       reload_or_throw(r);
     } catch (...) {
-      r.slots.clear();
-      r.live.clear();
+      forget(r);
       r.stale = true;
     }
   }
@@ -352,9 +454,12 @@ class market_impl {
     store::insert_orders(tx, inserts);
     store::update_orders(tx, updates);
     store::insert_trades(tx, b.trades);
+    store::save_mark(tx, r.name, {r.journal_seq, r.next_order_seq - 1, r.next_trade_seq - 1});
   }
 
-  // Commits the batches; on failure reloads their regions and rethrows.
+  // Writes the batches to the tables, the region's projection mark with
+  // them. REQUIRES: the regions' pending changes are written (flush), or
+  // the batch is the pending. On failure reloads the regions and rethrows.
   void commit(std::vector<region_batch*> batches) {
     try {
       core_.write([&](storage::transaction& tx) {
@@ -375,6 +480,79 @@ class market_impl {
           ++it;
       }
     }
+  }
+
+  // Commits the batches' journal entries; their changes join the regions'
+  // pending projection. On failure reloads the regions and rethrows.
+  void commit_journal(std::vector<region_batch*> batches) {
+    try {
+      core_.write([&](storage::transaction& tx) {
+        for (auto* b : batches) store::append_journal(tx, b->region->name, b->journal);
+      });
+    } catch (...) {
+      for (auto* b : batches) reload(*b->region);
+      throw;
+    }
+  }
+
+  // Adds what a call changed to the region's pending projection.
+  static void absorb(region_market& r, region_batch& b) {
+    auto& p = r.pending;
+    for (const auto& [start, fresh] : b.slots) p.slots[start] = p.slots[start] || fresh;
+    for (const auto& [seq, fresh] : b.orders) p.orders[seq] = p.orders[seq] || fresh;
+    for (auto& [seq, rec] : b.finished) p.finished.insert_or_assign(seq, std::move(rec));
+    p.trades.insert(p.trades.end(), std::make_move_iterator(b.trades.begin()),
+                    std::make_move_iterator(b.trades.end()));
+  }
+
+  // Writes the region's pending projection (lock held); throws, after
+  // reloading the region, when storage fails.
+  void flush(region_market& r) {
+    if (!r.pending.dirty()) return;
+    commit({&r.pending});
+    r.pending = region_batch{};
+    r.pending.region = &r;
+  }
+
+  // After a journaled call: keeps the projection at most a batch behind.
+  // The call has committed, so a failure here is not its failure: the
+  // region reloads (commit did) and the next read or call writes it.
+  void flush_if_due(region_market& r) noexcept {
+    if (r.pending.rows() < core_.opts.market_projection_batch) return;
+    try {
+      flush(r);
+    } catch (...) {
+    }
+  }
+
+  // Every region this grid runs, with its due gates closed and its
+  // projection written, so that storage answers reads. Regions another
+  // process or grid runs are theirs.
+  std::vector<clearing_result> sync_all() {
+    std::vector<region_market*> all;
+    {
+      std::lock_guard lk(regions_mu_);
+      for (auto& [n, r] : regions_) all.push_back(r.get());
+    }
+    std::vector<clearing_result> out;
+    for (auto* r : all) {
+      auto lk = try_lock(*r);
+      if (!lk) continue;
+      for (auto& c : close_due(*r, core_.now())) out.push_back(std::move(c));
+      flush(*r);
+    }
+    std::sort(out.begin(), out.end(), [](const clearing_result& a, const clearing_result& c) {
+      return std::tie(a.delivery_slot, a.region) < std::tie(c.delivery_slot, c.region);
+    });
+    return out;
+  }
+
+  // One region, as sync_all (lock taken here).
+  void sync_region(std::string_view name) {
+    auto& r = region(name);
+    auto lk = lock(r);
+    close_due(r, core_.now());
+    flush(r);
   }
 
   // --- order bookkeeping ----------------------------------------------------------
@@ -431,9 +609,9 @@ class market_impl {
           auto& buy = taker_buys ? taker : maker;
           auto& sell = taker_buys ? maker : taker;
           trade_record t;
-          t.id = core_.new_id();
           t.region = r.name;
           t.seq = r.next_trade_seq++;
+          t.id = trade_id(r.name, t.seq, now);
           t.delivery_slot = sb.rec.start;
           t.price = price;
           t.quantity = q;
@@ -623,60 +801,68 @@ class market_impl {
   }
 
   // Closes the region's due gates in a transaction of their own (lock held),
-  // so that a call refused afterwards leaves nothing unwritten; answers what
-  // the closures did.
+  // after writing the pending projection, so that a call refused afterwards
+  // leaves nothing unwritten; answers what the closures did.
   std::vector<clearing_result> close_due(region_market& r, timestamp now) {
+    const bool due = std::any_of(r.slots.begin(), r.slots.end(), [&](const auto& kv) {
+      return kv.second.rec.state == slot_state::open && kv.second.rec.gate_at <= now;
+    });
+    if (!due) return {};
+    flush(r);
     region_batch b;
     b.region = &r;
     sweep(b, now);
-    if (b.slots.empty()) return {};
     commit({&b});
     publish(b);
     return std::move(b.closings);
   }
 
-  static bool dirty(const region_batch& b) {
-    return !b.slots.empty() || !b.orders.empty() || !b.trades.empty();
+  // Applies a command and records its journal entry in the batch.
+  order apply_and_journal(region_batch& b, const eng::command& c, timestamp now) {
+    auto out = apply_command(b, c, now);
+    auto& r = *b.region;
+    b.journal.push_back({++r.journal_seq, now, eng::encode(c)});
+    return out;
   }
 
-  // One change to a region's market: under its lock, after its due gates
-  // closed, `fn(batch, now)` changes memory and records the rows; they are
+  // One command on a region's market: under its lock, after its due gates
+  // closed and `check()` passed, it changes memory; its journal entry is
   // committed before the answer is returned. A refusal (an exception) is
   // raised before anything changes; should anything have changed all the
   // same, the region is reloaded from storage.
-  template <class Fn>
-  auto change_region(region_market& r, Fn&& fn) {
+  template <class Check>
+  order run(region_market& r, const eng::command& c, Check&& check) {
     auto lk = lock(r);
     const auto now = core_.now();
     close_due(r, now);
+    check();
     region_batch b;
     b.region = &r;
-    std::optional<std::invoke_result_t<Fn&, region_batch&, timestamp>> out;
+    std::optional<order> out;
     try {
-      out.emplace(fn(b, now));
+      out.emplace(apply_and_journal(b, c, now));
     } catch (...) {
-      if (dirty(b)) reload(r);
+      if (b.dirty()) reload(r);
       throw;
     }
-    if (dirty(b)) {
-      commit({&b});
-      publish(b);
-    }
+    commit_journal({&b});
+    publish(b);
+    absorb(r, b);
+    flush_if_due(r);
     return std::move(*out);
   }
 
-  // The live record of an order found in storage; CONFLICT when it no
-  // longer rests (lock held, due gates closed).
-  order_record& live_or_conflict(region_market& r, const order_record& found) {
-    auto it = r.live.find(found.seq);
-    if (it == r.live.end()) {
-      auto now_stored = core_.read([&](storage::transaction& tx) { return store::find_order(tx, found.o.id); });
-      fail(errc::conflict,
-           "the order is " + std::string(to_string(now_stored ? now_stored->o.status : found.o.status)) +
-               " and can no longer change",
-           "id");
+  // CONFLICT unless the order still rests (lock held, due gates closed).
+  void require_live(region_market& r, const order_record& found) {
+    if (r.live.count(found.seq)) return;
+    auto status = found.o.status;
+    if (auto f = r.pending.finished.find(found.seq); f != r.pending.finished.end()) {
+      status = f->second.o.status;
+    } else if (auto now_stored =
+                   core_.read([&](storage::transaction& tx) { return store::find_order(tx, found.o.id); })) {
+      status = now_stored->o.status;
     }
-    return it->second;
+    fail(errc::conflict, "the order is " + std::string(to_string(status)) + " and can no longer change", "id");
   }
 
   // --- events --------------------------------------------------------------------
@@ -737,10 +923,11 @@ class market_impl {
     return name;
   }
 
-  // Validates a spec and places it in the region's market (lock held).
-  order_record place(region_batch& b, const principal& who, const order_spec& spec, timestamp now,
-                     std::vector<order_fill>& fills) {
+  // Validates a command's order and places it in the region's market (lock
+  // held).
+  order_record place(region_batch& b, const eng::command& c, timestamp now, std::vector<order_fill>& fills) {
     auto& r = *b.region;
+    const auto& spec = c.spec;
     if (spec.quantity.wh <= 0)
       fail(errc::validation_error, "quantity_kwh must be a positive whole number of Wh", "quantity_kwh");
     if (spec.type == order_type::market && spec.price)
@@ -762,8 +949,8 @@ class market_impl {
     rec.seq = r.next_order_seq++;
     rec.priority = rec.seq;
     auto& o = rec.o;
-    o.id = core_.new_id();
-    o.user_id = who.id;
+    o.id = c.order_id;
+    o.user_id = c.user_id;
     o.region = r.name;
     o.delivery_slot = spec.delivery_slot;
     o.side = spec.side;
@@ -778,7 +965,7 @@ class market_impl {
     if (sb.book) {
       eng::order_request req;
       req.id = static_cast<eng::order_id>(rec.seq);
-      req.owner = r.owner(who.id);
+      req.owner = r.owner(c.user_id);
       req.side = engine_side(spec.side);
       req.type = spec.type == order_type::market ? eng::order_type::market : eng::order_type::limit;
       req.tif = spec.tif == time_in_force::gtc   ? eng::time_in_force::gtc
@@ -790,6 +977,9 @@ class market_impl {
       recorder events;
       const auto res = sb.book->submit(req, events);
       if (!res.accepted) {
+        // Refused: the id goes back, so a replay (which never sees refused
+        // orders) numbers the next order as this call does.
+        --r.next_order_seq;
         drop_if_unused(b, spec.delivery_slot);
         fail(errc::conflict, "post_only order would trade on arrival; nothing was placed", "post_only");
       }
@@ -811,6 +1001,101 @@ class market_impl {
     return fin != b.finished.end() ? fin->second : r.live.at(rec.seq);
   }
 
+  // Cancels a live order (lock held, REQUIRES: it rests).
+  order cancel_live(region_batch& b, std::int64_t seq, timestamp now) {
+    auto& r = *b.region;
+    auto& sb = r.slots.at(to_micros(r.live.at(seq).o.delivery_slot));
+    if (sb.book) {
+      recorder events;
+      sb.book->cancel(static_cast<eng::order_id>(seq), events);
+      apply(b, sb, events, now, nullptr, 0);
+    } else {
+      auto& o = touch(b, seq);
+      sb.collected.erase(o.priority);
+      o.o.remaining = energy{0};
+      o.o.status = order_status::cancelled;
+      o.o.updated_at = now;
+    }
+    bump(b, sb);
+    retire(b);
+    return b.finished.at(seq).o;
+  }
+
+  // Amends a live order (lock held, REQUIRES: it rests).
+  order modify_live(region_batch& b, std::int64_t seq, const order_change& change, timestamp now) {
+    auto& r = *b.region;
+    const auto& current = r.live.at(seq);
+    auto& sb = r.slots.at(to_micros(current.o.delivery_slot));
+    if (change.price && current.o.type == order_type::market)
+      fail(errc::validation_error, "a market order has no price to change", "price_per_kwh");
+    if (change.price && change.price->micros % sb.rec.settings.tick.micros != 0)
+      fail(errc::validation_error, "price_per_kwh must be a multiple of the tick " + sb.rec.settings.tick.to_string(),
+           "price_per_kwh");
+    const bool loses = (change.quantity && change.quantity->wh > current.o.remaining.wh) ||
+                       (change.price && current.o.price && *change.price != *current.o.price);
+    std::vector<order_fill> fills;
+    if (sb.book) {
+      recorder events;
+      const auto res = sb.book->modify(static_cast<eng::order_id>(seq),
+                                       change.quantity ? std::optional<eng::qty_t>(change.quantity->wh) : std::nullopt,
+                                       change.price ? std::optional<eng::price_t>(change.price->micros) : std::nullopt,
+                                       events);
+      if (!res) fail(errc::internal, "a live order is missing from its book");
+      if (!res->accepted)
+        fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price_per_kwh");
+      auto& o = touch(b, seq);
+      if (change.quantity) {
+        o.o.remaining = *change.quantity;
+        o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
+      }
+      if (change.price) o.o.price = change.price;
+      if (loses) o.priority = r.next_order_seq++;
+      o.o.updated_at = now;
+      apply(b, sb, events, now, &fills, seq);
+    } else {
+      auto& o = touch(b, seq);
+      if (loses) {
+        sb.collected.erase(o.priority);
+        o.priority = r.next_order_seq++;
+        sb.collected.emplace(o.priority, seq);
+      }
+      if (change.quantity) {
+        o.o.remaining = *change.quantity;
+        o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
+      }
+      if (change.price) o.o.price = change.price;
+      o.o.updated_at = now;
+    }
+    bump(b, sb);
+    retire(b);
+    auto l = r.live.find(seq);
+    auto answer = l != r.live.end() ? l->second.o : b.finished.at(seq).o;
+    answer.trades = std::move(fills);
+    return answer;
+  }
+
+  // Applies one command to the region's market (lock held, due gates
+  // closed): calls and the journal's replay both come through here, which
+  // is what makes the replay exact. Answers the order it placed or changed,
+  // with the fills it caused.
+  order apply_command(region_batch& b, const eng::command& c, timestamp now) {
+    switch (c.type) {
+      case eng::command::kind::submit: {
+        std::vector<order_fill> fills;
+        auto placed = place(b, c, now, fills);
+        placed.o.trades = std::move(fills);
+        return std::move(placed.o);
+      }
+      case eng::command::kind::cancel:
+        if (!b.region->live.count(c.order_seq)) fail(errc::internal, "a cancel names an order that does not rest");
+        return cancel_live(b, c.order_seq, now);
+      case eng::command::kind::modify:
+        if (!b.region->live.count(c.order_seq)) fail(errc::internal, "an amendment names an order that does not rest");
+        return modify_live(b, c.order_seq, c.change, now);
+    }
+    fail(errc::internal, "unknown market command");
+  }
+
   void check_submitter(const principal& who, const order_spec& spec, const std::string& region) {
     require_user(who);
     const auto perm = spec.side == order_side::buy ? permission::trade_buy : permission::trade_sell;
@@ -822,16 +1107,21 @@ class market_impl {
       fail(errc::forbidden, "users trade in the market of their own region", "region");
   }
 
+  eng::command submission(const principal& who, const order_spec& spec) {
+    eng::command c;
+    c.type = eng::command::kind::submit;
+    c.order_id = core_.new_id();
+    c.user_id = who.id;
+    c.spec = spec;
+    c.spec.region.reset();
+    return c;
+  }
+
   order submit(const principal& who, const order_spec& spec) {
     require_user(who);
     const auto name = region_for(who, spec.region);
     check_submitter(who, spec, name);
-    return change_region(region(name), [&](region_batch& b, timestamp now) {
-      std::vector<order_fill> fills;
-      auto placed = place(b, who, spec, now, fills);
-      placed.o.trades = std::move(fills);
-      return placed.o;
-    });
+    return run(region(name), submission(who, spec), [] {});
   }
 
   std::vector<result<order>> submit_many(const principal& who, const std::vector<order_spec>& specs) {
@@ -866,20 +1156,18 @@ class market_impl {
     for (std::size_t i = 0; i < specs.size(); ++i) {
       if (!names[i]) continue;
       auto& b = batches.at(*names[i]);
-      std::vector<order_fill> fills;
-      auto res = guard([&] { return place(b, who, specs[i], now, fills); });
+      const auto next = b.region->next_order_seq;
+      auto res = guard([&] { return apply_and_journal(b, submission(who, specs[i]), now); });
       if (!res) {
         out[i] = res.error();
         continue;
       }
-      auto rec = std::move(res).value();
-      placed_seq[i] = rec.seq;
-      rec.o.trades = std::move(fills);
-      out[i] = std::move(rec.o);
+      placed_seq[i] = next;
+      out[i] = std::move(res).value();
     }
     std::vector<region_batch*> all;
     for (auto& [n, b] : batches) all.push_back(&b);
-    commit(all);
+    commit_journal(all);
     // Later orders of the call may have filled earlier ones: answer each
     // order's final state.
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -898,7 +1186,11 @@ class market_impl {
         o.trades = std::move(trades);
       }
     }
-    for (auto& [n, b] : batches) publish(b);
+    for (auto& [n, b] : batches) {
+      publish(b);
+      absorb(*b.region, b);
+      flush_if_due(*b.region);
+    }
     return out;
   }
 
@@ -912,26 +1204,13 @@ class market_impl {
   }
 
   order cancel(const principal& who, const uuid& id) {
+    sync_all();
     const auto found = visible_order(who, id);
+    eng::command c;
+    c.type = eng::command::kind::cancel;
+    c.order_seq = found.seq;
     auto& r = region(found.o.region);
-    return change_region(r, [&](region_batch& b, timestamp now) {
-      live_or_conflict(r, found);
-      auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
-      if (sb.book) {
-        recorder events;
-        sb.book->cancel(static_cast<eng::order_id>(found.seq), events);
-        apply(b, sb, events, now, nullptr, 0);
-      } else {
-        auto& o = touch(b, found.seq);
-        sb.collected.erase(o.priority);
-        o.o.remaining = energy{0};
-        o.o.status = order_status::cancelled;
-        o.o.updated_at = now;
-      }
-      bump(b, sb);
-      retire(b);
-      return b.finished.at(found.seq).o;
-    });
+    return run(r, c, [&] { require_live(r, found); });
   }
 
   order modify(const principal& who, const uuid& id, const order_change& change) {
@@ -941,85 +1220,14 @@ class market_impl {
       fail(errc::validation_error, "quantity_kwh must be a positive whole number of Wh", "quantity_kwh");
     if (change.price && change.price->micros <= 0)
       fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
+    sync_all();
     const auto found = visible_order(who, id);
+    eng::command c;
+    c.type = eng::command::kind::modify;
+    c.order_seq = found.seq;
+    c.change = change;
     auto& r = region(found.o.region);
-    return change_region(r, [&](region_batch& b, timestamp now) {
-      const auto& current = live_or_conflict(r, found);
-      auto& sb = r.slots.at(to_micros(found.o.delivery_slot));
-      if (change.price && current.o.type == order_type::market)
-        fail(errc::validation_error, "a market order has no price to change", "price_per_kwh");
-      if (change.price && change.price->micros % sb.rec.settings.tick.micros != 0)
-        fail(errc::validation_error,
-             "price_per_kwh must be a multiple of the tick " + sb.rec.settings.tick.to_string(), "price_per_kwh");
-      const bool loses = (change.quantity && change.quantity->wh > current.o.remaining.wh) ||
-                         (change.price && current.o.price && *change.price != *current.o.price);
-      std::vector<order_fill> fills;
-      if (sb.book) {
-        recorder events;
-        const auto res = sb.book->modify(static_cast<eng::order_id>(found.seq),
-                                         change.quantity ? std::optional<eng::qty_t>(change.quantity->wh) : std::nullopt,
-                                         change.price ? std::optional<eng::price_t>(change.price->micros) : std::nullopt,
-                                         events);
-        if (!res) fail(errc::internal, "a live order is missing from its book");
-        if (!res->accepted)
-          fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price_per_kwh");
-        auto& o = touch(b, found.seq);
-        if (change.quantity) {
-          o.o.remaining = *change.quantity;
-          o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
-        }
-        if (change.price) o.o.price = change.price;
-        if (loses) o.priority = r.next_order_seq++;
-        o.o.updated_at = now;
-        apply(b, sb, events, now, &fills, found.seq);
-      } else {
-        auto& o = touch(b, found.seq);
-        if (loses) {
-          sb.collected.erase(o.priority);
-          o.priority = r.next_order_seq++;
-          sb.collected.emplace(o.priority, found.seq);
-        }
-        if (change.quantity) {
-          o.o.remaining = *change.quantity;
-          o.o.quantity = energy{o.o.filled.wh + change.quantity->wh};
-        }
-        if (change.price) o.o.price = change.price;
-        o.o.updated_at = now;
-      }
-      bump(b, sb);
-      retire(b);
-      auto l = r.live.find(found.seq);
-      auto answer = l != r.live.end() ? l->second.o : b.finished.at(found.seq).o;
-      answer.trades = std::move(fills);
-      return answer;
-    });
-  }
-
-  // Runs a sweep of every region (lazy gate closure before reads).
-  std::vector<clearing_result> sweep_all() {
-    std::vector<region_market*> all;
-    {
-      std::lock_guard lk(regions_mu_);
-      for (auto& [n, r] : regions_) all.push_back(r.get());
-    }
-    std::vector<clearing_result> out;
-    for (auto* r : all) {
-      // Regions another process or grid runs are theirs to close.
-      auto lk = try_lock(*r);
-      if (!lk) continue;
-      for (auto& c : close_due(*r, core_.now())) out.push_back(std::move(c));
-    }
-    std::sort(out.begin(), out.end(), [](const clearing_result& a, const clearing_result& c) {
-      return std::tie(a.delivery_slot, a.region) < std::tie(c.delivery_slot, c.region);
-    });
-    return out;
-  }
-
-  // Sweeps one region (lock taken here).
-  void sweep_region(std::string_view name) {
-    auto& r = region(name);
-    auto lk = lock(r);
-    close_due(r, core_.now());
+    return run(r, c, [&] { require_live(r, found); });
   }
 
   page<order> orders(const principal& who, const order_query& q) {
@@ -1036,7 +1244,7 @@ class market_impl {
     f.delivery_slot = q.delivery_slot;
     f.page = q.page;
     f.per_page = q.per_page;
-    sweep_all();
+    sync_all();
     return core_.read([&](storage::transaction& tx) { return store::list_orders(tx, f); });
   }
 
@@ -1054,7 +1262,7 @@ class market_impl {
     }
     auto& r = *known;
     check_aligned(r.settings, slot);
-    sweep_region(name);
+    sync_region(name);
     auto lk = lock(r);
     auto it = r.slots.find(to_micros(slot));
     if (it == r.slots.end()) {
@@ -1108,7 +1316,7 @@ class market_impl {
     }
     auto& r = *known;
     check_aligned(r.settings, slot);
-    sweep_region(name);
+    sync_region(name);
     std::optional<slot_record> rec;
     {
       auto lk = lock(r);
@@ -1158,7 +1366,7 @@ class market_impl {
   page<user_trade> history(const principal& who, const trade_query& q) {
     require_user(who);
     check_paging(q.page, q.per_page);
-    sweep_all();
+    sync_all();
     return core_.read([&](storage::transaction& tx) { return store::user_trades(tx, who.id, q); });
   }
 
@@ -1171,7 +1379,7 @@ class market_impl {
       return {};
     }
     check_aligned(known->settings, slot);
-    sweep_region(name);
+    sync_region(name);
     auto trades = core_.read([&](storage::transaction& tx) { return store::slot_trades(tx, name, slot); });
     std::vector<public_trade> out;
     out.reserve(trades.size());
@@ -1193,6 +1401,7 @@ class market_impl {
     const auto now = core_.now();
     for (auto& c : close_due(r, now))
       if (c.delivery_slot == slot) return std::move(c);
+    flush(r);
     auto it = r.slots.find(to_micros(slot));
     if (it != r.slots.end() && it->second.rec.state == slot_state::open) {
       region_batch b;
@@ -1257,6 +1466,7 @@ class market_impl {
     auto lk = lock(r);
     const auto now = core_.now();
     close_due(r, now);
+    flush(r);
     auto it = r.slots.find(to_micros(slot));
     if (it != r.slots.end() && it->second.rec.state == slot_state::open)
       fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");
@@ -1337,6 +1547,9 @@ class market_impl {
     if (u.imbalance_price) s.imbalance_price = *u.imbalance_price;
     if (u.stp) s.stp = *u.stp;
     validate_settings(s);
+    // The journal's pending entries were made under the old settings: a
+    // replay must not see the new ones.
+    flush(r);
     const auto now = core_.now();
     core_.write([&](storage::transaction& tx) { store::save_settings(tx, r.name, s, now); });
     r.settings = s;
@@ -1408,7 +1621,7 @@ result<order> market_service::modify(const principal& who, const uuid& id, const
 }
 result<order> market_service::get_order(const principal& who, const uuid& id) {
   return detail::guard([&] {
-    impl_->sweep_all();
+    impl_->sync_all();
     return impl_->visible_order(who, id).o;
   });
 }
@@ -1433,7 +1646,7 @@ result<clearing_result> market_service::clear(const principal& who, std::string_
   return detail::guard([&] { return impl_->clear(who, region, slot); });
 }
 result<std::vector<clearing_result>> market_service::close_due_gates() {
-  return detail::guard([&] { return impl_->sweep_all(); });
+  return detail::guard([&] { return impl_->sync_all(); });
 }
 result<settlement> market_service::settle(const principal& who, std::string_view region, timestamp slot,
                                           std::optional<std::vector<delivery>> deliveries) {

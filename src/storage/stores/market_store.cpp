@@ -259,7 +259,8 @@ void save_settings(transaction& tx, const std::string& region, const market_sett
 bool region_has_market(transaction& tx, const std::string& region) {
   return !tx.exec(
               "SELECT 1 FROM market_settings WHERE region = $1 UNION ALL "
-              "SELECT 1 FROM market_slots WHERE region = $1 LIMIT 1",
+              "SELECT 1 FROM market_slots WHERE region = $1 UNION ALL "
+              "SELECT 1 FROM market_journal WHERE region = $1 LIMIT 1",
               {region})
               .rows.empty();
 }
@@ -470,6 +471,57 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
 }
 
 // --- ledger ---------------------------------------------------------------------
+
+// --- journal ---------------------------------------------------------------------
+
+void append_journal(transaction& tx, const std::string& region, std::span<const journal_entry> entries) {
+  static const std::vector<std::string_view> bare(4, "");
+  std::vector<value> p;
+  for_chunks(entries.size(), [&](std::size_t at, std::size_t k) {
+    const auto& text = chunk_sql(k, [](std::size_t n) {
+      return "INSERT INTO market_journal (region, seq, at, body) VALUES " + values_list(n, bare);
+    });
+    p.clear();
+    p.reserve(chunk_sizes[k] * 4);
+    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) {
+      p.emplace_back(region);
+      p.emplace_back(entries[i].seq);
+      p.emplace_back(to_micros(entries[i].at));
+      p.emplace_back(entries[i].body);
+    }
+    tx.exec(text, p);
+  });
+}
+
+std::vector<std::string> journal_regions(transaction& tx) {
+  auto res = tx.exec("SELECT DISTINCT region FROM market_journal ORDER BY region");
+  std::vector<std::string> out;
+  for (const auto& r : res.rows) out.push_back(r.text(0));
+  return out;
+}
+
+std::vector<journal_entry> journal_after(transaction& tx, const std::string& region, std::int64_t seq) {
+  auto res = tx.exec("SELECT seq, at, body FROM market_journal WHERE region = $1 AND seq > $2 ORDER BY seq",
+                     {region, seq});
+  std::vector<journal_entry> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.bytes(2)});
+  return out;
+}
+
+std::optional<projection_mark> find_mark(transaction& tx, const std::string& region) {
+  auto res = tx.exec("SELECT journal_seq, order_seq, trade_seq FROM market_projection WHERE region = $1", {region});
+  if (res.rows.empty()) return std::nullopt;
+  return projection_mark{res.rows[0].i64(0), res.rows[0].i64(1), res.rows[0].i64(2)};
+}
+
+void save_mark(transaction& tx, const std::string& region, const projection_mark& m) {
+  tx.exec("INSERT INTO market_projection (region, journal_seq, order_seq, trade_seq) VALUES ($1, $2, $3, $4) "
+          "ON CONFLICT (region) DO UPDATE SET journal_seq = excluded.journal_seq, "
+          "order_seq = excluded.order_seq, trade_seq = excluded.trade_seq",
+          {region, m.journal_seq, m.order_seq, m.trade_seq});
+  tx.exec("DELETE FROM market_journal WHERE region = $1 AND seq <= $2", {region, m.journal_seq});
+}
 
 void insert_entry(transaction& tx, const uuid& id, const std::string& region, timestamp slot, int line,
                   const ledger_entry& e, timestamp now) {

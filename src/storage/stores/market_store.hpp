@@ -20,7 +20,7 @@ struct stored_settings {
 };
 std::vector<stored_settings> all_settings(transaction& tx);
 void save_settings(transaction& tx, const std::string& region, const market_settings& s, timestamp now);
-/// True when the region has settings or slots of its own.
+/// True when the region has settings, slots or journal entries of its own.
 bool region_has_market(transaction& tx, const std::string& region);
 /// Regions of users and of configured markets, sorted.
 std::vector<std::string> known_regions(transaction& tx);
@@ -69,6 +69,31 @@ void insert_trades(transaction& tx, std::span<const detail::trade_record> rows);
 std::vector<detail::trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start);
 /// The trades a user took part in (one row per side), newest first.
 page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_query& q);
+
+// --- the journal (src/market/journal.hpp) and the projection's mark -----------------
+
+struct journal_entry {
+  std::int64_t seq = 0;
+  timestamp at{};
+  blob body;
+};
+/// Appends a region's entries, several rows per statement.
+void append_journal(transaction& tx, const std::string& region, std::span<const journal_entry> entries);
+/// Regions with entries the projection has not applied.
+std::vector<std::string> journal_regions(transaction& tx);
+/// A region's entries after `seq`, in order.
+std::vector<journal_entry> journal_after(transaction& tx, const std::string& region, std::int64_t seq);
+
+/// How far a region's projection (its orders, trades and slots) has
+/// applied its journal, and the region's counters at that point.
+struct projection_mark {
+  std::int64_t journal_seq = 0;
+  std::int64_t order_seq = 0;
+  std::int64_t trade_seq = 0;
+};
+std::optional<projection_mark> find_mark(transaction& tx, const std::string& region);
+/// Records the mark and deletes the entries it covers from the journal.
+void save_mark(transaction& tx, const std::string& region, const projection_mark& m);
 
 void insert_entry(transaction& tx, const uuid& id, const std::string& region, timestamp slot,
                   int line, const ledger_entry& e, timestamp now);
