@@ -40,6 +40,8 @@ class SEGS_EXPORT grid {
   /// Opens (creating when needed) the grid stored at `url`:
   ///   - "sqlite:PATH"      a SQLite file (created, WAL mode)
   ///   - "sqlite::memory:"  a private in-memory database
+  ///     SQLite options: mode=ro|rw|rwc, busy_timeout_ms=N, cache_mib=N (each
+  ///     connection's page cache; default SQLite's 2 MiB).
   ///   - "postgresql://user@host/db?sslmode=verify-full&..." any libpq URL;
   ///     libpq parameters pass through, unknown ones are refused.
   /// Errors: validation_error (field "url") for unknown schemes and options,

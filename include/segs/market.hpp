@@ -20,8 +20,15 @@
 // simulations call after moving a manual clock.
 //
 // Durability: every accepted order, amendment, cancel, expiry and trade is
-// committed to storage before the call returns. Opening a grid rebuilds the
-// in-memory books from storage.
+// committed to storage before the call returns: an order, amendment or
+// cancel as one entry of its region's journal (from which the deterministic
+// engine re-derives its trades), gate closures directly. The order, trade
+// and slot tables follow the journal in batches (see
+// `options::market_projection_batch`): this grid's own reads always see
+// them current; another grid or process reading the same database sees
+// them as the owner last wrote them (its reads, gate sweeps, full batches
+// and close write them). Opening a grid rebuilds the in-memory books from
+// the tables and a replay of the journal's newer entries.
 //
 // Authorization: buying needs `trade:buy`, selling `trade:sell`; users trade
 // in their own region. Operators act on the markets of their region (scope
@@ -374,8 +381,10 @@ class SEGS_EXPORT market_service {
   /// closed slot answers the first result.
   result<clearing_result> clear(const principal& who, std::string_view region,
                                 timestamp delivery_slot);
-  /// Closes every slot, in every region, whose gate closure time has passed
-  /// by the grid's clock; answers what each closure did, oldest slot first.
+  /// Closes every slot, in every region this grid runs, whose gate closure
+  /// time has passed by the grid's clock, and writes the order and trade
+  /// rows still waiting for their batch; answers what each closure did,
+  /// oldest slot first.
   result<std::vector<clearing_result>> close_due_gates();
   /// Settles a closed slot (operators of the region, admins). Without
   /// deliveries, a slot whose delivery has ended settles as traded, and one

@@ -25,7 +25,10 @@
 
 #include <segs/market.hpp>
 
+#include <sodium.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -52,24 +55,25 @@ struct uuid_hash {
 
 constexpr std::int64_t micros_per_minute = 60'000'000;
 
-// A trade's id: a version 7 UUID of its execution time whose other bits are
-// the region's (hashed) and the trade's seq in the region, so that a replay
-// of the journal gives every trade the id its caller was answered with.
+// A trade's id: a version 7 UUID of its execution time whose other 74 bits
+// hash the region and the trade's seq in it, so that a replay of the
+// journal gives every trade the id its caller was answered with. As
+// unlikely to collide as random bits: the hash is BLAKE2b.
 uuid trade_id(std::string_view region, std::int64_t seq, timestamp at) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a
-  for (unsigned char c : region) h = (h ^ c) * 1099511628211ULL;
+  std::array<unsigned char, 16> h{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, h.size());
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(region.data()), region.size());
+  std::array<unsigned char, 8> n{};
+  for (std::size_t i = 0; i < n.size(); ++i) n[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(seq) >> (8 * i));
+  crypto_generichash_update(&st, n.data(), n.size());
+  crypto_generichash_final(&st, h.data(), h.size());
   const auto ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, to_micros(at) / 1000));
-  // 74 bits: 24 of the region's hash, 50 of the seq.
-  const std::uint64_t hi = (h >> 40) & 0xFFFFFF;  // 24 bits
-  const auto lo = static_cast<std::uint64_t>(seq) & ((1ULL << 50) - 1);
-  const std::uint64_t rand_a = hi >> 12;                      // 12 bits
-  const std::uint64_t rand_b = ((hi & 0xFFF) << 50) | lo;     // 62 bits
   uuid u;
-  for (int i = 0; i < 6; ++i) u.bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
-  u.bytes[6] = static_cast<std::uint8_t>(0x70 | (rand_a >> 8));
-  u.bytes[7] = static_cast<std::uint8_t>(rand_a);
-  u.bytes[8] = static_cast<std::uint8_t>(0x80 | (rand_b >> 56));
-  for (int i = 9; i < 16; ++i) u.bytes[i] = static_cast<std::uint8_t>(rand_b >> (8 * (15 - i)));
+  for (std::size_t i = 0; i < 6; ++i) u.bytes[i] = static_cast<std::uint8_t>(ms >> (8 * (5 - i)));
+  for (std::size_t i = 6; i < 16; ++i) u.bytes[i] = h[i];
+  u.bytes[6] = static_cast<std::uint8_t>(0x70 | (u.bytes[6] & 0x0F));
+  u.bytes[8] = static_cast<std::uint8_t>(0x80 | (u.bytes[8] & 0x3F));
   return u;
 }
 

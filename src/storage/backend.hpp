@@ -142,6 +142,8 @@ class backend {
 struct storage_settings {
   int pool_size = 4;
   int busy_timeout_ms = 5000;
+  /// SQLite: each connection's page cache in MiB (0: SQLite's default, 2).
+  int sqlite_cache_mib = 0;
 };
 [[nodiscard]] std::unique_ptr<backend> open_backend(std::string_view url,
                                                     const storage_settings& settings);

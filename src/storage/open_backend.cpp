@@ -61,8 +61,16 @@ std::unique_ptr<backend> open_sqlite(const boost::urls::url_view& u, storage_set
       if (!p.has_value || ec != std::errc() || end != last || ms < 0)
         bad_url("option 'busy_timeout_ms' must be a whole number of milliseconds (0 or more)");
       settings.busy_timeout_ms = ms;
+    } else if (p.key == "cache_mib") {
+      int mib = -1;
+      const auto* first = p.value.data();
+      const auto* last = first + p.value.size();
+      auto [end, ec] = std::from_chars(first, last, mib);
+      if (!p.has_value || ec != std::errc() || end != last || mib < 1 || mib > 65536)
+        bad_url("option 'cache_mib' must be a whole number of MiB from 1 to 65536");
+      settings.sqlite_cache_mib = mib;
     } else {
-      bad_url("unknown sqlite option '" + p.key + "' (known: mode, busy_timeout_ms)");
+      bad_url("unknown sqlite option '" + p.key + "' (known: mode, busy_timeout_ms, cache_mib)");
     }
   }
   return make_sqlite_backend(memory ? std::string() : path, memory, settings, mode);

@@ -49,6 +49,8 @@ TEST_CASE("open_backend: bad URLs are validation errors naming the url field") {
   CHECK(url_error("sqlite:x.db?mode=rwx").message.find("mode") != std::string::npos);
   CHECK(url_error("sqlite:x.db?busy_timeout_ms=soon").message.find("busy_timeout_ms") != std::string::npos);
   CHECK(url_error("sqlite:x.db?busy_timeout_ms=-1").code == errc::validation_error);
+  CHECK(url_error("sqlite:x.db?cache_mib=0").message.find("cache_mib") != std::string::npos);
+  CHECK(url_error("sqlite:x.db?cache_mib=lots").code == errc::validation_error);
   CHECK(url_error("sqlite://somehost/x.db").code == errc::validation_error);
   CHECK(url_error("sqlite:").code == errc::validation_error);
   CHECK(url_error("not a url").code == errc::validation_error);
@@ -65,6 +67,9 @@ TEST_CASE("open_backend: sqlite in memory") {
   auto a = open_backend("sqlite::memory:", {});
   auto b = open_backend("sqlite::memory:?busy_timeout_ms=100", {});
   CHECK(a->dialect() == "sqlite");
+  // cache_mib sizes each connection's page cache; without it SQLite's default.
+  CHECK(scalar(*open_backend("sqlite::memory:?cache_mib=64", {}), "PRAGMA cache_size") == -65536);
+  CHECK(scalar(*a, "PRAGMA cache_size") == -2000);
   segs_test::script(*a, "CREATE TABLE only_in_a (id BIGINT)");
   // Each in-memory backend is its own database.
   CHECK(scalar(*a, "SELECT COUNT(*) FROM only_in_a") == 0);

@@ -123,7 +123,7 @@ struct prepared_stmt {
 // One open connection and its statement cache.
 class connection {
  public:
-  connection(const std::string& filename, int flags, int busy_timeout_ms, bool file) {
+  connection(const std::string& filename, int flags, int busy_timeout_ms, int cache_mib, bool file) {
     const int rc = sqlite3_open_v2(filename.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       // The handle exists even on failure and owns the message.
@@ -140,6 +140,8 @@ class connection {
       // connection cannot switch modes; it uses whatever the file has.
       if (file && !read_only) enable_wal(busy_timeout_ms);
       script("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+      // A negative size is in KiB. The number is ours, not the caller's text.
+      if (cache_mib > 0) script("PRAGMA cache_size=-" + std::to_string(cache_mib * 1024));
     } catch (...) {
       sqlite3_close_v2(db_);
       throw;
@@ -291,7 +293,8 @@ class sqlite_backend final : public backend {
       : filename_(memory ? std::string(":memory:") : std::move(path)),
         file_(!memory),
         max_(memory ? 1 : std::max(1, s.pool_size)),
-        busy_timeout_ms_(std::max(0, s.busy_timeout_ms)) {
+        busy_timeout_ms_(std::max(0, s.busy_timeout_ms)),
+        cache_mib_(std::max(0, s.sqlite_cache_mib)) {
     switch (mode) {
       case sqlite_open_mode::read_only: flags_ = SQLITE_OPEN_READONLY; break;
       case sqlite_open_mode::read_write: flags_ = SQLITE_OPEN_READWRITE; break;
@@ -392,7 +395,7 @@ class sqlite_backend final : public backend {
 
  private:
   std::unique_ptr<connection> open_one() {
-    return std::make_unique<connection>(filename_, flags_, busy_timeout_ms_, file_);
+    return std::make_unique<connection>(filename_, flags_, busy_timeout_ms_, cache_mib_, file_);
   }
 
   // Takes an idle connection or opens one while under the limit; waits
@@ -427,6 +430,7 @@ class sqlite_backend final : public backend {
   const bool file_;
   const int max_;
   const int busy_timeout_ms_;
+  const int cache_mib_;
   int flags_ = 0;
 
   std::mutex mu_;
