@@ -85,7 +85,7 @@ struct options {
   /// closures, and once this many rows are waiting (docs/market.md,
   /// "Durability"). Larger batches absorb bursts faster; the rows wait in
   /// memory (a few hundred bytes each) and a reopen replays their entries.
-  std::size_t market_projection_batch = 20'000;
+  std::size_t market_projection_batch = 5'000;
 };
 
 }  // namespace segs

@@ -14,6 +14,8 @@
 
 #include <segs/types.hpp>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 
@@ -33,9 +35,17 @@ class uuid_generator {
   [[nodiscard]] uuid next(timestamp now);
 
  private:
+  // Random bytes drawn from the kernel a pool at a time: one getrandom()
+  // per id cost more than the rest of placing an order. REQUIRES mu_.
+  void take_random(std::uint8_t* out, std::size_t n);
+  std::uint16_t random_seq_start();
+
   std::mutex mu_;
   std::int64_t last_ms_ = -1;  // -1: nothing generated yet
   std::uint16_t seq_ = 0;      // 12 bits
+  std::array<std::uint8_t, 4096> pool_{};
+  std::size_t pool_used_ = 4096;  // all used: refill before the first id
+  long pool_pid_ = 0;             // a forked child refills: it must not repeat its parent's bytes
 };
 
 }  // namespace segs::detail

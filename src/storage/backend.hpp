@@ -93,6 +93,14 @@ class transaction {
   }
   /// Runs several parameterless statements (migrations).
   virtual void exec_script(std::string_view sql) = 0;
+  /// Appends rows to `table`: `values` holds them one after another, one
+  /// value per column. The default runs one INSERT per row (SQLite's
+  /// prepared statements make that the fast way there); PostgreSQL uses
+  /// COPY for more than a few rows, one round trip for all of them.
+  /// REQUIRES: `table` and `columns` are the library's own identifiers,
+  /// never input (they are spliced into the statement).
+  virtual void append(std::string_view table, std::span<const std::string_view> columns,
+                      std::span<const value> values);
   /// Blocks until this transaction holds the database-wide migration lock,
   /// held until commit or rollback (PostgreSQL: an advisory lock; SQLite: the
   /// write lock every write transaction already holds).

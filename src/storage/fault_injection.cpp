@@ -17,6 +17,12 @@ class faulty_transaction final : public transaction {
     owner_.before_statement(sql);
     inner_->exec_script(sql);
   }
+  // One statement, however many rows: it fails or lands as a whole.
+  void append(std::string_view table, std::span<const std::string_view> columns,
+              std::span<const value> values) override {
+    owner_.before_statement("append to " + std::string(table));
+    inner_->append(table, columns, values);
+  }
   void lock_for_migration() override { inner_->lock_for_migration(); }
   void commit() override {
     owner_.before_commit();

@@ -3,6 +3,7 @@
 #include "storage/util.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <limits>
@@ -87,6 +88,67 @@ TEST_CASE("storage: values round-trip unchanged") {
 
   // The table survived the text that looks like SQL.
   CHECK(tx->exec("SELECT COUNT(*) FROM vals").rows.at(0).i64(0) == 4);
+}
+
+TEST_CASE("storage: append writes rows exactly, in few rows and in many, all or nothing") {
+  fresh_database db;
+  auto b = segs_test::open(db);
+  script(*b, "CREATE TABLE app (id BIGINT PRIMARY KEY, i BIGINT, d DOUBLE PRECISION, t TEXT, b " + blob_type(*b) + ")");
+  static constexpr std::array<std::string_view, 5> cols{"id", "i", "d", "t", "b"};
+  const std::string tricky = "tab\there\nnew line\r\\N back\\slash \\x00 'q' ünï ⚡";
+  const blob bytes{0x00, 0x5c, 0x78, 0xff, 0x09, 0x0a};
+  auto rows_of = [&](std::int64_t first, std::int64_t n) {
+    std::vector<value> v;
+    for (std::int64_t k = first; k < first + n; ++k) {
+      v.emplace_back(k);
+      v.push_back(k % 2 ? value{nullptr} : value{std::numeric_limits<std::int64_t>::min() + k});
+      v.push_back(k % 3 ? value{0.1 * static_cast<double>(k)} : value{nullptr});
+      v.push_back(k % 5 ? value{tricky + std::to_string(k)} : value{std::string()});
+      v.push_back(k % 7 ? value{bytes} : value{blob()});
+    }
+    return v;
+  };
+  {
+    auto tx = b->begin(tx_mode::write);
+    tx->append("app", cols, rows_of(1, 2));     // a few: one INSERT each
+    tx->append("app", cols, rows_of(3, 500));   // many: PostgreSQL's COPY
+    tx->commit();
+  }
+  {
+    auto tx = b->begin(tx_mode::read);
+    auto res = tx->exec("SELECT id, i, d, t, b FROM app ORDER BY id");
+    const auto want = rows_of(1, 502);
+    REQUIRE(res.rows.size() == 502);
+    for (std::size_t r = 0; r < res.rows.size(); ++r)
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const auto& w = want[r * cols.size() + c];
+        CAPTURE(r);
+        CAPTURE(c);
+        if (std::holds_alternative<std::nullptr_t>(w))
+          CHECK(res.rows[r].is_null(c));
+        else if (c == 2)
+          CHECK(res.rows[r].f64(c) == std::get<double>(w));
+        else if (c == 3)
+          CHECK(res.rows[r].text(c) == std::get<std::string>(w));
+        else if (c == 4)
+          CHECK(res.rows[r].bytes(c) == std::get<blob>(w));
+        else
+          CHECK(res.rows[r].i64(c) == std::get<std::int64_t>(w));
+      }
+  }
+  // A conflict anywhere in the rows fails the append; the transaction writes nothing.
+  {
+    auto tx = b->begin(tx_mode::write);
+    CHECK_THROWS_AS(tx->append("app", cols, rows_of(450, 100)), segs::exception);  // 450..502 exist
+  }
+  {
+    auto tx = b->begin(tx_mode::write);
+    auto clash = rows_of(2000, 100);
+    auto again = rows_of(2050, 1);
+    clash.insert(clash.end(), again.begin(), again.end());
+    CHECK_THROWS_AS(tx->append("app", cols, clash), segs::exception);
+  }
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM app") == 502);
 }
 
 TEST_CASE("storage: text with an embedded NUL is refused or kept exactly") {

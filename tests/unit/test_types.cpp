@@ -16,6 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace std::chrono_literals;
 using std::chrono::sys_days;
 using segs::rounding;
@@ -511,6 +514,33 @@ TEST_CASE("uuid_generator: embedded time follows an advancing clock") {
     prev = id;
     clk.advance(1ms);
   }
+}
+
+TEST_CASE("uuid_generator: random bits never repeat across pool refills, nor in a forked child") {
+  using namespace std::chrono;
+  segs::detail::uuid_generator gen;
+  const auto now = at(sys_days{2026y / November / 23}, 9h);
+  auto tail = [](const segs::uuid& u) { return std::string(u.bytes.begin() + 8, u.bytes.end()); };
+  std::set<std::string> seen;
+  for (int i = 0; i < 5'000; ++i) CHECK(seen.insert(tail(gen.next(now))).second);  // ~10 refills
+
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const auto t = tail(gen.next(now));
+    ::_exit(::write(fds[1], t.data(), t.size()) == static_cast<ssize_t>(t.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  const auto mine = tail(gen.next(now));
+  std::string child(8, '\0');
+  CHECK(::read(fds[0], child.data(), child.size()) == 8);
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(child != mine);
+  CHECK_FALSE(seen.count(child));
 }
 
 TEST_CASE("uuid_generator: 10000 ids with a frozen clock are strictly increasing") {

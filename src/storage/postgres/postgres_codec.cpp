@@ -63,6 +63,39 @@ bool starts_with(std::string_view s, std::string_view prefix) noexcept {
 
 }  // namespace
 
+void append_copy_field(std::string& out, const value& v) {
+  switch (v.index()) {
+    case 0:
+      out += "\\N";
+      return;
+    case 3: {
+      for (char ch : std::get<std::string>(v)) {
+        switch (ch) {
+          case '\0':
+            throw segs::exception(make_error(errc::validation_error, "text must not contain NUL bytes"));
+          case '\\': out += "\\\\"; break;
+          case '\t': out += "\\t"; break;
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          default: out += ch;
+        }
+      }
+      return;
+    }
+    case 4: {
+      static constexpr char digits[] = "0123456789abcdef";
+      out += "\\\\x";  // bytea's \x, its backslash escaped for COPY
+      for (auto b : std::get<blob>(v)) {
+        out += digits[b >> 4];
+        out += digits[b & 15];
+      }
+      return;
+    }
+    default:  // numbers: their parameter text has nothing to escape
+      out += encode_param(v).text;
+  }
+}
+
 encoded_param encode_param(const value& v) {
   encoded_param out;
   switch (v.index()) {

@@ -23,6 +23,11 @@ struct encoded_param {
 /// cannot store) throws validation_error.
 [[nodiscard]] encoded_param encode_param(const value& v);
 
+/// Appends `v` to `out` as one field of COPY's text format: \N for null,
+/// backslash escapes in text, bytea as \\x and hex. Throws validation_error
+/// for a string holding a NUL byte, as encode_param does.
+void append_copy_field(std::string& out, const value& v);
+
 /// Decodes one text-format column of type `oid` (see the table in
 /// postgres_backend.hpp). Throws internal on a malformed value.
 [[nodiscard]] value decode_column(std::uint32_t oid, const char* text, int length);

@@ -260,6 +260,8 @@ class sqlite_transaction final : public transaction {
 
   exec_result exec(std::string_view sql, std::span<const value> params) override;
   void exec_script(std::string_view sql) override;
+  void append(std::string_view table, std::span<const std::string_view> columns,
+              std::span<const value> values) override;
   // The write transaction already holds SQLite's write lock (BEGIN IMMEDIATE),
   // which excludes every other writer, in this process or another.
   void lock_for_migration() override { live(); }
@@ -556,6 +558,28 @@ exec_result sqlite_transaction::exec(std::string_view sql, std::span<const value
 }
 
 void sqlite_transaction::exec_script(std::string_view sql) { live().script(std::string(sql)); }
+
+// One prepared INSERT, bound and stepped per row: the statement is looked
+// up once, and its $1..$n are the columns in order.
+void sqlite_transaction::append(std::string_view table, std::span<const std::string_view> columns,
+                                std::span<const value> values) {
+  if (columns.empty() || values.size() % columns.size() != 0) misuse("append: values do not fill whole rows");
+  auto& conn = live();
+  std::string sql = "INSERT INTO " + std::string(table) + " (";
+  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
+  sql += ") VALUES (";
+  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
+  sql += ')';
+  sqlite3_stmt* stmt = conn.prepare(sql).stmt;
+  statement_guard guard{stmt};
+  const int width = static_cast<int>(columns.size());
+  for (std::size_t at = 0; at < values.size(); at += columns.size()) {
+    for (int c = 0; c < width; ++c) bind(stmt, c + 1, values[at + static_cast<std::size_t>(c)]);
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE) fail_db(conn.handle(), rc);
+    sqlite3_reset(stmt);
+  }
+}
 
 void sqlite_transaction::commit() {
   auto& conn = live();

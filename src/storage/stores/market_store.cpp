@@ -475,22 +475,16 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
 // --- journal ---------------------------------------------------------------------
 
 void append_journal(transaction& tx, const std::string& region, std::span<const journal_entry> entries) {
-  static const std::vector<std::string_view> bare(4, "");
+  static constexpr std::array<std::string_view, 4> columns{"region", "seq", "at", "body"};
   std::vector<value> p;
-  for_chunks(entries.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return "INSERT INTO market_journal (region, seq, at, body) VALUES " + values_list(n, bare);
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 4);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) {
-      p.emplace_back(region);
-      p.emplace_back(entries[i].seq);
-      p.emplace_back(to_micros(entries[i].at));
-      p.emplace_back(entries[i].body);
-    }
-    tx.exec(text, p);
-  });
+  p.reserve(entries.size() * columns.size());
+  for (const auto& e : entries) {
+    p.emplace_back(region);
+    p.emplace_back(e.seq);
+    p.emplace_back(to_micros(e.at));
+    p.emplace_back(e.body);
+  }
+  tx.append("market_journal", columns, p);
 }
 
 std::vector<std::string> journal_regions(transaction& tx) {
