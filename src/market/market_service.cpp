@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -172,6 +173,13 @@ struct slot_book {
   slot_record rec;
   std::optional<eng::book> book;                    // continuous, while open
   std::map<std::int64_t, std::int64_t> collected;   // epoch, while open: priority -> seq
+  /// Epoch: each owner's collected orders by limit (market orders at the
+  /// extreme), so that self-trade prevention finds the own orders an
+  /// incoming one crosses without scanning the slot.
+  struct own_orders {
+    std::multimap<std::int64_t, std::int64_t> buys, sells;  // limit -> seq
+  };
+  std::map<eng::owner_id, own_orders> own;
 };
 
 struct region_market;
@@ -334,7 +342,7 @@ class market_impl {
         if (res.filled != 0 || res.remaining != o.o.remaining.wh)
           fail(errc::internal, "market storage holds a crossed book in region " + r.name);
       } else {
-        sb.collected.emplace(o.priority, o.seq);
+        collect(r, sb, o);
       }
       r.live.emplace(o.seq, o);
     }
@@ -756,6 +764,7 @@ class market_impl {
         }
       }
       sb.collected.clear();
+      sb.own.clear();
       if (result.price) {
         sb.rec.clearing_price = money{*result.price};
         sb.rec.cleared = energy{result.volume};
@@ -996,7 +1005,13 @@ class market_impl {
       r.live.emplace(rec.seq, rec);
       b.orders.insert_or_assign(rec.seq, true);
       b.touched_now.push_back(rec.seq);
-      sb.collected.emplace(rec.priority, rec.seq);
+      if (prevent_self_trade(b, sb, rec, now)) {
+        auto& mine = r.live.at(rec.seq).o;
+        mine.remaining = energy{0};
+        mine.status = order_status::cancelled;
+      } else {
+        collect(r, sb, rec);
+      }
     }
     bump(b, sb);
     retire(b);
@@ -1014,15 +1029,79 @@ class market_impl {
       sb.book->cancel(static_cast<eng::order_id>(seq), events);
       apply(b, sb, events, now, nullptr, 0);
     } else {
-      auto& o = touch(b, seq);
-      sb.collected.erase(o.priority);
-      o.o.remaining = energy{0};
-      o.o.status = order_status::cancelled;
-      o.o.updated_at = now;
+      drop_collected(b, sb, seq, now);
     }
     bump(b, sb);
     retire(b);
     return b.finished.at(seq).o;
+  }
+
+  // --- epoch: collected orders and self-trade prevention at entry ------------
+
+  static std::int64_t stp_key(const segs::order& o) {
+    if (o.type == order_type::market)
+      return o.side == order_side::buy ? std::numeric_limits<std::int64_t>::max()
+                                       : std::numeric_limits<std::int64_t>::min();
+    return o.price->micros;
+  }
+
+  static void collect(region_market& r, slot_book& sb, const order_record& rec) {
+    sb.collected.emplace(rec.priority, rec.seq);
+    auto& mine = sb.own[r.owner(rec.o.user_id)];
+    (rec.o.side == order_side::buy ? mine.buys : mine.sells).emplace(stp_key(rec.o), rec.seq);
+  }
+
+  // REQUIRES: `rec` as it was collected (priority and price unchanged).
+  static void uncollect(region_market& r, slot_book& sb, const order_record& rec) {
+    sb.collected.erase(rec.priority);
+    auto it = sb.own.find(r.owner(rec.o.user_id));
+    if (it == sb.own.end()) return;
+    auto& side = rec.o.side == order_side::buy ? it->second.buys : it->second.sells;
+    auto [lo, hi] = side.equal_range(stp_key(rec.o));
+    for (; lo != hi; ++lo)
+      if (lo->second == rec.seq) {
+        side.erase(lo);
+        return;
+      }
+  }
+
+  // Cancels a collected order.
+  void drop_collected(region_batch& b, slot_book& sb, std::int64_t seq, timestamp now) {
+    auto& o = touch(b, seq);
+    uncollect(*b.region, sb, o);
+    o.o.remaining = energy{0};
+    o.o.status = order_status::cancelled;
+    o.o.updated_at = now;
+  }
+
+  // A uniform price can pair a buy with a sell only if the buy's limit is at
+  // or above the sell's, so an owner whose collected orders never cross
+  // cannot trade with itself in the auction. Before `rec` (not collected
+  // yet) joins the slot, applies the slot's policy to the owner's orders it
+  // crosses: cancel_oldest cancels them (oldest first), cancel_newest
+  // answers true (cancel `rec`), cancel_both does both.
+  bool prevent_self_trade(region_batch& b, slot_book& sb, const order_record& rec, timestamp now) {
+    auto& r = *b.region;
+    auto it = sb.own.find(r.owner(rec.o.user_id));
+    if (it == sb.own.end()) return false;
+    const auto key = stp_key(rec.o);
+    std::vector<std::pair<std::int64_t, std::int64_t>> crossing;  // priority, seq
+    if (rec.o.side == order_side::buy) {
+      for (const auto& [limit, seq] : it->second.sells) {
+        if (limit > key) break;
+        crossing.emplace_back(r.live.at(seq).priority, seq);
+      }
+    } else {
+      for (auto i = it->second.buys.lower_bound(key); i != it->second.buys.end(); ++i)
+        crossing.emplace_back(r.live.at(i->second).priority, i->second);
+    }
+    if (crossing.empty()) return false;
+    const auto policy = sb.rec.settings.stp;
+    if (policy != self_trade_prevention::cancel_newest) {
+      std::sort(crossing.begin(), crossing.end());
+      for (const auto& [prio, seq] : crossing) drop_collected(b, sb, seq, now);
+    }
+    return policy != self_trade_prevention::cancel_oldest;
   }
 
   // Amends a live order (lock held, REQUIRES: it rests).
@@ -1058,10 +1137,10 @@ class market_impl {
       apply(b, sb, events, now, &fills, seq);
     } else {
       auto& o = touch(b, seq);
+      const bool reprices = change.price && o.o.price && *change.price != *o.o.price;
       if (loses) {
-        sb.collected.erase(o.priority);
+        uncollect(r, sb, o);
         o.priority = r.next_order_seq++;
-        sb.collected.emplace(o.priority, seq);
       }
       if (change.quantity) {
         o.o.remaining = *change.quantity;
@@ -1069,6 +1148,15 @@ class market_impl {
       }
       if (change.price) o.o.price = change.price;
       o.o.updated_at = now;
+      if (loses) {
+        // A new price is a new order as far as crossing its owner's goes.
+        if (reprices && prevent_self_trade(b, sb, o, now)) {
+          o.o.remaining = energy{0};
+          o.o.status = order_status::cancelled;
+        } else {
+          collect(r, sb, o);
+        }
+      }
     }
     bump(b, sb);
     retire(b);

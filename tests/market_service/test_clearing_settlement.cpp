@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include <algorithm>
 
 using namespace segs_test;
@@ -206,4 +208,86 @@ TEST_CASE("market: fees are settled to the grid operator") {
   REQUIRE(op_fee);
   CHECK(buyer_fee->amount == price(-10'000));
   CHECK(op_fee->amount == price(20'000));
+}
+
+TEST_CASE("market: an epoch market applies self-trade prevention when an order crosses its owner's own") {
+  using segs::self_trade_prevention;
+  for (auto policy : {self_trade_prevention::cancel_newest, self_trade_prevention::cancel_oldest,
+                      self_trade_prevention::cancel_both}) {
+    CAPTURE(segs::to_string(policy));
+    market_fixture f;
+    segs::market_settings_update u;
+    u.mechanism = segs::market_mechanism::epoch;
+    u.stp = policy;
+    REQUIRE(f.market().configure(f.admin, "north", u));
+    const auto s = f.slot();
+    // The prosumer sells 1000 @ 0.20 and 500 @ 0.22; a buy of its own at
+    // 0.21 crosses the first only.
+    auto sell_low = f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s));
+    auto sell_high = f.place(f.seller, f.limit(order_side::sell, 500, 220'000, s));
+    auto own_buy = f.place(f.seller, f.limit(order_side::buy, 800, 210'000, s));
+    // Other traders, so the auction has something to clear whatever the
+    // prosumer's orders became.
+    auto other = f.place(f.buyer, f.limit(order_side::buy, 600, 230'000, s));
+    f.place(f.seller2, f.limit(order_side::sell, 600, 200'000, s));
+    const auto low_now = f.market().get_order(f.seller, sell_low.id)->status;
+    CHECK(f.market().get_order(f.seller, sell_high.id)->status == order_status::open);  // does not cross
+    switch (policy) {
+      case self_trade_prevention::cancel_newest:
+        CHECK(own_buy.status == order_status::cancelled);
+        CHECK(low_now == order_status::open);
+        break;
+      case self_trade_prevention::cancel_oldest:
+        CHECK(own_buy.status == order_status::open);
+        CHECK(low_now == order_status::cancelled);
+        break;
+      case self_trade_prevention::cancel_both:
+        CHECK(own_buy.status == order_status::cancelled);
+        CHECK(low_now == order_status::cancelled);
+        break;
+    }
+    CHECK(own_buy.remaining == (own_buy.status == order_status::cancelled ? wh(0) : wh(800)));
+    // A market order crosses every own order on the other side.
+    auto own_market = f.market().submit(f.seller, [&] {
+      auto o = f.limit(order_side::buy, 100, 0, s);
+      o.type = segs::order_type::market;
+      o.price.reset();
+      return o;
+    }());
+    REQUIRE(own_market);
+    if (policy != self_trade_prevention::cancel_oldest) CHECK(own_market->status == order_status::cancelled);
+    // However the auction clears, nobody trades with itself.
+    auto r = f.market().clear(f.op, "north", s).value();
+    CHECK(r.cleared.wh > 0);
+    // (A self-trade would list its id twice in the prosumer's history: once
+    // as a buy, once as a sell.)
+    std::set<std::string> ids;
+    segs::trade_query all;
+    all.per_page = 100;
+    const auto mine = f.market().history(f.seller, all).value();
+    if (policy != self_trade_prevention::cancel_both) CHECK(mine.total > 0);  // (both: nothing of its own is left)
+    for (const auto& t : mine.items) CHECK(ids.insert(t.id.to_string()).second);
+    CHECK(f.market().get_order(f.buyer, other.id)->filled.wh > 0);
+  }
+}
+
+TEST_CASE("market: in an epoch market a new price that crosses the owner's own orders counts as a new order") {
+  market_fixture f;
+  segs::market_settings_update u;
+  u.mechanism = segs::market_mechanism::epoch;  // stp: cancel_newest, the default
+  REQUIRE(f.market().configure(f.admin, "north", u));
+  const auto s = f.slot();
+  auto sell = f.place(f.seller, f.limit(order_side::sell, 1000, 220'000, s));
+  auto buy = f.place(f.seller, f.limit(order_side::buy, 500, 200'000, s));
+  REQUIRE(buy.status == order_status::open);
+  // More quantity at the same price does not cross anything.
+  CHECK(f.market().modify(f.seller, buy.id, {wh(700), std::nullopt})->status == order_status::open);
+  // Up to 0.22: it now crosses the sell, and is the newest.
+  auto moved = f.market().modify(f.seller, buy.id, {std::nullopt, price(220'000)}).value();
+  CHECK(moved.status == order_status::cancelled);
+  CHECK(f.market().get_order(f.seller, sell.id)->status == order_status::open);
+  auto book = f.market().book(f.seller, s).value();
+  CHECK(book.bids.empty());
+  REQUIRE(book.asks.size() == 1);
+  CHECK(book.asks[0].quantity == wh(1000));
 }
