@@ -22,11 +22,13 @@ CREATE TABLE market_projection (
 );
 
 -- The tables the journal projects are written in batches and read by these
--- keys only: trades are keyed by (region, seq) (their ids derive from it),
--- and the (region, seq) index of orders, which only rebuilt the counters
--- the mark now keeps, is gone. Fewer indexes per row is most of what a
--- batch costs.
+-- keys only: trades are keyed by (region, slot_start, seq), the order of
+-- the tape, stats and settlement (their ids derive from region and seq,
+-- unique per region), and the orders' (region, seq) index, which only
+-- rebuilt the counters the mark now keeps, is gone. Fewer indexes per row
+-- is most of what a batch costs.
 ALTER TABLE market_orders DROP CONSTRAINT market_orders_region_seq_key;
 ALTER TABLE market_trades DROP CONSTRAINT market_trades_pkey;
 ALTER TABLE market_trades DROP CONSTRAINT market_trades_region_seq_key;
-ALTER TABLE market_trades ADD PRIMARY KEY (region, seq);
+DROP INDEX market_trades_slot;
+ALTER TABLE market_trades ADD PRIMARY KEY (region, slot_start, seq);

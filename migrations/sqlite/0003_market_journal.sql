@@ -22,10 +22,11 @@ CREATE TABLE market_projection (
 );
 
 -- The tables the journal projects are written in batches and read by these
--- keys only: trades are clustered on (region, seq) (their ids derive from
--- it), orders on their id, and the (region, seq) index of orders, which
--- only rebuilt the counters the mark now keeps, is gone. Fewer b-trees per
--- row is most of what a batch costs.
+-- keys only: trades are clustered on (region, slot_start, seq), the order
+-- of the tape, stats and settlement (their ids derive from region and seq,
+-- unique per region), orders on their id; the orders' (region, seq) index,
+-- which only rebuilt the counters the mark now keeps, is gone. Fewer
+-- b-trees per row is most of what a batch costs.
 CREATE TABLE market_orders_projected (
   id             TEXT PRIMARY KEY,
   region         TEXT NOT NULL,
@@ -69,7 +70,7 @@ CREATE TABLE market_trades_projected (
   buyer_fee      BIGINT NOT NULL,
   seller_fee     BIGINT NOT NULL,
   executed_at    BIGINT NOT NULL,
-  PRIMARY KEY (region, seq)
+  PRIMARY KEY (region, slot_start, seq)
 ) WITHOUT ROWID;
 INSERT INTO market_trades_projected
   SELECT region, seq, id, slot_start, price, quantity_wh, buy_order_id, sell_order_id, buyer_id, seller_id,
@@ -77,6 +78,5 @@ INSERT INTO market_trades_projected
   FROM market_trades;
 DROP TABLE market_trades;
 ALTER TABLE market_trades_projected RENAME TO market_trades;
-CREATE INDEX market_trades_slot ON market_trades (region, slot_start, seq);
 CREATE INDEX market_trades_buyer ON market_trades (buyer_id, executed_at);
 CREATE INDEX market_trades_seller ON market_trades (seller_id, executed_at);
