@@ -213,6 +213,7 @@ struct region_market {
   timestamp updated_at{};
   std::map<std::int64_t, slot_book> slots;                // by start (µs)
   std::unordered_map<std::int64_t, order_record> live;    // resting orders by seq
+  std::unordered_map<uuid, std::int64_t, uuid_hash> live_ids;  // the same, by order id
   std::unordered_map<uuid, eng::owner_id, uuid_hash> owners;
   std::int64_t next_order_seq = 1;
   std::int64_t next_trade_seq = 1;
@@ -345,12 +346,14 @@ class market_impl {
         collect(r, sb, o);
       }
       r.live.emplace(o.seq, o);
+      r.live_ids.emplace(o.o.id, o.seq);
     }
   }
 
   void forget(region_market& r) {
     r.slots.clear();
     r.live.clear();
+    r.live_ids.clear();
     r.pending = region_batch{};
     r.pending.region = &r;
   }
@@ -592,6 +595,7 @@ class market_impl {
       auto it = b.region->live.find(seq);
       if (it == b.region->live.end() || it->second.o.remaining.wh > 0) continue;
       b.finished.insert_or_assign(seq, std::move(it->second));
+      b.region->live_ids.erase(it->second.o.id);
       b.region->live.erase(it);
     }
     b.touched_now.clear();
@@ -997,12 +1001,14 @@ class market_impl {
         fail(errc::conflict, "post_only order would trade on arrival; nothing was placed", "post_only");
       }
       r.live.emplace(rec.seq, rec);
+      r.live_ids.emplace(rec.o.id, rec.seq);
       b.orders.insert_or_assign(rec.seq, true);
       b.touched_now.push_back(rec.seq);
       apply(b, sb, events, now, &fills, rec.seq);
     } else {
       // Epoch: orders collect until the auction at gate closure.
       r.live.emplace(rec.seq, rec);
+      r.live_ids.emplace(rec.o.id, rec.seq);
       b.orders.insert_or_assign(rec.seq, true);
       b.touched_now.push_back(rec.seq);
       if (prevent_self_trade(b, sb, rec, now)) {
@@ -1295,9 +1301,31 @@ class market_impl {
     return *rec;
   }
 
-  order cancel(const principal& who, const uuid& id) {
+  // As visible_order, answered from memory when the order rests in a region
+  // this grid runs (the usual case for a cancel or an amendment); otherwise
+  // from the tables, brought up to date first.
+  order_record visible_live_order(const principal& who, const uuid& id) {
+    require_signed_in(who);
+    std::vector<region_market*> all;
+    {
+      std::lock_guard lk(regions_mu_);
+      for (auto& [n, r] : regions_) all.push_back(r.get());
+    }
+    for (auto* r : all) {
+      std::lock_guard lk(r->mu);
+      if (!r->ownership || r->stale) continue;
+      auto it = r->live_ids.find(id);
+      if (it == r->live_ids.end()) continue;
+      const auto& rec = r->live.at(it->second);
+      if (!(rec.o.user_id == who.id || operates(who, rec.o.region))) fail(errc::not_found, "no such order", "id");
+      return rec;
+    }
     sync_all();
-    const auto found = visible_order(who, id);
+    return visible_order(who, id);
+  }
+
+  order cancel(const principal& who, const uuid& id) {
+    const auto found = visible_live_order(who, id);
     eng::command c;
     c.type = eng::command::kind::cancel;
     c.order_seq = found.seq;
@@ -1312,8 +1340,7 @@ class market_impl {
       fail(errc::validation_error, "quantity_kwh must be a positive whole number of Wh", "quantity_kwh");
     if (change.price && change.price->micros <= 0)
       fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
-    sync_all();
-    const auto found = visible_order(who, id);
+    const auto found = visible_live_order(who, id);
     eng::command c;
     c.type = eng::command::kind::modify;
     c.order_seq = found.seq;

@@ -378,6 +378,12 @@ def test_bad_market_configuration_is_refused_naming_the_variable(start_server, t
     )
     assert proc.returncode == 2
     assert "SEGS_MARKET" in proc.stderr and "slot_minutes" in proc.stderr
+    proc = subprocess.run(
+        [require_binary(), "--market-projection-batch", "0", "--db-url", "sqlite::memory:"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "SEGS_MARKET_PROJECTION_BATCH" in proc.stderr
 
 
 def test_market_settings_per_region_from_configuration(start_server):
