@@ -1381,8 +1381,10 @@ class market_impl {
     }
     auto& r = *known;
     check_aligned(r.settings, slot);
-    sync_region(name);
+    // Books are memory: no need to write the waiting rows. A slot not in
+    // memory was closed, and closures are written as they happen.
     auto lk = lock(r);
+    close_due(r, core_.now());
     auto it = r.slots.find(to_micros(slot));
     if (it == r.slots.end()) {
       // A closed slot: its sequence is in storage.
