@@ -496,3 +496,20 @@ def test_example_simulates_a_day_of_epoch_slots() -> None:
     # Deterministic: the same seed and clock give the same auctions.
     assert [ln for ln in run() if re.match(r"^\d\d:\d\d ", ln)] == slots
 
+
+
+def test_market_projection_batch_option(tmp_path: Path, clock: segs.ManualClock) -> None:
+    from segs_testlib import FAST
+    with pytest.raises(segs.ValidationError) as bad:
+        segs.Grid.open("sqlite::memory:", clock=clock, market_projection_batch=0, **FAST)
+    assert bad.value.field == "market_projection_batch"
+    url = f"sqlite:{tmp_path / 'grid.db'}"
+    # Rows are written to the tables two at a time: another grid on the file
+    # sees the orders without the owner reading them first.
+    with segs.Grid.open(url, clock=clock, market_projection_batch=2, **FAST) as owner:
+        seller = trader(owner, "sol@example.org", "prosumer")
+        for i in range(6):
+            owner.market.submit(seller, side="sell", quantity_kwh=1, price_per_kwh=Decimal("0.2") + i,
+                                delivery_slot=SLOT)
+        with segs.Grid.open(url, clock=clock, **FAST) as reader:
+            assert reader.market.orders(seller, per_page=100).total >= 4

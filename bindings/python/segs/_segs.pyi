@@ -916,6 +916,7 @@ class Grid(metaclass=_pybind11_type):
         busy_timeout: Optional[_Duration] = None,
         max_retries: Optional[int] = None,
         migrate: bool = True,
+        market_projection_batch: Optional[int] = None,
     ) -> Grid: ...
     @property
     def identity(self) -> Identity: ...

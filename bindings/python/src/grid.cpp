@@ -44,7 +44,8 @@ void register_grid(py::module_& m) {
              std::optional<std::size_t> argon2_memlimit, const py::object& signing_key,
              const std::string& algorithm, std::optional<std::string> issuer,
              std::optional<std::string> audience, std::optional<int> pool_size,
-             const py::object& busy_timeout, std::optional<int> max_retries, bool migrate) {
+             const py::object& busy_timeout, std::optional<int> max_retries, bool migrate,
+             std::optional<std::size_t> market_projection_batch) {
             segs::options o;
             o.clock = clock;
             auto& id = o.identity;
@@ -81,6 +82,10 @@ void register_grid(py::module_& m) {
             set_duration(o.storage.busy_timeout, busy_timeout, "busy_timeout");
             set_value(o.storage.max_retries, max_retries);
             o.storage.migrate = migrate;
+            if (market_projection_batch && *market_projection_batch == 0)
+              raise_error(errc::validation_error, "market_projection_batch must be 1 or more",
+                          "market_projection_batch");
+            set_value(o.market_projection_batch, market_projection_batch);
 
             auto g = released([&] { return segs::grid::open(url, std::move(o)); });
             return py_grid{std::make_shared<grid_holder>(std::move(g))};
@@ -97,10 +102,12 @@ void register_grid(py::module_& m) {
           py::arg("issuer") = py::none(), py::arg("audience") = py::none(),
           py::arg("pool_size") = py::none(), py::arg("busy_timeout") = py::none(),
           py::arg("max_retries") = py::none(), py::arg("migrate") = true,
+          py::arg("market_projection_batch") = py::none(),
           "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
           "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
           "applied. Options left as None keep the library's defaults (the SEGS seed's); "
-          "durations are timedeltas (or seconds). Raises ValidationError, "
+          "durations are timedeltas (or seconds). market_projection_batch: how many "
+          "journaled order and trade rows the market writes to its tables at once. Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(
           "identity",
