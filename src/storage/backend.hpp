@@ -101,6 +101,14 @@ class transaction {
   /// never input (they are spliced into the statement).
   virtual void append(std::string_view table, std::span<const std::string_view> columns,
                       std::span<const value> values);
+
+ protected:
+  /// "INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)"; throws
+  /// internal when `values` does not fill whole rows of `columns`.
+  static std::string insert_statement(std::string_view table, std::span<const std::string_view> columns,
+                                      std::span<const value> values);
+
+ public:
   /// Blocks until this transaction holds the database-wide migration lock,
   /// held until commit or rollback (PostgreSQL: an advisory lock; SQLite: the
   /// write lock every write transaction already holds).

@@ -76,8 +76,8 @@ std::optional<std::string> row::opt_text(std::size_t i) const {
 
 namespace segs::storage {
 
-void transaction::append(std::string_view table, std::span<const std::string_view> columns,
-                         std::span<const value> values) {
+std::string transaction::insert_statement(std::string_view table, std::span<const std::string_view> columns,
+                                          std::span<const value> values) {
   if (columns.empty() || values.size() % columns.size() != 0)
     throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
   std::string sql = "INSERT INTO " + std::string(table) + " (";
@@ -85,6 +85,12 @@ void transaction::append(std::string_view table, std::span<const std::string_vie
   sql += ") VALUES (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
   sql += ')';
+  return sql;
+}
+
+void transaction::append(std::string_view table, std::span<const std::string_view> columns,
+                         std::span<const value> values) {
+  const auto sql = insert_statement(table, columns, values);
   for (std::size_t at = 0; at < values.size(); at += columns.size()) exec(sql, values.subspan(at, columns.size()));
 }
 

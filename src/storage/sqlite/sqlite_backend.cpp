@@ -563,14 +563,8 @@ void sqlite_transaction::exec_script(std::string_view sql) { live().script(std::
 // up once, and its $1..$n are the columns in order.
 void sqlite_transaction::append(std::string_view table, std::span<const std::string_view> columns,
                                 std::span<const value> values) {
-  if (columns.empty() || values.size() % columns.size() != 0) misuse("append: values do not fill whole rows");
   auto& conn = live();
-  std::string sql = "INSERT INTO " + std::string(table) + " (";
-  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
-  sql += ") VALUES (";
-  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
-  sql += ')';
-  sqlite3_stmt* stmt = conn.prepare(sql).stmt;
+  sqlite3_stmt* stmt = conn.prepare(insert_statement(table, columns, values)).stmt;
   statement_guard guard{stmt};
   const int width = static_cast<int>(columns.size());
   for (std::size_t at = 0; at < values.size(); at += columns.size()) {
