@@ -52,8 +52,6 @@ double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
 }
 
-std::size_t projection_batch = segs::options{}.market_projection_batch;
-
 struct world {
   std::shared_ptr<segs::manual_clock> clock =
       std::make_shared<segs::manual_clock>(segs::from_micros(1'750'000'000'000'000));  // 2025-06-15
@@ -61,7 +59,7 @@ struct world {
   std::vector<segs::principal> sellers, buyers;
   segs::timestamp slot{};
 
-  explicit world(const std::string& url) {
+  world(const std::string& url, std::size_t projection_batch) {
     segs::options o;
     o.clock = clock;
     o.identity.argon2_opslimit = 1;
@@ -107,8 +105,7 @@ struct library_result {
 // `batch`: options::market_projection_batch; `singles`: also time submit.
 library_result run_library(const std::string& url, std::size_t orders, std::size_t batch, bool singles) {
   library_result out;
-  projection_batch = batch;
-  world w(url);
+  world w(url, batch);
   std::mt19937_64 rng(7);
   {
     const std::size_t per_call = 1000;
@@ -289,19 +286,20 @@ int main(int argc, char** argv) {
         "raw rows/s | answered / raw | written / raw |\n");
     std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     const std::size_t deferred = std::numeric_limits<std::size_t>::max();
-    const auto every = std::to_string(segs::options{}.market_projection_batch) + " rows";
+    const std::size_t default_batch = segs::options{}.market_projection_batch;
+    const auto every = std::to_string(default_batch) + " rows";
     const auto sqlite = [&](const std::string& name, const char* params) {
       return "sqlite:" + (dir / name).string() + params;
     };
     const double raw64 = raw_sqlite((dir / "raw64.db").string(), orders, true);
     const double raw2 = raw_sqlite((dir / "raw2.db").string(), orders, false);
     report("SQLite file, 64 MiB cache", every.c_str(),
-           run_library(sqlite("a.db", "?cache_mib=64"), orders, segs::options{}.market_projection_batch, true),
+           run_library(sqlite("a.db", "?cache_mib=64"), orders, default_batch, true),
            "64 MiB cache", raw64);
     report("SQLite file, 64 MiB cache", "after the run", run_library(sqlite("b.db", "?cache_mib=64"), orders, deferred, false),
            "64 MiB cache", raw64);
     report("SQLite file, default cache", every.c_str(),
-           run_library(sqlite("c.db", ""), orders, segs::options{}.market_projection_batch, true), "2 MiB cache", raw2);
+           run_library(sqlite("c.db", ""), orders, default_batch, true), "2 MiB cache", raw2);
     if (!pg.empty()) {
       // A schema of its own per run, so that each starts from an empty database.
       PGconn* c = PQconnectdb(pg.c_str());
@@ -317,7 +315,7 @@ int main(int argc, char** argv) {
       double copy = 0;
       in_schema([&](const std::string& url) { copy = raw_copy(url, orders); });
       in_schema([&](const std::string& url) {
-        report("PostgreSQL", every.c_str(), run_library(url, orders, segs::options{}.market_projection_batch, true),
+        report("PostgreSQL", every.c_str(), run_library(url, orders, default_batch, true),
                "COPY", copy);
       });
       in_schema([&](const std::string& url) {

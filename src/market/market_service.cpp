@@ -187,7 +187,8 @@ struct region_market;
 /// The writes and events of one call on one region; as a region's
 /// `pending`, the projection not yet written.
 struct region_batch {
-  region_market* region = nullptr;
+  explicit region_batch(region_market* r = nullptr) : region(r) {}
+  region_market* region;
   std::map<std::int64_t, bool> slots;   // start -> new row?
   std::map<std::int64_t, bool> orders;  // seq -> new row?
   std::map<std::int64_t, order_record> finished;  // seq -> orders that left `live`
@@ -227,7 +228,7 @@ struct region_market {
   /// This grid's ownership of the region's market; taken at first use.
   std::unique_ptr<storage::ownership> ownership;
 
-  region_market() { pending.region = this; }
+  region_market() : pending{this} {}
   region_market(const region_market&) = delete;
   region_market& operator=(const region_market&) = delete;
 
@@ -280,6 +281,14 @@ class market_impl {
     auto& ref = *r;
     regions_.emplace(std::string(name), std::move(r));
     return ref;
+  }
+
+  // The regions known to this grid now (entries are never removed).
+  std::vector<region_market*> all_regions() {
+    std::lock_guard lk(regions_mu_);
+    std::vector<region_market*> all;
+    for (auto& [n, r] : regions_) all.push_back(r.get());
+    return all;
   }
 
   // A region known to this grid, or null. Read paths use it so that asking
@@ -354,8 +363,7 @@ class market_impl {
     r.slots.clear();
     r.live.clear();
     r.live_ids.clear();
-    r.pending = region_batch{};
-    r.pending.region = &r;
+    r.pending = region_batch(&r);
   }
 
   // Replaces the region's memory with what storage holds: the projection,
@@ -402,8 +410,7 @@ class market_impl {
       if (e.seq != r.journal_seq + 1)
         fail(errc::internal, "the market journal of region " + r.name + " has a gap before entry " +
                                  std::to_string(e.seq));
-      region_batch b;
-      b.region = &r;
+      region_batch b{&r};
       apply_command(b, eng::decode(e.body), e.at);
       r.journal_seq = e.seq;
       absorb(r, b);
@@ -525,8 +532,7 @@ class market_impl {
   void flush(region_market& r) {
     if (!r.pending.dirty()) return;
     commit({&r.pending});
-    r.pending = region_batch{};
-    r.pending.region = &r;
+    r.pending = region_batch(&r);
   }
 
   // After a journaled call: keeps the projection at most a batch behind.
@@ -544,11 +550,7 @@ class market_impl {
   // projection written, so that storage answers reads. Regions another
   // process or grid runs are theirs.
   std::vector<clearing_result> sync_all() {
-    std::vector<region_market*> all;
-    {
-      std::lock_guard lk(regions_mu_);
-      for (auto& [n, r] : regions_) all.push_back(r.get());
-    }
+    const auto all = all_regions();
     std::vector<clearing_result> out;
     for (auto* r : all) {
       auto lk = try_lock(*r);
@@ -826,8 +828,7 @@ class market_impl {
     });
     if (!due) return {};
     flush(r);
-    region_batch b;
-    b.region = &r;
+    region_batch b{&r};
     sweep(b, now);
     commit({&b});
     publish(b);
@@ -853,8 +854,7 @@ class market_impl {
     const auto now = core_.now();
     close_due(r, now);
     check();
-    region_batch b;
-    b.region = &r;
+    region_batch b{&r};
     std::optional<order> out;
     try {
       out.emplace(apply_and_journal(b, c, now));
@@ -1306,11 +1306,7 @@ class market_impl {
   // from the tables, brought up to date first.
   order_record visible_live_order(const principal& who, const uuid& id) {
     require_signed_in(who);
-    std::vector<region_market*> all;
-    {
-      std::lock_guard lk(regions_mu_);
-      for (auto& [n, r] : regions_) all.push_back(r.get());
-    }
+    const auto all = all_regions();
     for (auto* r : all) {
       std::lock_guard lk(r->mu);
       if (!r->ownership || r->stale) continue;
@@ -1525,8 +1521,7 @@ class market_impl {
     flush(r);
     auto it = r.slots.find(to_micros(slot));
     if (it != r.slots.end() && it->second.rec.state == slot_state::open) {
-      region_batch b;
-      b.region = &r;
+      region_batch b{&r};
       close_slot(b, it->second, now);
       auto answer = b.closings.back();
       commit({&b});
@@ -1545,8 +1540,7 @@ class market_impl {
     if (r.settings.mechanism == market_mechanism::epoch) sb.rec.cleared = energy{0};
     const auto key = to_micros(slot);
     r.slots.emplace(key, std::move(sb));
-    region_batch nb;
-    nb.region = &r;
+    region_batch nb{&r};
     nb.slots.emplace(key, true);
     auto answer = clearing_of(r.slots.at(key).rec);
     nb.closings.push_back(answer);

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <segs/error.hpp>
+#include <segs/types.hpp>
 
 #include <cstdint>
 #include <initializer_list>
@@ -59,6 +60,8 @@ class row {
   [[nodiscard]] double f64(std::size_t i) const;
   [[nodiscard]] const std::string& text(std::size_t i) const;
   [[nodiscard]] const blob& bytes(std::size_t i) const;
+  /// An identifier column (UUID text, the port's convention).
+  [[nodiscard]] uuid id(std::size_t i) const;
   [[nodiscard]] std::optional<std::int64_t> opt_i64(std::size_t i) const;
   [[nodiscard]] std::optional<std::string> opt_text(std::size_t i) const;
 

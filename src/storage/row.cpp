@@ -62,6 +62,13 @@ const blob& row::bytes(std::size_t i) const {
   mismatch(i, "blob", v);
 }
 
+uuid row::id(std::size_t i) const {
+  const auto& v = at(i);
+  if (const auto* p = std::get_if<std::string>(&v))
+    if (auto u = uuid::parse(*p)) return *u;
+  mismatch(i, "uuid text", v);
+}
+
 std::optional<std::int64_t> row::opt_i64(std::size_t i) const {
   if (is_null(i)) return std::nullopt;
   return i64(i);

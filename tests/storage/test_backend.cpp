@@ -485,4 +485,10 @@ TEST_CASE("storage: row accessors refuse the wrong type") {
   CHECK(error_of([&] { (void)r.i64(2); }).code == errc::internal);  // NULL is not an integer
   CHECK(error_of([&] { (void)r.opt_i64(1); }).code == errc::internal);
   CHECK(error_of([&] { (void)r.at(5); }).message.find("column 5") != std::string::npos);
+  // Identifiers: UUID text, anything else is refused naming the column.
+  const auto u = segs::uuid::parse("0190a1b2-0000-7000-8000-000000000001").value();
+  const segs::storage::row ids({value{u.to_string()}, value{std::string("not-a-uuid")}});
+  CHECK(ids.id(0) == u);
+  CHECK(error_of([&] { (void)ids.id(1); }).message.find("column 1") != std::string::npos);
+  CHECK(error_of([&] { (void)r.id(0); }).code == errc::internal);
 }

@@ -12,7 +12,7 @@ constexpr std::string_view kColumns =
 chained_record read(const row& r) {
   chained_record c;
   c.record.seq = r.i64(0);
-  c.record.id = uuid::parse(r.text(1)).value();
+  c.record.id = r.id(1);
   c.record.at = from_micros(r.i64(2));
   c.record.actor_kind = r.text(3);
   c.record.actor_id = r.text(4);

@@ -20,7 +20,6 @@ std::optional<timestamp> opt_time(const row& r, std::size_t i) {
   return from_micros(r.i64(i));
 }
 value id(const uuid& u) { return u.to_string(); }
-uuid to_uuid(const row& r, std::size_t i) { return uuid::parse(r.text(i)).value(); }
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -49,7 +48,7 @@ constexpr std::string_view kUserColumns =
 
 user_row read_user(const row& r) {
   user_row u;
-  u.user.id = to_uuid(r, 0);
+  u.user.id = r.id(0);
   u.user.email = r.text(1);
   u.user.username = r.opt_text(2);
   u.user.name = r.text(3);
@@ -268,8 +267,8 @@ std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, std::st
       {id(user_id), std::string(purpose)});
   if (res.rows.empty()) return std::nullopt;
   const auto& r = res.rows.front();
-  return otp_row{to_uuid(r, 0),
-                 to_uuid(r, 1),
+  return otp_row{r.id(0),
+                 r.id(1),
                  r.text(2),
                  r.bytes(3),
                  from_micros(r.i64(4)),
@@ -290,7 +289,7 @@ namespace {
 constexpr std::string_view kSessionColumns =
     "id, user_id, created_at, expires_at, last_used_at, revoked_at, ip, user_agent";
 session_row read_session(const row& r) {
-  return session_row{to_uuid(r, 0),     to_uuid(r, 1), from_micros(r.i64(2)),
+  return session_row{r.id(0),     r.id(1), from_micros(r.i64(2)),
                      from_micros(r.i64(3)), opt_time(r, 4), opt_time(r, 5),
                      r.text(6),         r.text(7)};
 }
@@ -356,7 +355,7 @@ std::optional<refresh_row> find_refresh(transaction& tx, const blob& token_hash)
       {token_hash});
   if (res.rows.empty()) return std::nullopt;
   const auto& r = res.rows.front();
-  return refresh_row{r.bytes(0), to_uuid(r, 1), from_micros(r.i64(2)), from_micros(r.i64(3)),
+  return refresh_row{r.bytes(0), r.id(1), from_micros(r.i64(2)), from_micros(r.i64(3)),
                      opt_time(r, 4)};
 }
 
@@ -409,13 +408,13 @@ constexpr std::string_view kKeyColumns =
     "last_used_at, secret_hash";
 api_key_info read_key(const row& r) {
   api_key_info k;
-  k.id = to_uuid(r, 0);
+  k.id = r.id(0);
   k.name = r.text(1);
   k.prefix = r.text(2);
   k.scopes = from_json_array(r.text(3));
   k.region = r.opt_text(4);
   k.meter_ids = from_json_array(r.text(5));
-  k.created_by = to_uuid(r, 6);
+  k.created_by = r.id(6);
   k.created_at = from_micros(r.i64(7));
   k.expires_at = opt_time(r, 8);
   k.revoked_at = opt_time(r, 9);

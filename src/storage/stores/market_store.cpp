@@ -76,7 +76,6 @@ value opt(const std::optional<std::int64_t>& v) {
   return v ? value{*v} : value{nullptr};
 }
 
-uuid id_of(const row& r, std::size_t i) { return uuid::parse(r.text(i)).value(); }
 
 constexpr std::string_view slot_columns =
     "region, slot_start, settings, state, gate_at, sequence, clearing_price, cleared_wh, closed_at, "
@@ -104,12 +103,12 @@ constexpr std::string_view order_columns =
 order_record order_from(const row& r) {
   order_record rec;
   auto& o = rec.o;
-  o.id = id_of(r, 0);
+  o.id = r.id(0);
   o.region = r.text(1);
   rec.seq = r.i64(2);
   rec.priority = r.i64(3);
   o.delivery_slot = from_micros(r.i64(4));
-  o.user_id = id_of(r, 5);
+  o.user_id = r.id(5);
   o.side = parse_side(r.text(6)).value();
   o.type = parse_order_type(r.text(7)).value();
   o.tif = parse_time_in_force(r.text(8)).value();
@@ -130,16 +129,16 @@ constexpr std::string_view trade_columns =
 
 trade_record trade_from(const row& r) {
   trade_record t;
-  t.id = id_of(r, 0);
+  t.id = r.id(0);
   t.region = r.text(1);
   t.seq = r.i64(2);
   t.delivery_slot = from_micros(r.i64(3));
   t.price = money{r.i64(4)};
   t.quantity = energy{r.i64(5)};
-  t.buy_order_id = id_of(r, 6);
-  t.sell_order_id = id_of(r, 7);
-  t.buyer_id = id_of(r, 8);
-  t.seller_id = id_of(r, 9);
+  t.buy_order_id = r.id(6);
+  t.sell_order_id = r.id(7);
+  t.buyer_id = r.id(8);
+  t.seller_id = r.id(9);
   if (auto a = r.opt_text(10)) t.aggressor = parse_side(*a).value();
   t.buyer_fee = money{r.i64(11)};
   t.seller_fee = money{r.i64(12)};
@@ -456,14 +455,14 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
                      params);
   for (const auto& r : res.rows) {
     user_trade t;
-    t.id = id_of(r, 0);
+    t.id = r.id(0);
     t.region = r.text(1);
     t.delivery_slot = from_micros(r.i64(2));
     t.side = parse_side(r.text(3)).value();
     t.price = money{r.i64(4)};
     t.quantity = energy{r.i64(5)};
     t.fee = money{r.i64(6)};
-    t.order_id = id_of(r, 7);
+    t.order_id = r.id(7);
     t.executed_at = from_micros(r.i64(8));
     out.items.push_back(std::move(t));
   }

@@ -16,7 +16,7 @@ std::vector<outbox_message> pending(transaction& tx, std::size_t limit) {
       {static_cast<std::int64_t>(limit)});
   std::vector<outbox_message> out;
   for (const auto& r : res.rows) {
-    out.push_back({r.i64(0), uuid::parse(r.text(1)).value(), r.text(2), r.text(3), r.text(4),
+    out.push_back({r.i64(0), r.id(1), r.text(2), r.text(3), r.text(4),
                    r.text(5), r.text(6), from_micros(r.i64(7))});
   }
   return out;
