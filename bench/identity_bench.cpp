@@ -52,7 +52,7 @@ void run(const std::string& url, bool cheap_hash, std::vector<measurement>& out)
     r.email = "u" + std::to_string(i) + "@bench.example";
     r.password = password;
     r.name = "Bench";
-    r.region = "north";
+    // the default region
     id.register_user(r).value();
   }));
   for (const auto& m : g->outbox().drain(10000).value()) id.verify_email(m.to, m.code).value();

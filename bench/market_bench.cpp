@@ -65,6 +65,9 @@ struct world {
     o.identity.argon2_opslimit = 1;
     o.identity.argon2_memlimit = 8192;
     o.market_projection_batch = projection_batch;
+    o.regions.define["north"] = {.name = {}, .time_zone = "UTC", .currency = "EUR",
+                                 .nominal_voltage_v = {}, .nominal_frequency_hz = {},
+                                 .emission_factor_kg_per_kwh = {}};
     grid = segs::grid::open(url, o).value();
     for (int i = 0; i < 8; ++i) {
       segs::registration r;

@@ -7,3 +7,5 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET GLOBAL libsodium>=1.0.18)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET GLOBAL libpq>=12)
 find_package(Threads REQUIRED)
+# IANA time zones (Howard Hinnant's date/tz over the system tz database).
+find_package(date REQUIRED)

@@ -71,6 +71,7 @@ packages=(
   g++ cmake ninja-build pkg-config
   $(boost_packages)
   libsqlite3-dev libpq-dev libsodium-dev
+  libhowardhinnant-date-dev tzdata   # IANA time zones of regions
   doctest-dev
   postgresql
   python3 python3-venv python3-dev pybind11-dev

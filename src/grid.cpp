@@ -3,6 +3,7 @@
 #include "crypto/random.hpp"
 #include "grid_core.hpp"
 #include "identity/roles.hpp"
+#include "region/region_service.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -86,6 +87,7 @@ std::vector<std::uint8_t> secret_or_default(grid_core& core, std::string_view na
 
 struct grid::impl {
   std::unique_ptr<detail::grid_core> core;
+  std::unique_ptr<region_service> regions;
   std::unique_ptr<identity_service> identity;
   std::unique_ptr<audit_log> audit;
   std::unique_ptr<segs::outbox> outbox;
@@ -131,6 +133,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
       for (const auto& r : detail::builtin_roles()) storage::identity::upsert_role(tx, r, core.now());
     });
     core.reload_roles();
+    detail::open_regions(core);
 
     const bool eddsa = core.opts.identity.algorithm == token_algorithm::eddsa;
     auto key = detail::secret_or_default(core, eddsa ? "jws_eddsa_seed" : "jws_hs256_key",
@@ -140,6 +143,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     auto code_key = detail::secret_or_default(core, "otp_hmac_key", {});
     std::copy(code_key.begin(), code_key.end(), core.code_key.begin());
 
+    g->impl_->regions.reset(new region_service(core));
     g->impl_->identity = std::make_unique<identity_service>(core);
     g->impl_->audit = std::make_unique<audit_log>(core);
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
@@ -149,6 +153,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
   });
 }
 
+region_service& grid::regions() noexcept { return *impl_->regions; }
 identity_service& grid::identity() noexcept { return *impl_->identity; }
 audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }

@@ -45,6 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 SEGS_LISTEN=127.0.0.1:0 SEGS_DB_URL="sqlite:$WORK/segs.db" SEGS_MAIL_SINK="file:$WORK/mail.jsonl" \
+  SEGS_REGIONS="north:time_zone=UTC,currency=EUR" \
   SEGS_RATE_LIMITS=off "$BIN" >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
 SERVER_PID=$!
 URL=

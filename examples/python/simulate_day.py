@@ -80,7 +80,8 @@ def simulate(users: int, seed: int) -> None:
     clock = segs.ManualClock(DAY - dt.timedelta(hours=1))
     # libsodium's minimum argon2id cost: sign-in speed does not matter here.
     with segs.Grid.open("sqlite::memory:", clock=clock, argon2_opslimit=1,
-                        argon2_memlimit=8192) as grid:
+                        argon2_memlimit=8192,
+                        regions={REGION: {"time_zone": "UTC", "currency": "EUR"}}) as grid:
         market = grid.market
         market.configure(segs.Principal.system(), REGION, mechanism="epoch")
         prosumers, consumers = create_users(grid, max(2, users))

@@ -39,7 +39,15 @@ int main(int argc, char** argv) {
   std::string url = argc > 1 ? argv[1] : "sqlite:var/quickstart.db";
   if (url.rfind("sqlite:var/", 0) == 0) std::filesystem::create_directories("var");
 
-  auto grid = check(segs::grid::open(url), "open");
+  // Users live in regions; a deployment lists its own (the server reads them
+  // from its configuration). Registrations that name none get the default.
+  segs::options opts;
+  segs::region_spec north;
+  north.name = "North";
+  north.time_zone = "Europe/Berlin";
+  north.currency = "EUR";
+  opts.regions.define.emplace("north", north);
+  auto grid = check(segs::grid::open(url, opts), "open");
   std::cout << "opened " << url << " (" << grid->backend_name() << ", schema v"
             << grid->schema_version() << ")\n";
 

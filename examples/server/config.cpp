@@ -73,6 +73,13 @@ constexpr setting settings[] = {
      "price per kWh of a seller's shortfall (default: the slot's highest trade price)"},
     {"SEGS_MARKET_SELF_TRADE_PREVENTION", "market-self-trade-prevention", "cancel_newest",
      "cancel_newest, cancel_oldest or cancel_both"},
+    {"SEGS_REGIONS", "regions", nullptr,
+     "regions created or updated at start, e.g. \"north:time_zone=Europe/Berlin,currency=EUR,name=North;"
+     "ny:time_zone=America/New_York,currency=USD,nominal_voltage_v=120,nominal_frequency_hz=60\" "
+     "(names as in PUT /api/v1/regions/:code)"},
+    {"SEGS_DEFAULT_REGION", "default-region", "default",
+     "the region of registrations that name none (\"default\" is created in UTC when missing; "
+     "any other must be in SEGS_REGIONS or already registered)"},
     {"SEGS_MARKET_REGIONS", "market-regions", nullptr,
      "per-region settings applied at start, e.g. \"south:mechanism=epoch,tick=0.01;east:fee_percent=0.5\" "
      "(names as in PUT /api/v1/trading/markets/:region)"},
@@ -166,6 +173,43 @@ std::string usage() {
 }
 
 namespace {
+
+// "CODE:key=value,key=value;CODE:..." -> region definitions by code.
+std::map<std::string, segs::region_spec> parse_regions(const setting& s, const std::string& v) {
+  std::map<std::string, segs::region_spec> out;
+  std::istringstream items(v);
+  for (std::string item; std::getline(items, item, ';');) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const auto colon = item.find(':');
+    if (colon == std::string::npos || colon == 0) bad(s, "expected CODE:key=value,..., got \"" + item + "\"");
+    const std::string code = trim(item.substr(0, colon));
+    segs::region_spec spec;
+    std::istringstream pairs(item.substr(colon + 1));
+    for (std::string kv; std::getline(pairs, kv, ',');) {
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos) bad(s, code + ": expected key=value, got \"" + kv + "\"");
+      const std::string key = trim(kv.substr(0, eq)), val = trim(kv.substr(eq + 1));
+      auto number = [&] {
+        double d = 0;
+        auto [end, ec] = std::from_chars(val.data(), val.data() + val.size(), d);
+        if (ec != std::errc{} || end != val.data() + val.size() || val.empty())
+          bad(s, code + ": " + key + " expects a number, got \"" + val + "\"");
+        return d;
+      };
+      if (key == "name") spec.name = val;
+      else if (key == "time_zone") spec.time_zone = val;
+      else if (key == "currency") spec.currency = val;
+      else if (key == "nominal_voltage_v") spec.nominal_voltage_v = number();
+      else if (key == "nominal_frequency_hz") spec.nominal_frequency_hz = number();
+      else if (key == "emission_factor_kg_per_kwh") spec.emission_factor_kg_per_kwh = number();
+      else bad(s, code + ": unknown key \"" + key + "\"");
+    }
+    // Validated by the library at open, which names the region and field.
+    out[code] = std::move(spec);
+  }
+  return out;
+}
 
 // "REGION:key=value,key=value;REGION:..." -> partial settings per region.
 std::vector<std::pair<std::string, segs::market_settings_update>> parse_market_regions(const setting& s,
@@ -367,6 +411,10 @@ config load_config(int argc, char** argv) {
       cfg.admin_email = *v;
     } else if (name == "SEGS_ADMIN_PASSWORD") {
       cfg.admin_password = *v;
+    } else if (name == "SEGS_REGIONS") {
+      cfg.grid.regions.define = parse_regions(s, *v);
+    } else if (name == "SEGS_DEFAULT_REGION") {
+      cfg.grid.regions.default_region = *v;
     } else if (name.starts_with("SEGS_MARKET_")) {
       load_market_setting(cfg, s, name, *v);
     } else if (name == "SEGS_SEED_DEMO") {

@@ -78,8 +78,7 @@ void ensure_admin(segs::grid& grid, const segs_server::config& cfg) {
   r.email = *cfg.admin_email;
   r.password = *cfg.admin_password;
   r.name = "Administrator";
-  r.role = "admin";
-  r.region = "global";
+  r.role = "admin";  // in the default region
   auto made = grid.identity().create_user(segs::principal::system(), r);
   if (!made) {
     if (made.error().code == segs::errc::validation_error)
@@ -110,8 +109,7 @@ void seed_demo(segs::grid& grid) {
     r.password = strong_password();
     r.name = "Demo " + role;
     r.role = role;
-    r.region = "north";
-    r.department = "Engineering";
+    r.department = "Engineering";  // in the default region
     auto made = grid.identity().create_user(segs::principal::system(), r);
     if (made)
       std::cout << "demo user: role=" << role << " email=" << r.email << " password=" << *r.password
@@ -135,8 +133,14 @@ int serve(segs_server::config& cfg) {
   if (!opened) {
     // Not the URL itself: a PostgreSQL URL may carry a password.
     const auto& err = opened.error();
-    if (err.code == segs::errc::validation_error && !err.field.empty() && err.field != "url")
+    if (err.code == segs::errc::validation_error && !err.field.empty() && err.field != "url") {
+      // The library names the option's field; say which setting carried it.
+      if (err.field == "default_region")
+        throw config_error("SEGS_DEFAULT_REGION (--default-region): " + describe(err));
+      if (err.message.starts_with("region "))  // a region of SEGS_REGIONS, named first
+        throw config_error("SEGS_REGIONS (--regions): " + describe(err));
       throw config_error("SEGS_MARKET_* (--market-*): " + describe(err));
+    }
     const auto msg = "SEGS_DB_URL (--db-url): cannot open the database: " + describe(opened.error());
     if (opened.error().code == segs::errc::validation_error) throw config_error(msg);
     throw fatal(msg);

@@ -37,6 +37,8 @@ inline constexpr std::string_view meters_manage = "meters:manage";
 inline constexpr std::string_view market_operate = "market:operate";
 /// Change market settings.
 inline constexpr std::string_view market_manage = "market:manage";
+/// Create and change regions.
+inline constexpr std::string_view regions_manage = "regions:manage";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

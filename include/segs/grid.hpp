@@ -19,6 +19,7 @@
 #include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
+#include <segs/region.hpp>
 
 #include <memory>
 #include <string_view>
@@ -56,6 +57,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] identity_service& identity() noexcept;
   [[nodiscard]] audit_log& audit() noexcept;
   [[nodiscard]] segs::outbox& outbox() noexcept;
+  /// The region registry (region.hpp).
+  [[nodiscard]] region_service& regions() noexcept;
   /// The energy market (market.hpp).
   [[nodiscard]] market_service& market() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;

@@ -7,6 +7,7 @@
 
 #include <segs/clock.hpp>
 #include <segs/market.hpp>
+#include <segs/region.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -77,6 +78,8 @@ struct options {
   std::shared_ptr<segs::clock> clock;
   identity_options identity;
   storage_options storage;
+  /// The deployment's regions and its default region (region.hpp).
+  region_options regions;
   /// The settings of every region's market that has none of its own.
   market_settings market_defaults;
   /// The market commits each accepted order, amendment and cancel as one

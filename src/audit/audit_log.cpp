@@ -5,6 +5,7 @@
 #include "identity/roles.hpp"
 #include "storage/stores/audit_store.hpp"
 #include "storage/stores/identity_store.hpp"
+#include "storage/stores/json_text.hpp"
 
 namespace segs::detail {
 
@@ -40,6 +41,17 @@ std::string audit_hash(const audit_record& r, const std::string& prev_hash) {
   field(r.details);
   auto digest = crypto::sha256(buf);
   return crypto::hex_encode(digest);
+}
+
+std::string audit_details(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+  std::string out = "{";
+  for (const auto& [k, v] : kv) {
+    if (out.size() > 1) out += ',';
+    out += storage::json_quote(k);
+    out += ':';
+    out += storage::json_quote(v);
+  }
+  return out + "}";
 }
 
 audit_record audit_append(grid_core& core, storage::transaction& tx, const actor& who,

@@ -6,7 +6,10 @@
 
 #include <segs/audit.hpp>
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace segs::detail {
 
@@ -27,6 +30,9 @@ struct audit_entry {
   /// A JSON object as text. Never secrets: no passwords, codes or tokens.
   std::string details = "{}";
 };
+
+/// A flat JSON object of string values, for `audit_entry::details`.
+std::string audit_details(std::initializer_list<std::pair<std::string_view, std::string_view>> kv);
 
 /// Appends one record in `tx` and returns it.
 audit_record audit_append(grid_core& core, storage::transaction& tx, const actor& who,

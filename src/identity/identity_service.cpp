@@ -12,6 +12,7 @@
 #include "crypto/random.hpp"
 #include "grid_core.hpp"
 #include "identity/roles.hpp"
+#include "region/region_service.hpp"
 #include "identity/validation.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/json_text.hpp"
@@ -30,6 +31,7 @@ using detail::actor;
 using detail::audit_append;
 using detail::fail;
 using detail::guard;
+using detail::region_of_registration;
 using storage::transaction;
 
 namespace {
@@ -274,7 +276,8 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
   rules::check_email(rules::trim(r.email));
   if (r.username) rules::check_username(rules::trim(*r.username));
   rules::check_name(r.name);
-  rules::check_region(r.region);
+  // Empty: the deployment's default region (resolved in the transaction).
+  if (!rules::trim(r.region).empty()) rules::check_region(r.region);
   rules::check_department(r.department);
   rules::check_department_metadata(r.department_metadata);
   if (r.wallet_address) rules::check_wallet_address(*r.wallet_address);
@@ -314,6 +317,7 @@ result<user> identity_service::register_user(const registration& r, const reques
     auto u = new_account(core_, r);
     u.user.status = user_status::pending_verification;
     core_.write([&](transaction& tx) {
+      u.user.region = region_of_registration(tx, core_, u.user.region);
       ops.ensure_unique(tx, u.user.email, u.user.username, std::nullopt);
       store::insert_user(tx, u);
       store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = core_.now()});
@@ -339,6 +343,7 @@ result<user> identity_service::create_user(const principal& who, const registrat
     u.user.status = user_status::active;
     u.user.email_verified = true;
     core_.write([&](transaction& tx) {
+      u.user.region = region_of_registration(tx, core_, u.user.region);
       ops.ensure_unique(tx, u.user.email, u.user.username, std::nullopt);
       store::insert_user(tx, u);
       store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = core_.now()});
@@ -796,7 +801,7 @@ result<user> identity_service::update_profile(const principal& who, const profil
       if (up.name) u.user.name = rules::trim(*up.name);
       if (up.department) u.user.department = rules::trim(*up.department);
       if (up.department_metadata) u.user.department_metadata = *up.department_metadata;
-      if (up.region) u.user.region = rules::trim(*up.region);
+      if (up.region) u.user.region = region_of_registration(tx, core_, rules::trim(*up.region));
       u.user.updated_at = core_.now();
       store::update_user(tx, u);
       audit_append(core_, tx, actor::of(who), ctx, {"user.update_profile", uid.to_string()});
@@ -915,7 +920,7 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
       if (up.name) u.user.name = rules::trim(*up.name);
       if (up.email) u.user.email = rules::trim(*up.email);
       if (new_username) u.user.username = new_username;
-      if (up.region) u.user.region = rules::trim(*up.region);
+      if (up.region) u.user.region = region_of_registration(tx, core_, rules::trim(*up.region));
       if (up.department) u.user.department = rules::trim(*up.department);
       if (up.department_metadata) u.user.department_metadata = *up.department_metadata;
       if (up.wallet_address) u.user.wallet_address = up.wallet_address;
@@ -1129,6 +1134,7 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
     const std::string secret = crypto::random_token(32);
     out.secret = "segs_" + k.prefix + "." + secret;
     core_.write([&](transaction& tx) {
+      if (k.region) k.region = region_of_registration(tx, core_, *k.region);
       store::insert_api_key(tx, k, to_blob(crypto::sha256(secret)));
       audit_append(core_, tx, actor::of(who), ctx,
                    {"api_key.create", k.id.to_string(), "success",

@@ -11,7 +11,7 @@ const std::vector<std::string_view>& catalogue() {
       profile_read, profile_write, users_read,      users_write,      users_manage,
       roles_manage, audit_read,    api_keys_manage, trade_buy,
       trade_sell,   telemetry_read, telemetry_write, meters_manage, market_operate,
-      market_manage};
+      market_manage, regions_manage};
   return all;
 }
 }  // namespace permission

@@ -87,6 +87,7 @@ router build_router() {
   add_admin_routes(r);
   add_users_routes(r);
   add_trading_routes(r);
+  add_region_routes(r);
   return r;
 }
 

@@ -76,6 +76,9 @@ class Server:
                 "SEGS_LISTEN": "127.0.0.1:0",
                 "SEGS_MAIL_SINK": f"file:{self.mail_file}",
                 "SEGS_THREADS": "2",
+                # The regions the suites register users and markets in.
+                "SEGS_REGIONS": "north:time_zone=Europe/Berlin,currency=EUR;"
+                "south:time_zone=UTC,currency=EUR;east:time_zone=UTC,currency=EUR",
             }
         )
         full_env.update(env or {})

@@ -405,3 +405,38 @@ def test_bad_per_region_market_settings_are_refused():
         )
         assert proc.returncode == 2, (spec, proc.stderr)
         assert "SEGS_MARKET_REGIONS" in proc.stderr and words in proc.stderr, (spec, proc.stderr)
+
+
+def test_regions_from_configuration_and_the_default_region(start_server):
+    s = start_server(env={"SEGS_REGIONS": "berlin:time_zone=Europe/Berlin,currency=EUR,name=Berlin;"
+                                          "north:time_zone=UTC,currency=EUR",
+                          "SEGS_DEFAULT_REGION": "berlin",
+                          "SEGS_ADMIN_EMAIL": ADMIN_EMAIL, "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    email = new_email("region")
+    r = s.request("POST", "/api/v1/auth/register",
+                  {"email": email, "password": "Str0ng-Passw0rd-e2e", "name": "No Region"})
+    assert r.status == 201, r
+    assert r.json()["data"]["region"] == "berlin"
+    r = s.request("POST", "/api/v1/auth/register",
+                  {"email": new_email("lost"), "password": "Str0ng-Passw0rd-e2e", "name": "Lost",
+                   "region": "atlantis"})
+    assert r.status == 400 and r.json()["error"]["details"]["field"] == "region", r
+    admin = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    listed = s.request("GET", "/api/v1/regions", token=admin).json()["data"]
+    assert listed["default_region"] == "berlin"
+    berlin = [g for g in listed["regions"] if g["code"] == "berlin"][0]
+    assert (berlin["time_zone"], berlin["currency"], berlin["name"]) == ("Europe/Berlin", "EUR", "Berlin")
+    r = s.request("PUT", "/api/v1/regions/ny", {"time_zone": "America/New_York", "currency": "USD",
+                                                "nominal_voltage_v": 120}, token=admin)
+    assert r.status == 201, r
+    assert s.request("GET", "/api/v1/regions/ny", token=admin).json()["data"]["nominal_voltage_v"] == 120
+
+
+def test_bad_regions_are_refused_naming_the_variable():
+    for args, words in ((["--regions", "x:time_zone=Mars/Base,currency=EUR"], ("SEGS_REGIONS", "time_zone")),
+                        (["--regions", "x:colour=red"], ("SEGS_REGIONS", "colour")),
+                        (["--default-region", "nowhere"], ("SEGS_DEFAULT_REGION", "nowhere"))):
+        proc = subprocess.run([require_binary(), *args, "--db-url", "sqlite::memory:"],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert all(w in proc.stderr for w in words), (args, proc.stderr)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "storage/fault_injection.hpp"
+#include "support/regions.hpp"
 #include "support/test_db.hpp"
 
 #include <segs/segs.hpp>
@@ -34,6 +35,7 @@ struct grid_fixture {
     opts.clock = clock;
     opts.identity.argon2_opslimit = 1;
     opts.identity.argon2_memlimit = 8192;
+    define_test_regions(opts);
     if (tweak) tweak(opts);
     auto faulty = std::make_unique<segs::storage::faulty_backend>(segs::storage::open_backend(db.url(), {}));
     fault = faulty.get();
@@ -48,6 +50,7 @@ struct grid_fixture {
     // defaults are exercised by the rehash test.
     opts.identity.argon2_opslimit = 1;
     opts.identity.argon2_memlimit = 8192;
+    define_test_regions(opts);
     if (tweak) tweak(opts);
     grid = open();
   }

@@ -65,6 +65,7 @@ TEST_CASE("a failure at any statement of registration leaves nothing written") {
     opts.clock = clock;
     opts.identity.argon2_opslimit = 1;
     opts.identity.argon2_memlimit = 8192;
+    segs_test::define_test_regions(opts);
     auto faulty = std::make_unique<segs::storage::faulty_backend>(
         segs::storage::open_backend(db.url(), {}));
     auto* fault = faulty.get();

@@ -101,7 +101,7 @@ TEST_CASE("registration input is validated field by field and nothing is written
       {"admin role", [](segs::registration& r) { r.role = "admin"; }, "role"},
       {"unknown role", [](segs::registration& r) { r.role = "wizard"; }, "role"},
       {"empty name", [](segs::registration& r) { r.name = "  "; }, "name"},
-      {"empty region", [](segs::registration& r) { r.region = ""; }, "region"},
+      {"unknown region", [](segs::registration& r) { r.region = "atlantis"; }, "region"},
       {"username", [](segs::registration& r) { r.username = "a b"; }, "username"},
       {"metadata", [](segs::registration& r) { r.department_metadata = "[1,2]"; }, "department_metadata"},
       {"wallet", [](segs::registration& r) { r.wallet_address = "0OIl-not-base58"; }, "wallet_address"},

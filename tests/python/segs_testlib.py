@@ -12,7 +12,12 @@ START = dt.datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 # libsodium's minimum argon2id cost keeps the suite fast; production uses the
 # library's defaults.
-FAST: Dict[str, Any] = {"argon2_opslimit": 1, "argon2_memlimit": 8192}
+# The regions the suites register users and markets in (a registry: a region
+# must be defined before anyone names it).
+REGIONS: Dict[str, Dict[str, Any]] = {
+    code: {"time_zone": "UTC", "currency": "EUR"} for code in ("north", "south", "east", "west")
+}
+FAST: Dict[str, Any] = {"argon2_opslimit": 1, "argon2_memlimit": 8192, "regions": REGIONS}
 
 
 def code_for(grid: segs.Grid, email: str, purpose: str = "verify_email") -> str:

@@ -8,7 +8,7 @@ import threading
 from typing import Any, List
 
 import pytest
-from segs_testlib import PASSWORD, START, register_verified, sign_in
+from segs_testlib import FAST, PASSWORD, START, register_verified, sign_in
 
 import segs
 
@@ -152,7 +152,7 @@ def test_a_failing_listener_never_fails_the_call(grid: segs.Grid,
 def test_listener_closing_over_the_grid_is_released(clock: segs.ManualClock) -> None:
     # A listener that references its own grid forms a cycle through C++;
     # close() must break it without crashing.
-    grid = segs.Grid.open("sqlite::memory:", clock=clock, argon2_opslimit=1, argon2_memlimit=8192)
+    grid = segs.Grid.open("sqlite::memory:", clock=clock, **FAST)
     grid.outbox.set_listener(lambda msg: grid.outbox.pending())
     grid.identity.register_user(email="ada@example.org", password=PASSWORD, name="Ada",
                                 region="north")

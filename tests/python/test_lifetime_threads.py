@@ -8,7 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from segs_testlib import FAST, PASSWORD, register_verified
+from segs_testlib import FAST, PASSWORD, REGIONS, register_verified
 
 import segs
 import segs.rest
@@ -87,7 +87,7 @@ def test_the_gil_is_released_during_password_hashing() -> None:
     # Default argon2id cost (64 MiB): a login takes long enough to measure how
     # much a pure-Python thread runs meanwhile. With the GIL held for the call
     # it would barely run at all.
-    with segs.Grid.open("sqlite::memory:") as grid:
+    with segs.Grid.open("sqlite::memory:", regions=REGIONS) as grid:
         register_verified(grid, "ada@example.org")
         count = 0
         stop = threading.Event()

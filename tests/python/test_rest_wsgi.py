@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
-from segs_testlib import PASSWORD, register_verified
+from segs_testlib import FAST, PASSWORD, register_verified
 
 import segs
 import segs.rest
@@ -67,7 +67,7 @@ def test_error_answers(grid: segs.Grid) -> None:
 
 
 def test_rate_limit_options() -> None:
-    with segs.Grid.open("sqlite::memory:", argon2_opslimit=1, argon2_memlimit=8192) as grid:
+    with segs.Grid.open("sqlite::memory:", **FAST) as grid:
         register_verified(grid, "ada@example.org", department="physics")
         api = segs.rest.Handler(grid, anonymous=(2, 3600))
         statuses = [api.handle("GET", "/api/v1/departments/physics")[0] for _ in range(3)]

@@ -3,6 +3,8 @@
 // Everything goes through handler::handle: no sockets.
 #pragma once
 
+#include "support/regions.hpp"
+
 #include <segs/rest.hpp>
 #include <segs/segs.hpp>
 
@@ -45,6 +47,7 @@ struct fixture {
     opts.clock = clock;
     opts.identity.argon2_opslimit = 1;
     opts.identity.argon2_memlimit = 8192;
+    segs_test::define_test_regions(opts);
     if (tweak) tweak(opts);
     auto g = segs::grid::open("sqlite::memory:", opts);
     REQUIRE_MESSAGE(g.has_value(), (g ? "" : g.error().message));

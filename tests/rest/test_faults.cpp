@@ -46,6 +46,7 @@ struct faulty_fixture {
     opts.clock = std::make_shared<segs::manual_clock>(segs::from_micros(kStart));
     opts.identity.argon2_opslimit = 1;
     opts.identity.argon2_memlimit = 8192;
+    segs_test::define_test_regions(opts);
     grid = segs::detail::open_grid(std::move(b), opts).value();
     api = std::make_unique<segs::rest::handler>(*grid, unlimited());
   }

@@ -127,6 +127,10 @@ const row matrix[] = {
   {"POST",   "/api/v1/trading/settle",                         R"({"region":"north","delivery_slot":"{closed}","deliveries":[]})",      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/trading/markets",                        "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"PUT",    "/api/v1/trading/markets/north",                  R"({"fee_percent":0.5})",                                                {401, 403, 403, 403, 403, 200, 403}},
+  // Regions: read by every signed-in caller, changed by admins (regions:manage).
+  {"GET",    "/api/v1/regions",                                "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/regions/north",                          "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"PUT",    "/api/v1/regions/north",                          R"({"name":"North"})",                                                   {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -251,6 +255,7 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "/departments/Engineering", "/departments/:department");
     replace_all(path, "{order}", ":id");
     replace_all(path, "/markets/north", "/markets/:region");
+    replace_all(path, "/regions/north", "/regions/:code");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {

@@ -1,5 +1,6 @@
 # Type stubs of the native module segs._segs (checked against the built
 # module by `python -m mypy.stubtest segs` and tests/python/test_stubs.py).
+import builtins
 import datetime
 import decimal
 import uuid
@@ -316,7 +317,7 @@ class Identity(metaclass=_pybind11_type):
         name: str,
         username: Optional[str] = None,
         role: str = "consumer",
-        region: str,
+        region: str = "",
         department: str = "",
         department_metadata: _JsonObject = ...,
         wallet_address: Optional[str] = None,
@@ -343,7 +344,7 @@ class Identity(metaclass=_pybind11_type):
         name: str,
         username: Optional[str] = None,
         role: str = "consumer",
-        region: str,
+        region: str = "",
         department: str = "",
         department_metadata: _JsonObject = ...,
         wallet_address: Optional[str] = None,
@@ -741,6 +742,48 @@ class MarketSettings(metaclass=_pybind11_type):
     @property
     def self_trade_prevention(self) -> str: ...
 
+class Region(metaclass=_pybind11_type):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def currency_minor_units(self) -> int: ...
+    @property
+    def nominal_voltage_v(self) -> float: ...
+    @property
+    def nominal_frequency_hz(self) -> float: ...
+    @property
+    def emission_factor_kg_per_kwh(self) -> float: ...
+    @property
+    def created_at(self) -> datetime.datetime: ...
+    @property
+    def updated_at(self) -> datetime.datetime: ...
+
+class Regions(metaclass=_pybind11_type):
+    def list(self, principal: Principal) -> builtins.list[Region]: ...
+    def get(self, principal: Principal, code: str) -> Region: ...
+    def put(
+        self,
+        principal: Principal,
+        code: str,
+        *,
+        name: Optional[str] = None,
+        time_zone: Optional[str] = None,
+        currency: Optional[str] = None,
+        nominal_voltage_v: Optional[float] = None,
+        nominal_frequency_hz: Optional[float] = None,
+        emission_factor_kg_per_kwh: Optional[float] = None,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
+    ) -> Region: ...
+    @property
+    def default_region(self) -> str: ...
+
 class MarketInfo(metaclass=_pybind11_type):
     @property
     def region(self) -> str: ...
@@ -917,6 +960,8 @@ class Grid(metaclass=_pybind11_type):
         max_retries: Optional[int] = None,
         migrate: bool = True,
         market_projection_batch: Optional[int] = None,
+        regions: Optional[Mapping[str, Mapping[str, Union[str, float]]]] = None,
+        default_region: Optional[str] = None,
     ) -> Grid: ...
     @property
     def identity(self) -> Identity: ...
@@ -926,6 +971,8 @@ class Grid(metaclass=_pybind11_type):
     def outbox(self) -> Outbox: ...
     @property
     def market(self) -> Market: ...
+    @property
+    def regions(self) -> Regions: ...
     @property
     def backend_name(self) -> str: ...
     @property

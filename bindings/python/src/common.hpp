@@ -129,10 +129,33 @@ request_context make_ctx(const std::optional<std::string>& ip,
 /// A short repr helper: Python repr() of a value.
 std::string repr_of(const py::handle& h);
 
+/// `repr` of a value type: name(field=value, ...), values through repr().
+class repr_builder {
+ public:
+  explicit repr_builder(const char* name) : out_(name) { out_ += '('; }
+  repr_builder& add(const char* field, const py::handle& value) {
+    if (!first_) out_ += ", ";
+    first_ = false;
+    out_ += field;
+    out_ += '=';
+    out_ += repr_of(value);
+    return *this;
+  }
+  std::string str() { return out_ + ')'; }
+
+ private:
+  std::string out_;
+  bool first_ = true;
+};
+
 // --- module parts -----------------------------------------------------------------
 
 void register_types(py::module_& m);
 void register_services(py::module_& m);
 void register_rest(py::module_& m);
+
+/// A dict of region fields (Grid.open's `regions`) -> region_spec; unknown
+/// keys raise ValidationError naming them.
+region_spec region_spec_from_py(py::handle mapping, const std::string& code);
 
 }  // namespace segs::python

@@ -45,7 +45,8 @@ void register_grid(py::module_& m) {
              const std::string& algorithm, std::optional<std::string> issuer,
              std::optional<std::string> audience, std::optional<int> pool_size,
              const py::object& busy_timeout, std::optional<int> max_retries, bool migrate,
-             std::optional<std::size_t> market_projection_batch) {
+             std::optional<std::size_t> market_projection_batch, const py::object& regions,
+             std::optional<std::string> default_region) {
             segs::options o;
             o.clock = clock;
             auto& id = o.identity;
@@ -86,6 +87,15 @@ void register_grid(py::module_& m) {
               raise_error(errc::validation_error, "market_projection_batch must be 1 or more",
                           "market_projection_batch");
             set_value(o.market_projection_batch, market_projection_batch);
+            if (!regions.is_none()) {
+              if (!py::isinstance<py::dict>(regions))
+                throw py::type_error("regions must be a dict of code -> dict of region fields");
+              for (auto [code, spec] : regions.cast<py::dict>()) {
+                auto c = code.cast<std::string>();
+                o.regions.define[c] = region_spec_from_py(spec, c);
+              }
+            }
+            set_value(o.regions.default_region, default_region);
 
             auto g = released([&] { return segs::grid::open(url, std::move(o)); });
             return py_grid{std::make_shared<grid_holder>(std::move(g))};
@@ -102,12 +112,15 @@ void register_grid(py::module_& m) {
           py::arg("issuer") = py::none(), py::arg("audience") = py::none(),
           py::arg("pool_size") = py::none(), py::arg("busy_timeout") = py::none(),
           py::arg("max_retries") = py::none(), py::arg("migrate") = true,
-          py::arg("market_projection_batch") = py::none(),
+          py::arg("market_projection_batch") = py::none(), py::arg("regions") = py::none(),
+          py::arg("default_region") = py::none(),
           "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
           "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
           "applied. Options left as None keep the library's defaults (the SEGS seed's); "
           "durations are timedeltas (or seconds). market_projection_batch: how many "
-          "journaled order and trade rows the market writes to its tables at once. Raises ValidationError, "
+          "journaled order and trade rows the market writes to its tables at once. regions: "
+          "{code: {time_zone=..., currency=..., name=..., ...}} created or updated at open; "
+          "default_region: the region of registrations that name none (default \"default\"). Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(
           "identity",

@@ -127,25 +127,6 @@ constexpr int percent_scale = 4;
 
 bool is_mapping(py::handle h) { return py::isinstance(h, mapping_class()); }
 
-// `repr` helper: name(field=value, ...), values through Python's repr().
-class repr_builder {
- public:
-  explicit repr_builder(const char* name) : out_(name) { out_ += '('; }
-  repr_builder& add(const char* field, const py::handle& value) {
-    if (!first_) out_ += ", ";
-    first_ = false;
-    out_ += field;
-    out_ += '=';
-    out_ += repr_of(value);
-    return *this;
-  }
-  std::string str() { return out_ + ')'; }
-
- private:
-  std::string out_;
-  bool first_ = true;
-};
-
 // --- order specs ------------------------------------------------------------------
 
 struct spec_args {

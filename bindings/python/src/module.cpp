@@ -6,6 +6,8 @@
 #include <segs/version.hpp>
 
 namespace segs::python {
+// Each capability's part of the binding, in the order they build on each other.
+void register_region(py::module_& m);  // region.cpp
 void register_market(py::module_& m);  // market.cpp
 }
 
@@ -17,6 +19,7 @@ PYBIND11_MODULE(_segs, m) {
   sp::register_types(m);
   sp::register_services(m);
   sp::register_grid(m);
+  sp::register_region(m);
   sp::register_market(m);
   sp::register_rest(m);
 }

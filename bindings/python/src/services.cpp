@@ -106,7 +106,7 @@ void register_services(py::module_& m) {
             return with_identity(s, [&](identity_service& id) { return id.register_user(r, ctx); });
           },
           py::kw_only(), py::arg("email"), py::arg("password") = py::none(), py::arg("name"),
-          py::arg("username") = py::none(), py::arg("role") = "consumer", py::arg("region"),
+          py::arg("username") = py::none(), py::arg("role") = "consumer", py::arg("region") = "",
           py::arg("department") = "", py::arg("department_metadata") = py::dict(),
           py::arg("wallet_address") = py::none(), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(),
@@ -154,7 +154,7 @@ void register_services(py::module_& m) {
           },
           py::arg("principal"), py::kw_only(), py::arg("email"), py::arg("password"),
           py::arg("name"), py::arg("username") = py::none(), py::arg("role") = "consumer",
-          py::arg("region"), py::arg("department") = "",
+          py::arg("region") = "", py::arg("department") = "",
           py::arg("department_metadata") = py::dict(), py::arg("wallet_address") = py::none(),
           py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
           "Creates an active, verified account with any role. Needs users:manage and "

@@ -18,25 +18,6 @@ std::string kind_name(principal::kind k) {
   return "system";
 }
 
-// `repr` helper: name(field=value, ...), values through Python's repr().
-class repr_builder {
- public:
-  explicit repr_builder(const char* name) : out_(name) { out_ += '('; }
-  repr_builder& add(const char* field, const py::handle& value) {
-    if (!first_) out_ += ", ";
-    first_ = false;
-    out_ += field;
-    out_ += '=';
-    out_ += repr_of(value);
-    return *this;
-  }
-  std::string str() { return out_ + ')'; }
-
- private:
-  std::string out_;
-  bool first_ = true;
-};
-
 py::object opt_str(const std::optional<std::string>& s) {
   return s ? py::object(py::str(*s)) : py::object(py::none());
 }
