@@ -27,9 +27,17 @@
 
 namespace segs {
 
+class grid;
+namespace storage {
+class backend;
+}
+struct options;
+
 namespace detail {
 struct grid_core;
-}
+// Creates the grid's identity service (see grid.hpp); the only way to get one.
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
 
 enum class user_status {
   pending_verification,  ///< registered, email not verified yet
@@ -210,10 +218,12 @@ struct created_api_key {
 };
 
 /// Identity & access. Obtained from `grid::identity()`; lives as long as the
-/// grid.
+/// grid. Only the grid creates one: every service of a grid shares its
+/// storage, clock and keys, so a second service over them would bypass the
+/// grid's role cache and outbox listener.
 class SEGS_EXPORT identity_service {
  public:
-  explicit identity_service(detail::grid_core& core);
+  ~identity_service();
   identity_service(const identity_service&) = delete;
   identity_service& operator=(const identity_service&) = delete;
 
@@ -329,7 +339,11 @@ class SEGS_EXPORT identity_service {
   result<void> revoke_api_key(const principal& who, const uuid& id, const request_context& ctx = {});
 
  private:
-  detail::grid_core& core_;
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>,
+                                                          options);
+  explicit identity_service(detail::grid_core& core);
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace segs
