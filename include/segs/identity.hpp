@@ -52,7 +52,12 @@ struct user {
   uuid id;
   std::string email;
   std::optional<std::string> username;
+  /// The display name.
   std::string name;
+  /// Given and family name, when the account gave them (the SEGS seed asks
+  /// for both); absent otherwise.
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::string role;
   std::string region;
   std::string department;
@@ -72,11 +77,16 @@ struct user {
 /// What registration takes. `password` may be absent (SEGS flow: it is set
 /// after verification with `set_password`); with one, verifying the email
 /// activates the account (P2P flow). `role` must be a self-service role.
+/// `first_name` and `last_name` are optional (at most 100 characters each,
+/// trimmed; empty counts as absent); when `name` is empty it becomes
+/// "first last" from them.
 struct registration {
   std::string email;
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::string name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::string role = "consumer";
   std::string region;
   std::string department;
@@ -124,17 +134,24 @@ struct session_info {
 };
 
 /// Partial update of one's own profile; absent fields are left alone.
+/// `first_name`/`last_name`: at most 100 characters, trimmed; an empty
+/// string removes the value.
 struct profile_update {
   std::optional<std::string> name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::optional<std::string> username;
   std::optional<std::string> department;
   std::optional<std::string> department_metadata;
   std::optional<std::string> region;
 };
 
-/// Partial update by an administrator or operator.
+/// Partial update by an administrator or operator; absent fields are left
+/// alone. `first_name`/`last_name` as in `profile_update`.
 struct user_update {
   std::optional<std::string> name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::optional<std::string> email;
   std::optional<std::string> username;
   std::optional<std::string> region;

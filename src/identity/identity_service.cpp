@@ -282,7 +282,16 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
   const auto& o = core.opts.identity;
   rules::check_email(rules::trim(r.email));
   if (r.username) rules::check_username(rules::trim(*r.username));
-  rules::check_name(r.name);
+  if (r.first_name) rules::check_person_name(*r.first_name, "first_name");
+  if (r.last_name) rules::check_person_name(*r.last_name, "last_name");
+  const auto first = rules::person_name(r.first_name);
+  const auto last = rules::person_name(r.last_name);
+  // Clients that ask for given and family name only (the SEGS seed) still
+  // get a display name: "first last".
+  std::string name = r.name;
+  if (rules::trim(name).empty() && (first || last))
+    name = first && last ? *first + " " + *last : first.value_or(last.value_or(""));
+  rules::check_name(name);
   rules::check_region(r.region);
   rules::check_department(r.department);
   rules::check_department_metadata(r.department_metadata);
@@ -295,7 +304,9 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
   u.user.id = core.new_id();
   u.user.email = rules::trim(r.email);
   if (r.username) u.user.username = rules::trim(*r.username);
-  u.user.name = rules::trim(r.name);
+  u.user.name = rules::trim(name);
+  u.user.first_name = first;
+  u.user.last_name = last;
   u.user.role = r.role;
   u.user.region = rules::trim(r.region);
   u.user.department = rules::trim(r.department);
@@ -792,6 +803,8 @@ result<user> identity_service::update_profile(const principal& who, const profil
     const auto& uid = require_user(who);
     require(who, permission::profile_write);
     if (up.name) rules::check_name(*up.name);
+    if (up.first_name) rules::check_person_name(*up.first_name, "first_name");
+    if (up.last_name) rules::check_person_name(*up.last_name, "last_name");
     if (up.username) rules::check_username(rules::trim(*up.username));
     if (up.department) rules::check_department(*up.department);
     if (up.department_metadata) rules::check_department_metadata(*up.department_metadata);
@@ -803,6 +816,8 @@ result<user> identity_service::update_profile(const principal& who, const profil
         u.user.username = rules::trim(*up.username);
       }
       if (up.name) u.user.name = rules::trim(*up.name);
+      if (up.first_name) u.user.first_name = rules::person_name(up.first_name);
+      if (up.last_name) u.user.last_name = rules::person_name(up.last_name);
       if (up.department) u.user.department = rules::trim(*up.department);
       if (up.department_metadata) u.user.department_metadata = *up.department_metadata;
       if (up.region) u.user.region = rules::trim(*up.region);
@@ -907,6 +922,8 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
     detail::identity_ops ops{impl_->core};
     require(who, permission::users_write);
     if (up.name) rules::check_name(*up.name);
+    if (up.first_name) rules::check_person_name(*up.first_name, "first_name");
+    if (up.last_name) rules::check_person_name(*up.last_name, "last_name");
     if (up.email) rules::check_email(rules::trim(*up.email));
     if (up.username) rules::check_username(rules::trim(*up.username));
     if (up.region) rules::check_region(*up.region);
@@ -922,6 +939,8 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
       if (up.username) new_username = rules::trim(*up.username);
       ops.ensure_unique(tx, up.email ? rules::trim(*up.email) : "", new_username, id);
       if (up.name) u.user.name = rules::trim(*up.name);
+      if (up.first_name) u.user.first_name = rules::person_name(up.first_name);
+      if (up.last_name) u.user.last_name = rules::person_name(up.last_name);
       if (up.email) u.user.email = rules::trim(*up.email);
       if (new_username) u.user.username = new_username;
       if (up.region) u.user.region = rules::trim(*up.region);
