@@ -343,8 +343,18 @@ class SEGS_EXPORT identity_service {
 
   // --- roles ----------------------------------------------------------------
 
+  /// Every role, built-in and host-defined, by name. Unchecked: for the
+  /// host itself (configuration, start-up); remote callers go through the
+  /// overload below.
   result<std::vector<role_definition>> roles();
-  /// Adds or replaces a host-defined role (built-in roles cannot change).
+  /// Every role, for a principal holding roles:manage (forbidden otherwise).
+  result<std::vector<role_definition>> roles(const principal& who);
+  /// Adds or replaces a host-defined role. Needs roles:manage, and nobody
+  /// grants a permission they do not hold (forbidden). Errors:
+  /// validation_error "name" (1 to 32 of a-z, 0-9, '_'), conflict "name" for
+  /// a built-in role (consumer, prosumer, operator, admin cannot change),
+  /// validation_error "permissions" for a string not in
+  /// `permission::catalogue()`. Audited as `role.define`.
   result<role_definition> define_role(const principal& who, const role_definition& r,
                                       const request_context& ctx = {});
 

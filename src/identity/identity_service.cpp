@@ -1082,6 +1082,13 @@ result<std::vector<role_definition>> identity_service::roles() {
   return guard([&] { return impl_->core.read([&](transaction& tx) { return store::load_roles(tx); }); });
 }
 
+result<std::vector<role_definition>> identity_service::roles(const principal& who) {
+  return guard([&] {
+    require(who, permission::roles_manage);
+    return impl_->core.read([&](transaction& tx) { return store::load_roles(tx); });
+  });
+}
+
 result<role_definition> identity_service::define_role(const principal& who,
                                                       const role_definition& r,
                                                       const request_context& ctx) {
