@@ -144,7 +144,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     std::copy(code_key.begin(), code_key.end(), core.code_key.begin());
 
     g->impl_->regions.reset(new region_service(core));
-    g->impl_->identity = std::make_unique<identity_service>(core);
+    // The constructor is private (only the grid creates the service): no make_unique.
+    g->impl_->identity = std::unique_ptr<identity_service>(new identity_service(core));
     g->impl_->audit = std::make_unique<audit_log>(core);
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
     // Rebuilds every open slot's book from storage.

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -56,6 +58,10 @@ constexpr setting settings[] = {
     {"SEGS_ADMIN_EMAIL", "admin-email", nullptr, "create this verified admin when none exists"},
     {"SEGS_ADMIN_PASSWORD", "admin-password", nullptr,
      "its password (prefer the variable: flags show in ps)"},
+    {"SEGS_ROLES", "roles", nullptr,
+     "roles of the deployment, defined at start: a JSON array such as "
+     "[{\"name\":\"student\",\"permissions\":[\"profile:read\"],\"scope\":\"self\",\"self_service\":true}], "
+     "or the path of a file holding one"},
     {"SEGS_SEED_DEMO", "seed-demo", nullptr,
      "1: create demo users of each role and print their credentials"},
     // The market of every region without settings of its own (admins change
@@ -269,6 +275,61 @@ std::vector<std::pair<std::string, segs::market_settings_update>> parse_market_r
   return out;
 }
 
+// SEGS_ROLES: a JSON array of {name, permissions, scope, self_service?}, or
+// the path of a file holding one (a deployment's roles are easier to keep in
+// a file than in one line of environment). Only the shape is checked here;
+// names and permissions are the library's to judge when the server defines
+// them at start.
+std::vector<segs::role_definition> parse_roles(const setting& s, const std::string& v) {
+  std::string text = v;
+  if (const auto t = trim(v); !t.starts_with("[") && !t.starts_with("{")) {
+    std::ifstream in(v);
+    if (!in) bad(s, "expected a JSON array or the path of a readable file, got \"" + v + "\"");
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = all.str();
+  }
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(text, ec);
+  if (ec) bad(s, "not valid JSON: " + ec.message());
+  if (!doc.is_array()) bad(s, "expected a JSON array of roles");
+  std::vector<segs::role_definition> out;
+  for (std::size_t i = 0; i < doc.as_array().size(); ++i) {
+    const auto& item = doc.as_array()[i];
+    const std::string where = "roles[" + std::to_string(i) + "]";
+    if (!item.is_object()) bad(s, where + ": expected an object");
+    const auto& o = item.as_object();
+    for (const auto& kv : o)
+      if (kv.key() != "name" && kv.key() != "permissions" && kv.key() != "scope" &&
+          kv.key() != "self_service")
+        bad(s, where + ": unknown field \"" + std::string(kv.key()) + "\"");
+    segs::role_definition r;
+    const auto* name = o.if_contains("name");
+    if (!name || !name->is_string()) bad(s, where + ".name: expected a string");
+    r.name = std::string(name->as_string());
+    const auto* perms = o.if_contains("permissions");
+    if (!perms || !perms->is_array()) bad(s, where + ".permissions: expected an array of strings");
+    for (const auto& p : perms->as_array()) {
+      if (!p.is_string()) bad(s, where + ".permissions: expected an array of strings");
+      r.permissions.emplace_back(p.as_string());
+    }
+    const auto* scope = o.if_contains("scope");
+    if (!scope || !scope->is_string()) bad(s, where + ".scope: expected self, department, region or all");
+    const std::string sc(scope->as_string());
+    if (sc == "self") r.scope = segs::role_scope::self;
+    else if (sc == "department") r.scope = segs::role_scope::department;
+    else if (sc == "region") r.scope = segs::role_scope::region;
+    else if (sc == "all") r.scope = segs::role_scope::all;
+    else bad(s, where + ".scope: expected self, department, region or all, got \"" + sc + "\"");
+    if (const auto* ss = o.if_contains("self_service"); ss && !ss->is_null()) {
+      if (!ss->is_bool()) bad(s, where + ".self_service: expected true or false");
+      r.self_service = ss->as_bool();
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 // One SEGS_MARKET_* setting into the deployment's market defaults.
 void load_market_setting(config& cfg, const setting& s, const std::string& name, const std::string& v) {
   auto& m = cfg.grid.market_defaults;
@@ -417,6 +478,8 @@ config load_config(int argc, char** argv) {
       cfg.grid.regions.default_region = *v;
     } else if (name.starts_with("SEGS_MARKET_")) {
       load_market_setting(cfg, s, name, *v);
+    } else if (name == "SEGS_ROLES") {
+      cfg.roles = parse_roles(s, *v);
     } else if (name == "SEGS_SEED_DEMO") {
       if (*v != "1" && *v != "0" && *v != "true" && *v != "false") bad(s, "expected 1 or 0");
       cfg.seed_demo = (*v == "1" || *v == "true");

@@ -6,6 +6,7 @@
 // it and exits with status 2.
 #pragma once
 
+#include <segs/access.hpp>
 #include <segs/options.hpp>
 #include <segs/rest.hpp>
 
@@ -37,6 +38,8 @@ struct config {
   bool help = false;
   /// Per-region market settings applied (and persisted) at start.
   std::vector<std::pair<std::string, segs::market_settings_update>> market_regions;
+  /// Roles of the deployment (SEGS_ROLES), defined (or replaced) at start.
+  std::vector<segs::role_definition> roles;
   /// How often the server closes due market gates.
   std::chrono::milliseconds gate_interval{1000};
   segs::options grid;         ///< identity and market settings; signing_key filled by load_signing_key

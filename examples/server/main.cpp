@@ -153,6 +153,12 @@ int serve(segs_server::config& cfg) {
     if (!pending || pending->empty()) break;
     for (const auto& m : *pending) mail.deliver(m);
   }
+  // The deployment's roles first: the admin bootstrap and the demo users
+  // may use them, and registrations may ask for them as soon as we listen.
+  for (const auto& role : cfg.roles) {
+    auto done = grid->identity().define_role(segs::principal::system(), role);
+    if (!done) throw config_error("SEGS_ROLES (--roles): " + role.name + ": " + describe(done.error()));
+  }
   ensure_admin(*grid, cfg);
   for (const auto& [region, update] : cfg.market_regions) {
     auto done = grid->market().configure(segs::principal::system(), region, update);

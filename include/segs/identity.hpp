@@ -27,9 +27,17 @@
 
 namespace segs {
 
+class grid;
+namespace storage {
+class backend;
+}
+struct options;
+
 namespace detail {
 struct grid_core;
-}
+// Creates the grid's identity service (see grid.hpp); the only way to get one.
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
 
 enum class user_status {
   pending_verification,  ///< registered, email not verified yet
@@ -44,7 +52,12 @@ struct user {
   uuid id;
   std::string email;
   std::optional<std::string> username;
+  /// The display name.
   std::string name;
+  /// Given and family name, when the account gave them (the SEGS seed asks
+  /// for both); absent otherwise.
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::string role;
   std::string region;
   std::string department;
@@ -64,11 +77,16 @@ struct user {
 /// What registration takes. `password` may be absent (SEGS flow: it is set
 /// after verification with `set_password`); with one, verifying the email
 /// activates the account (P2P flow). `role` must be a self-service role.
+/// `first_name` and `last_name` are optional (at most 100 characters each,
+/// trimmed; empty counts as absent); when `name` is empty it becomes
+/// "first last" from them.
 struct registration {
   std::string email;
   std::optional<std::string> username;
   std::optional<std::string> password;
   std::string name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::string role = "consumer";
   std::string region;
   std::string department;
@@ -116,17 +134,24 @@ struct session_info {
 };
 
 /// Partial update of one's own profile; absent fields are left alone.
+/// `first_name`/`last_name`: at most 100 characters, trimmed; an empty
+/// string removes the value.
 struct profile_update {
   std::optional<std::string> name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::optional<std::string> username;
   std::optional<std::string> department;
   std::optional<std::string> department_metadata;
   std::optional<std::string> region;
 };
 
-/// Partial update by an administrator or operator.
+/// Partial update by an administrator or operator; absent fields are left
+/// alone. `first_name`/`last_name` as in `profile_update`.
 struct user_update {
   std::optional<std::string> name;
+  std::optional<std::string> first_name;
+  std::optional<std::string> last_name;
   std::optional<std::string> email;
   std::optional<std::string> username;
   std::optional<std::string> region;
@@ -210,10 +235,12 @@ struct created_api_key {
 };
 
 /// Identity & access. Obtained from `grid::identity()`; lives as long as the
-/// grid.
+/// grid. Only the grid creates one: every service of a grid shares its
+/// storage, clock and keys, so a second service over them would bypass the
+/// grid's role cache and outbox listener.
 class SEGS_EXPORT identity_service {
  public:
-  explicit identity_service(detail::grid_core& core);
+  ~identity_service();
   identity_service(const identity_service&) = delete;
   identity_service& operator=(const identity_service&) = delete;
 
@@ -316,8 +343,18 @@ class SEGS_EXPORT identity_service {
 
   // --- roles ----------------------------------------------------------------
 
+  /// Every role, built-in and host-defined, by name. Unchecked: for the
+  /// host itself (configuration, start-up); remote callers go through the
+  /// overload below.
   result<std::vector<role_definition>> roles();
-  /// Adds or replaces a host-defined role (built-in roles cannot change).
+  /// Every role, for a principal holding roles:manage (forbidden otherwise).
+  result<std::vector<role_definition>> roles(const principal& who);
+  /// Adds or replaces a host-defined role. Needs roles:manage, and nobody
+  /// grants a permission they do not hold (forbidden). Errors:
+  /// validation_error "name" (1 to 32 of a-z, 0-9, '_'), conflict "name" for
+  /// a built-in role (consumer, prosumer, operator, admin cannot change),
+  /// validation_error "permissions" for a string not in
+  /// `permission::catalogue()`. Audited as `role.define`.
   result<role_definition> define_role(const principal& who, const role_definition& r,
                                       const request_context& ctx = {});
 
@@ -329,7 +366,11 @@ class SEGS_EXPORT identity_service {
   result<void> revoke_api_key(const principal& who, const uuid& id, const request_context& ctx = {});
 
  private:
-  detail::grid_core& core_;
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>,
+                                                          options);
+  explicit identity_service(detail::grid_core& core);
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace segs

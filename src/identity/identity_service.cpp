@@ -263,7 +263,16 @@ struct identity_ops {
 
 }  // namespace detail
 
-identity_service::identity_service(detail::grid_core& core) : core_(core) {}
+// The service's state lives here rather than in the header, so it can grow
+// without changing the class layout hosts compile against.
+struct identity_service::impl {
+  explicit impl(detail::grid_core& c) : core(c) {}
+  detail::grid_core& core;
+};
+
+identity_service::identity_service(detail::grid_core& core)
+    : impl_(std::make_unique<impl>(core)) {}
+identity_service::~identity_service() = default;
 
 // ---------------------------------------------------------------------------
 // Registration and verification
@@ -275,7 +284,16 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
   const auto& o = core.opts.identity;
   rules::check_email(rules::trim(r.email));
   if (r.username) rules::check_username(rules::trim(*r.username));
-  rules::check_name(r.name);
+  if (r.first_name) rules::check_person_name(*r.first_name, "first_name");
+  if (r.last_name) rules::check_person_name(*r.last_name, "last_name");
+  const auto first = rules::person_name(r.first_name);
+  const auto last = rules::person_name(r.last_name);
+  // Clients that ask for given and family name only (the SEGS seed) still
+  // get a display name: "first last".
+  std::string name = r.name;
+  if (rules::trim(name).empty() && (first || last))
+    name = first && last ? *first + " " + *last : first.value_or(last.value_or(""));
+  rules::check_name(name);
   // Empty: the deployment's default region (resolved in the transaction).
   if (!rules::trim(r.region).empty()) rules::check_region(r.region);
   rules::check_department(r.department);
@@ -289,7 +307,9 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
   u.user.id = core.new_id();
   u.user.email = rules::trim(r.email);
   if (r.username) u.user.username = rules::trim(*r.username);
-  u.user.name = rules::trim(r.name);
+  u.user.name = rules::trim(name);
+  u.user.first_name = first;
+  u.user.last_name = last;
   u.user.role = r.role;
   u.user.region = rules::trim(r.region);
   u.user.department = rules::trim(r.department);
@@ -308,25 +328,25 @@ store::user_row new_account(detail::grid_core& core, const registration& r) {
 
 result<user> identity_service::register_user(const registration& r, const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
-    auto role = core_.find_role(r.role);
+    detail::identity_ops ops{impl_->core};
+    auto role = impl_->core.find_role(r.role);
     if (!role) fail(errc::validation_error, "role: unknown role '" + r.role + "'", "role");
     if (!role->self_service)
       fail(errc::validation_error, "role: '" + r.role + "' cannot be chosen at registration",
            "role");
-    auto u = new_account(core_, r);
+    auto u = new_account(impl_->core, r);
     u.user.status = user_status::pending_verification;
-    core_.write([&](transaction& tx) {
-      u.user.region = region_of_registration(tx, core_, u.user.region);
+    impl_->core.write([&](transaction& tx) {
+      u.user.region = region_of_registration(tx, impl_->core, u.user.region);
       ops.ensure_unique(tx, u.user.email, u.user.username, std::nullopt);
       store::insert_user(tx, u);
-      store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = core_.now()});
+      store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = impl_->core.now()});
       ops.issue_code(tx, u.user, otp_purpose::verify_email);
-      audit_append(core_, tx, actor::user(u.user.id), ctx,
+      audit_append(impl_->core, tx, actor::user(u.user.id), ctx,
                    {"user.register", u.user.id.to_string(), "success",
                     details_json({{"role", u.user.role}, {"region", u.user.region}})});
     });
-    core_.notify_outbox();
+    impl_->core.notify_outbox();
     return public_view(u);
   });
 }
@@ -334,20 +354,20 @@ result<user> identity_service::register_user(const registration& r, const reques
 result<user> identity_service::create_user(const principal& who, const registration& r,
                                            const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::users_manage);
     require(who, permission::roles_manage);
     ops.check_role_name(r.role, "role");
     if (!r.password) fail(errc::validation_error, "password is required", "password");
-    auto u = new_account(core_, r);
+    auto u = new_account(impl_->core, r);
     u.user.status = user_status::active;
     u.user.email_verified = true;
-    core_.write([&](transaction& tx) {
-      u.user.region = region_of_registration(tx, core_, u.user.region);
+    impl_->core.write([&](transaction& tx) {
+      u.user.region = region_of_registration(tx, impl_->core, u.user.region);
       ops.ensure_unique(tx, u.user.email, u.user.username, std::nullopt);
       store::insert_user(tx, u);
-      store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = core_.now()});
-      audit_append(core_, tx, actor::of(who), ctx,
+      store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = impl_->core.now()});
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.create", u.user.id.to_string(), "success",
                     details_json({{"role", u.user.role}})});
     });
@@ -358,25 +378,25 @@ result<user> identity_service::create_user(const principal& who, const registrat
 result<verification> identity_service::verify_email(std::string_view email, std::string_view code,
                                                     const request_context& ctx) {
   return guard([&]() -> result<verification> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     rules::check_email(rules::trim(email));
     rules::check_otp_format(code);
     auto invalid = make_error(errc::validation_error, "otp is invalid or has expired", "otp");
-    return core_.write([&](transaction& tx) -> result<verification> {
+    return impl_->core.write([&](transaction& tx) -> result<verification> {
       auto u = store::find_user_by_email(tx, rules::email_key(email));
       // Unknown, deleted and already verified accounts answer like a wrong
       // code, so this call cannot be used to probe which emails exist.
       if (!u || u->user.status == user_status::deleted || u->user.email_verified) return invalid;
       if (auto err = ops.check_code(tx, u->user.id, otp_purpose::verify_email, code)) {
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.verify_email", u->user.id.to_string(), "failure", "{}"});
         return *err;
       }
       u->user.email_verified = true;
       if (u->user.status == user_status::pending_verification) u->user.status = user_status::active;
-      u->user.updated_at = core_.now();
+      u->user.updated_at = impl_->core.now();
       store::update_user(tx, *u);
-      audit_append(core_, tx, actor::user(u->user.id), ctx,
+      audit_append(impl_->core, tx, actor::user(u->user.id), ctx,
                    {"auth.verify_email", u->user.id.to_string(), "success", "{}"});
       verification v{public_view(*u), std::nullopt};
       // SEGS flow: an account without a password is signed in so that it
@@ -390,9 +410,9 @@ result<verification> identity_service::verify_email(std::string_view email, std:
 result<void> identity_service::resend_code(std::string_view email, otp_purpose purpose,
                                            const request_context& ctx) {
   return guard([&]() -> result<void> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     rules::check_email(rules::trim(email));
-    auto outcome = core_.write([&](transaction& tx) -> result<bool> {
+    auto outcome = impl_->core.write([&](transaction& tx) -> result<bool> {
       auto u = store::find_user_by_email(tx, rules::email_key(email));
       // Unknown, deleted or (for verification) already verified accounts get
       // the same answer as everyone else, and no message.
@@ -400,7 +420,7 @@ result<void> identity_service::resend_code(std::string_view email, otp_purpose p
       if (purpose == otp_purpose::verify_email && u->user.email_verified) return false;
       if (purpose == otp_purpose::reset_password && !u->user.email_verified) return false;
       auto last = store::latest_code(tx, u->user.id, std::string(to_string(purpose)));
-      const auto now = core_.now();
+      const auto now = impl_->core.now();
       if (last && now < last->created_at + ops.opts().otp_resend_cooldown) {
         error e = make_error(errc::rate_limited, "a code was sent recently; try again shortly",
                              "email");
@@ -408,13 +428,13 @@ result<void> identity_service::resend_code(std::string_view email, otp_purpose p
         return e;
       }
       ops.issue_code(tx, u->user, purpose);
-      audit_append(core_, tx, actor::anonymous(), ctx,
+      audit_append(impl_->core, tx, actor::anonymous(), ctx,
                    {"auth.resend_code", u->user.id.to_string(), "success",
                     details_json({{"purpose", to_string(purpose)}})});
       return true;
     });
     if (!outcome) return outcome.error();
-    if (*outcome) core_.notify_outbox();
+    if (*outcome) impl_->core.notify_outbox();
     return {};
   });
 }
@@ -426,25 +446,25 @@ result<void> identity_service::resend_code(std::string_view email, otp_purpose p
 result<void> identity_service::set_password(const principal& who, std::string_view password,
                                             const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& uid = require_user(who);
-    auto current = core_.read([&](transaction& tx) { return ops.load_user(tx, uid); });
+    auto current = impl_->core.read([&](transaction& tx) { return ops.load_user(tx, uid); });
     if (current.password_hash)
       fail(errc::conflict, "a password is already set; use change-password", "password");
     if (!current.user.email_verified)
       fail(errc::email_not_verified, "verify your email address first");
     rules::check_password_strength(password, current.user.email,
                                    current.user.username.value_or(""), ops.opts());
-    auto hash = core_.passwords.hash(password);
-    core_.write([&](transaction& tx) {
+    auto hash = impl_->core.passwords.hash(password);
+    impl_->core.write([&](transaction& tx) {
       auto u = ops.load_user(tx, uid);
       if (u.password_hash)
         fail(errc::conflict, "a password is already set; use change-password", "password");
       u.password_hash = hash;
       u.user.has_password = true;
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      audit_append(core_, tx, actor::of(who), ctx, {"auth.set_password", uid.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.set_password", uid.to_string()});
     });
   });
 }
@@ -454,14 +474,14 @@ result<void> identity_service::change_password(const principal& who,
                                                std::string_view new_password,
                                                const request_context& ctx) {
   return guard([&]() -> result<void> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& uid = require_user(who);
     if (current_password.empty())
       fail(errc::validation_error, "current_password is required", "current_password");
-    auto u = core_.read([&](transaction& tx) { return ops.load_user(tx, uid); });
-    if (!u.password_hash || !core_.passwords.verify(*u.password_hash, current_password)) {
-      core_.write([&](transaction& tx) {
-        audit_append(core_, tx, actor::of(who), ctx,
+    auto u = impl_->core.read([&](transaction& tx) { return ops.load_user(tx, uid); });
+    if (!u.password_hash || !impl_->core.passwords.verify(*u.password_hash, current_password)) {
+      impl_->core.write([&](transaction& tx) {
+        audit_append(impl_->core, tx, actor::of(who), ctx,
                      {"auth.change_password", uid.to_string(), "failure", "{}"});
       });
       return make_error(errc::unauthorized, "current_password is wrong", "current_password");
@@ -470,15 +490,15 @@ result<void> identity_service::change_password(const principal& who,
                                    ops.opts(), "new_password");
     if (new_password == current_password)
       fail(errc::validation_error, "new_password must differ from the current one", "new_password");
-    auto hash = core_.passwords.hash(new_password);
-    core_.write([&](transaction& tx) {
+    auto hash = impl_->core.passwords.hash(new_password);
+    impl_->core.write([&](transaction& tx) {
       auto fresh = ops.load_user(tx, uid);
       fresh.password_hash = hash;
-      fresh.user.updated_at = core_.now();
+      fresh.user.updated_at = impl_->core.now();
       store::update_user(tx, fresh);
       // Other devices signed in with the old password are signed out.
-      store::revoke_user_sessions(tx, uid, core_.now(), "password_changed", who.session_id);
-      audit_append(core_, tx, actor::of(who), ctx, {"auth.change_password", uid.to_string()});
+      store::revoke_user_sessions(tx, uid, impl_->core.now(), "password_changed", who.session_id);
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.change_password", uid.to_string()});
     });
     return {};
   });
@@ -499,18 +519,18 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
                                               std::string_view new_password,
                                               const request_context& ctx) {
   return guard([&]() -> result<void> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     rules::check_email(rules::trim(email));
     rules::check_otp_format(code);
     rules::check_password_strength(new_password, email, "", ops.opts(), "new_password");
     // Hash first (outside the transaction); unknown emails pay the same.
-    auto hash = core_.passwords.hash(new_password);
+    auto hash = impl_->core.passwords.hash(new_password);
     auto invalid = make_error(errc::validation_error, "otp is invalid or has expired", "otp");
-    return core_.write([&](transaction& tx) -> result<void> {
+    return impl_->core.write([&](transaction& tx) -> result<void> {
       auto u = store::find_user_by_email(tx, rules::email_key(email));
       if (!u || u->user.status == user_status::deleted) return invalid;
       if (auto err = ops.check_code(tx, u->user.id, otp_purpose::reset_password, code)) {
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.reset_password", u->user.id.to_string(), "failure", "{}"});
         return *err;
       }
@@ -519,11 +539,11 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
         fail(errc::validation_error, "new_password must not be your username", "new_password");
       u->password_hash = hash;
       u->user.has_password = true;
-      u->user.updated_at = core_.now();
+      u->user.updated_at = impl_->core.now();
       store::update_user(tx, *u);
-      store::revoke_user_sessions(tx, u->user.id, core_.now(), "password_reset");
+      store::revoke_user_sessions(tx, u->user.id, impl_->core.now(), "password_reset");
       store::clear_throttle(tx, rules::email_key(email));
-      audit_append(core_, tx, actor::user(u->user.id), ctx,
+      audit_append(impl_->core, tx, actor::user(u->user.id), ctx,
                    {"auth.reset_password", u->user.id.to_string()});
       return {};
     });
@@ -536,7 +556,7 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
 
 result<token_pair> identity_service::login(const credentials& c, const request_context& ctx) {
   return guard([&]() -> result<token_pair> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& o = ops.opts();
     const std::string ident = rules::email_key(c.identifier);
     if (ident.empty()) fail(errc::validation_error, "email or username is required", "email");
@@ -555,28 +575,28 @@ result<token_pair> identity_service::login(const credentials& c, const request_c
       std::optional<store::user_row> user;
       std::optional<store::throttle_row> throttle;
     };
-    auto found = core_.read([&](transaction& tx) {
+    auto found = impl_->core.read([&](transaction& tx) {
       lookup l;
       l.throttle = store::find_throttle(tx, ident);
       l.user = ident.find('@') != std::string::npos ? store::find_user_by_email(tx, ident)
                                                     : store::find_user_by_username(tx, ident);
       return l;
     });
-    const auto start = core_.now();
+    const auto start = impl_->core.now();
     if (found.throttle && found.throttle->locked_until && start < *found.throttle->locked_until)
       return locked(*found.throttle->locked_until, start);
 
     // 2. Verify outside any transaction. Unknown accounts cost the same work.
     bool ok = false;
     if (found.user && found.user->password_hash && found.user->user.status != user_status::deleted) {
-      ok = core_.passwords.verify(*found.user->password_hash, c.password);
+      ok = impl_->core.passwords.verify(*found.user->password_hash, c.password);
     } else {
-      core_.passwords.burn_equivalent_work(c.password);
+      impl_->core.passwords.burn_equivalent_work(c.password);
     }
 
     // 3. Record the outcome.
-    return core_.write([&](transaction& tx) -> result<token_pair> {
-      const auto now = core_.now();
+    return impl_->core.write([&](transaction& tx) -> result<token_pair> {
+      const auto now = impl_->core.now();
       const std::string target = found.user ? found.user->user.id.to_string() : "";
       if (!ok) {
         auto t = store::find_throttle(tx, ident).value_or(store::throttle_row{ident, 0, now, {}, 0});
@@ -597,7 +617,7 @@ result<token_pair> identity_service::login(const credentials& c, const request_c
           answer = locked(*t.locked_until, now);
         }
         store::put_throttle(tx, t);
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.login", target, "failure",
                       details_json({{"reason", answer ? "locked" : "bad_credentials"}})});
         if (answer) return *answer;
@@ -605,28 +625,28 @@ result<token_pair> identity_service::login(const credentials& c, const request_c
       }
       auto u = ops.load_user(tx, found.user->user.id);
       if (u.user.status == user_status::pending_verification || !u.user.email_verified) {
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.login", target, "failure", details_json({{"reason", "unverified"}})});
         return make_error(errc::email_not_verified,
                           "verify your email address before signing in");
       }
       if (u.user.status == user_status::suspended) {
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.login", target, "failure", details_json({{"reason", "suspended"}})});
         return make_error(errc::account_suspended, "this account is suspended");
       }
       store::clear_throttle(tx, ident);
-      if (core_.passwords.needs_rehash(*u.password_hash)) {
+      if (impl_->core.passwords.needs_rehash(*u.password_hash)) {
         // Limits changed since this hash was made: upgrade it now that we
         // hold the password. (Cheap enough to do inside: one hash per
         // changed setting per user.)
-        u.password_hash = core_.passwords.hash(c.password);
+        u.password_hash = impl_->core.passwords.hash(c.password);
       }
       u.user.last_login_at = now;
       u.user.updated_at = now;
       store::update_user(tx, u);
       auto pair = ops.open_session(tx, u.user, ctx);
-      audit_append(core_, tx, actor::user(u.user.id), ctx, {"auth.login", target});
+      audit_append(impl_->core, tx, actor::user(u.user.id), ctx, {"auth.login", target});
       return pair;
     });
   });
@@ -635,13 +655,13 @@ result<token_pair> identity_service::login(const credentials& c, const request_c
 result<token_pair> identity_service::refresh(std::string_view refresh_token,
                                              const request_context& ctx) {
   return guard([&]() -> result<token_pair> {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     if (refresh_token.empty() || refresh_token.size() > 256)
       fail(errc::validation_error, "refresh_token is required", "refresh_token");
     auto invalid = make_error(errc::unauthorized, "refresh token is invalid or expired");
     const auto hash = to_blob(crypto::sha256(refresh_token));
-    return core_.write([&](transaction& tx) -> result<token_pair> {
-      const auto now = core_.now();
+    return impl_->core.write([&](transaction& tx) -> result<token_pair> {
+      const auto now = impl_->core.now();
       auto r = store::find_refresh(tx, hash);
       if (!r) return invalid;
       auto s = store::find_session(tx, r->session_id);
@@ -650,7 +670,7 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
         // A rotated token came back: someone holds a copy. End the session
         // so neither holder can continue.
         store::revoke_session(tx, s->id, now, "refresh_token_reuse");
-        audit_append(core_, tx, actor::anonymous(), ctx,
+        audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.refresh_reuse", s->user_id.to_string(), "failure",
                       details_json({{"session_id", s->id.to_string()}})});
         return make_error(errc::unauthorized,
@@ -668,17 +688,17 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
 
 result<principal> identity_service::authenticate(std::string_view access_token) {
   return guard([&]() -> result<principal> {
-    detail::identity_ops ops{core_};
-    const auto now = core_.now();
+    detail::identity_ops ops{impl_->core};
+    const auto now = impl_->core.now();
     auto claims = crypto::decode_jwt(
-        *core_.token_key, access_token,
+        *impl_->core.token_key, access_token,
         crypto::jwt_expectations{ops.opts().issuer, ops.opts().audience, unix_seconds(now), 0});
     if (!claims) return claims.error();
     auto sub = uuid::parse(claims->sub);
     auto sid = uuid::parse(claims->sid);
     auto invalid = make_error(errc::unauthorized, "access token is no longer valid");
     if (!sub || !sid) return invalid;
-    return core_.read([&](transaction& tx) -> result<principal> {
+    return impl_->core.read([&](transaction& tx) -> result<principal> {
       if (store::token_id_revoked(tx, claims->jti)) return invalid;
       auto s = store::find_session(tx, *sid);
       if (!s || s->revoked_at || now >= s->expires_at || s->user_id != *sub) return invalid;
@@ -696,12 +716,12 @@ result<principal> identity_service::authenticate(std::string_view access_token) 
 result<void> identity_service::logout(const principal& who, const request_context& ctx) {
   return guard([&] {
     const auto& uid = require_user(who);
-    core_.write([&](transaction& tx) {
-      const auto now = core_.now();
+    impl_->core.write([&](transaction& tx) {
+      const auto now = impl_->core.now();
       if (who.session_id) store::revoke_session(tx, *who.session_id, now, "logout");
       if (!who.token_id.empty())
         store::revoke_token_id(tx, who.token_id, who.expires_at.value_or(now));
-      audit_append(core_, tx, actor::of(who), ctx, {"auth.logout", uid.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.logout", uid.to_string()});
     });
   });
 }
@@ -709,12 +729,12 @@ result<void> identity_service::logout(const principal& who, const request_contex
 result<void> identity_service::logout_all(const principal& who, const request_context& ctx) {
   return guard([&] {
     const auto& uid = require_user(who);
-    core_.write([&](transaction& tx) {
-      const auto now = core_.now();
+    impl_->core.write([&](transaction& tx) {
+      const auto now = impl_->core.now();
       auto n = store::revoke_user_sessions(tx, uid, now, "logout_all");
       if (!who.token_id.empty())
         store::revoke_token_id(tx, who.token_id, who.expires_at.value_or(now));
-      audit_append(core_, tx, actor::of(who), ctx,
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"auth.logout_all", uid.to_string(), "success",
                     details_json({{"sessions", std::to_string(n)}})});
     });
@@ -724,9 +744,9 @@ result<void> identity_service::logout_all(const principal& who, const request_co
 result<std::vector<session_info>> identity_service::sessions(const principal& who) {
   return guard([&] {
     const auto& uid = require_user(who);
-    return core_.read([&](transaction& tx) {
+    return impl_->core.read([&](transaction& tx) {
       std::vector<session_info> out;
-      for (const auto& s : store::open_sessions(tx, uid, core_.now())) {
+      for (const auto& s : store::open_sessions(tx, uid, impl_->core.now())) {
         out.push_back({s.id, s.created_at, s.expires_at, s.last_used_at, s.ip, s.user_agent,
                        who.session_id && *who.session_id == s.id});
       }
@@ -746,13 +766,13 @@ result<principal> identity_service::authenticate_api_key(std::string_view key) {
     if (dot == std::string_view::npos) return invalid;
     const auto prefix = key.substr(kLead.size(), dot - kLead.size());
     const auto secret = key.substr(dot + 1);
-    return core_.write([&](transaction& tx) -> result<principal> {
+    return impl_->core.write([&](transaction& tx) -> result<principal> {
       auto found = store::find_api_key(tx, prefix);
       const auto presented = to_blob(crypto::sha256(secret));
       if (!found) return invalid;
       const auto& [info, hash] = *found;
       if (!crypto::constant_time_equal(hash, presented)) return invalid;
-      const auto now = core_.now();
+      const auto now = impl_->core.now();
       if (info.revoked_at || (info.expires_at && now >= *info.expires_at)) return invalid;
       store::touch_api_key(tx, info.id, now);
       principal p;
@@ -774,37 +794,41 @@ result<principal> identity_service::authenticate_api_key(std::string_view key) {
 
 result<user> identity_service::profile(const principal& who) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& uid = require_user(who);
     require(who, permission::profile_read);
-    return core_.read([&](transaction& tx) { return public_view(ops.load_user(tx, uid)); });
+    return impl_->core.read([&](transaction& tx) { return public_view(ops.load_user(tx, uid)); });
   });
 }
 
 result<user> identity_service::update_profile(const principal& who, const profile_update& up,
                                               const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& uid = require_user(who);
     require(who, permission::profile_write);
     if (up.name) rules::check_name(*up.name);
+    if (up.first_name) rules::check_person_name(*up.first_name, "first_name");
+    if (up.last_name) rules::check_person_name(*up.last_name, "last_name");
     if (up.username) rules::check_username(rules::trim(*up.username));
     if (up.department) rules::check_department(*up.department);
     if (up.department_metadata) rules::check_department_metadata(*up.department_metadata);
     if (up.region) rules::check_region(*up.region);
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_user(tx, uid);
       if (up.username) {
         ops.ensure_unique(tx, "", rules::trim(*up.username), uid);
         u.user.username = rules::trim(*up.username);
       }
       if (up.name) u.user.name = rules::trim(*up.name);
+      if (up.first_name) u.user.first_name = rules::person_name(up.first_name);
+      if (up.last_name) u.user.last_name = rules::person_name(up.last_name);
       if (up.department) u.user.department = rules::trim(*up.department);
       if (up.department_metadata) u.user.department_metadata = *up.department_metadata;
-      if (up.region) u.user.region = region_of_registration(tx, core_, rules::trim(*up.region));
-      u.user.updated_at = core_.now();
+      if (up.region) u.user.region = region_of_registration(tx, impl_->core, rules::trim(*up.region));
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      audit_append(core_, tx, actor::of(who), ctx, {"user.update_profile", uid.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"user.update_profile", uid.to_string()});
       return public_view(u);
     });
   });
@@ -813,16 +837,16 @@ result<user> identity_service::update_profile(const principal& who, const profil
 result<user> identity_service::set_wallet(const principal& who, std::optional<std::string> address,
                                           const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const auto& uid = require_user(who);
     require(who, permission::profile_write);
     if (address) rules::check_wallet_address(*address);
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_user(tx, uid);
       u.user.wallet_address = address;
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      audit_append(core_, tx, actor::of(who), ctx,
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {address ? "user.set_wallet" : "user.remove_wallet", uid.to_string()});
       return public_view(u);
     });
@@ -833,7 +857,7 @@ result<notification_preferences> identity_service::preferences(const principal& 
   return guard([&] {
     const auto& uid = require_user(who);
     require(who, permission::profile_read);
-    return core_.read([&](transaction& tx) {
+    return impl_->core.read([&](transaction& tx) {
       return store::find_preferences(tx, uid).value_or(notification_preferences{});
     });
   });
@@ -846,10 +870,10 @@ result<notification_preferences> identity_service::set_preferences(
     require(who, permission::profile_write);
     auto stored = p;
     stored.security = true;  // security notices are not optional
-    stored.updated_at = core_.now();
-    core_.write([&](transaction& tx) {
+    stored.updated_at = impl_->core.now();
+    impl_->core.write([&](transaction& tx) {
       store::put_preferences(tx, uid, stored);
-      audit_append(core_, tx, actor::of(who), ctx, {"user.set_preferences", uid.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"user.set_preferences", uid.to_string()});
     });
     return stored;
   });
@@ -884,25 +908,27 @@ result<page<user>> identity_service::list_users(const principal& who, const user
         break;
       case role_scope::self: fail(errc::forbidden, "listing users needs a wider role");
     }
-    return core_.read([&](transaction& tx) { return store::list_users(tx, q); });
+    return impl_->core.read([&](transaction& tx) { return store::list_users(tx, q); });
   });
 }
 
 result<user> identity_service::get_user(const principal& who, const uuid& id) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     const bool own = who.type == principal::kind::user && who.id == id;
     if (!own) require(who, permission::users_read);
-    return core_.read([&](transaction& tx) { return public_view(ops.load_visible(tx, who, id)); });
+    return impl_->core.read([&](transaction& tx) { return public_view(ops.load_visible(tx, who, id)); });
   });
 }
 
 result<user> identity_service::update_user(const principal& who, const uuid& id,
                                            const user_update& up, const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::users_write);
     if (up.name) rules::check_name(*up.name);
+    if (up.first_name) rules::check_person_name(*up.first_name, "first_name");
+    if (up.last_name) rules::check_person_name(*up.last_name, "last_name");
     if (up.email) rules::check_email(rules::trim(*up.email));
     if (up.username) rules::check_username(rules::trim(*up.username));
     if (up.region) rules::check_region(*up.region);
@@ -911,22 +937,24 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
     if (up.wallet_address) rules::check_wallet_address(*up.wallet_address);
     if (up.region && who.scope == role_scope::region && *up.region != who.region)
       fail(errc::forbidden, "you cannot move a user out of your region", "region");
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
       std::optional<std::string> new_username;
       if (up.username) new_username = rules::trim(*up.username);
       ops.ensure_unique(tx, up.email ? rules::trim(*up.email) : "", new_username, id);
       if (up.name) u.user.name = rules::trim(*up.name);
+      if (up.first_name) u.user.first_name = rules::person_name(up.first_name);
+      if (up.last_name) u.user.last_name = rules::person_name(up.last_name);
       if (up.email) u.user.email = rules::trim(*up.email);
       if (new_username) u.user.username = new_username;
-      if (up.region) u.user.region = region_of_registration(tx, core_, rules::trim(*up.region));
+      if (up.region) u.user.region = region_of_registration(tx, impl_->core, rules::trim(*up.region));
       if (up.department) u.user.department = rules::trim(*up.department);
       if (up.department_metadata) u.user.department_metadata = *up.department_metadata;
       if (up.wallet_address) u.user.wallet_address = up.wallet_address;
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      audit_append(core_, tx, actor::of(who), ctx, {"user.update", id.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"user.update", id.to_string()});
       return public_view(u);
     });
   });
@@ -949,21 +977,21 @@ void not_self(const principal& who, const uuid& id, std::string_view what) {
 result<user> identity_service::suspend_user(const principal& who, const uuid& id,
                                             std::string_view reason, const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::users_manage);
     check_reason(reason);
     not_self(who, id, "suspend");
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
       if (u.user.status == user_status::suspended)
         fail(errc::conflict, "the account is already suspended", "id");
       u.user.status = user_status::suspended;
       u.user.status_reason = rules::trim(reason);
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      store::revoke_user_sessions(tx, id, core_.now(), "suspended");
-      audit_append(core_, tx, actor::of(who), ctx,
+      store::revoke_user_sessions(tx, id, impl_->core.now(), "suspended");
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.suspend", id.to_string(), "success",
                     details_json({{"reason", rules::trim(reason)}})});
       return public_view(u);
@@ -974,19 +1002,19 @@ result<user> identity_service::suspend_user(const principal& who, const uuid& id
 result<user> identity_service::activate_user(const principal& who, const uuid& id,
                                              std::string_view reason, const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::users_manage);
     check_reason(reason);
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
       if (u.user.status != user_status::suspended)
         fail(errc::conflict, "only a suspended account can be activated", "id");
       u.user.status = u.user.email_verified ? user_status::active : user_status::pending_verification;
       u.user.status_reason = rules::trim(reason);
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
-      audit_append(core_, tx, actor::of(who), ctx,
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.activate", id.to_string(), "success",
                     details_json({{"reason", rules::trim(reason)}})});
       return public_view(u);
@@ -997,18 +1025,18 @@ result<user> identity_service::activate_user(const principal& who, const uuid& i
 result<void> identity_service::delete_user(const principal& who, const uuid& id,
                                            const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::users_manage);
     not_self(who, id, "delete");
-    core_.write([&](transaction& tx) {
+    impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
       u.user.status = user_status::deleted;
       u.user.status_reason = "deleted";
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);  // frees the email and username keys
-      store::revoke_user_sessions(tx, id, core_.now(), "deleted");
-      audit_append(core_, tx, actor::of(who), ctx, {"user.delete", id.to_string()});
+      store::revoke_user_sessions(tx, id, impl_->core.now(), "deleted");
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"user.delete", id.to_string()});
     });
   });
 }
@@ -1016,20 +1044,20 @@ result<void> identity_service::delete_user(const principal& who, const uuid& id,
 result<user> identity_service::change_role(const principal& who, const uuid& id,
                                            std::string_view role, const request_context& ctx) {
   return guard([&] {
-    detail::identity_ops ops{core_};
+    detail::identity_ops ops{impl_->core};
     require(who, permission::roles_manage);
     ops.check_role_name(role, "role");
     not_self(who, id, "change the role of");
-    return core_.write([&](transaction& tx) {
+    return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
       const std::string from = u.user.role;
       u.user.role = std::string(role);
-      u.user.updated_at = core_.now();
+      u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
       // Tokens carry the role; end sessions so the new role applies at once.
-      store::revoke_user_sessions(tx, id, core_.now(), "role_changed");
-      audit_append(core_, tx, actor::of(who), ctx,
+      store::revoke_user_sessions(tx, id, impl_->core.now(), "role_changed");
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.change_role", id.to_string(), "success",
                     details_json({{"from", from}, {"to", role}})});
       return public_view(u);
@@ -1043,7 +1071,7 @@ result<department_info> identity_service::department(const principal& who, std::
     if (rules::trim(name).empty())
       fail(errc::validation_error, "department is required", "department");
     rules::check_department(name);
-    return core_.read([&](transaction& tx) {
+    return impl_->core.read([&](transaction& tx) {
       auto d = store::department(tx, name);
       if (!d) fail(errc::not_found, "no department named '" + std::string(name) + "'", "department");
       return *d;
@@ -1056,7 +1084,14 @@ result<department_info> identity_service::department(const principal& who, std::
 // ---------------------------------------------------------------------------
 
 result<std::vector<role_definition>> identity_service::roles() {
-  return guard([&] { return core_.read([&](transaction& tx) { return store::load_roles(tx); }); });
+  return guard([&] { return impl_->core.read([&](transaction& tx) { return store::load_roles(tx); }); });
+}
+
+result<std::vector<role_definition>> identity_service::roles(const principal& who) {
+  return guard([&] {
+    require(who, permission::roles_manage);
+    return impl_->core.read([&](transaction& tx) { return store::load_roles(tx); });
+  });
 }
 
 result<role_definition> identity_service::define_role(const principal& who,
@@ -1079,14 +1114,14 @@ result<role_definition> identity_service::define_role(const principal& who,
       if (!who.can(p)) fail(errc::forbidden, "you cannot grant '" + p + "' which you do not hold");
     role_definition stored = r;
     stored.builtin = false;
-    core_.write([&](transaction& tx) {
-      store::upsert_role(tx, stored, core_.now());
-      audit_append(core_, tx, actor::of(who), ctx,
+    impl_->core.write([&](transaction& tx) {
+      store::upsert_role(tx, stored, impl_->core.now());
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"role.define", stored.name, "success",
                     details_json({{"permissions", storage::to_json_array(stored.permissions)},
                                   {"scope", to_string(stored.scope)}})});
     });
-    core_.reload_roles();
+    impl_->core.reload_roles();
     return stored;
   });
 }
@@ -1115,12 +1150,12 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
     for (const auto& m : spec.meter_ids)
       if (m.empty() || m.size() > 64)
         fail(errc::validation_error, "meter_ids entries must be 1 to 64 characters", "meter_ids");
-    if (spec.expires_at && *spec.expires_at <= core_.now())
+    if (spec.expires_at && *spec.expires_at <= impl_->core.now())
       fail(errc::validation_error, "expires_at must be in the future", "expires_at");
 
     created_api_key out;
     auto& k = out.info;
-    k.id = core_.new_id();
+    k.id = impl_->core.new_id();
     k.name = rules::trim(spec.name);
     // 96 random bits of public prefix (for lookup) and 256 of secret.
     k.prefix = crypto::random_token(12);
@@ -1129,14 +1164,14 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
     k.region = spec.region;
     k.meter_ids = spec.meter_ids;
     k.created_by = who.id;
-    k.created_at = core_.now();
+    k.created_at = impl_->core.now();
     k.expires_at = spec.expires_at;
     const std::string secret = crypto::random_token(32);
     out.secret = "segs_" + k.prefix + "." + secret;
-    core_.write([&](transaction& tx) {
-      if (k.region) k.region = region_of_registration(tx, core_, *k.region);
+    impl_->core.write([&](transaction& tx) {
+      if (k.region) k.region = region_of_registration(tx, impl_->core, *k.region);
       store::insert_api_key(tx, k, to_blob(crypto::sha256(secret)));
-      audit_append(core_, tx, actor::of(who), ctx,
+      audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"api_key.create", k.id.to_string(), "success",
                     details_json({{"name", k.name}, {"scopes", storage::to_json_array(k.scopes)}})});
     });
@@ -1147,7 +1182,7 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
 result<std::vector<api_key_info>> identity_service::list_api_keys(const principal& who) {
   return guard([&] {
     require(who, permission::api_keys_manage);
-    return core_.read([&](transaction& tx) { return store::list_api_keys(tx); });
+    return impl_->core.read([&](transaction& tx) { return store::list_api_keys(tx); });
   });
 }
 
@@ -1155,10 +1190,10 @@ result<void> identity_service::revoke_api_key(const principal& who, const uuid& 
                                               const request_context& ctx) {
   return guard([&] {
     require(who, permission::api_keys_manage);
-    core_.write([&](transaction& tx) {
-      if (!store::revoke_api_key(tx, id, core_.now()))
+    impl_->core.write([&](transaction& tx) {
+      if (!store::revoke_api_key(tx, id, impl_->core.now()))
         fail(errc::not_found, "no active API key with this id", "id");
-      audit_append(core_, tx, actor::of(who), ctx, {"api_key.revoke", id.to_string()});
+      audit_append(impl_->core, tx, actor::of(who), ctx, {"api_key.revoke", id.to_string()});
     });
   });
 }

@@ -76,6 +76,22 @@ void check_name(std::string_view name, std::string_view field) {
   if (has_control(name)) fail(errc::validation_error, f + " contains control characters", f);
 }
 
+void check_person_name(std::string_view name, std::string_view field) {
+  const std::string f(field);
+  const auto t = trim(name);
+  // Characters, not bytes: a 100-letter name in a non-Latin script is fine.
+  const auto chars = std::count_if(t.begin(), t.end(), [](unsigned char c) { return (c & 0xC0) != 0x80; });
+  if (chars > 100) fail(errc::validation_error, f + " is longer than 100 characters", f);
+  if (has_control(t)) fail(errc::validation_error, f + " contains control characters", f);
+}
+
+std::optional<std::string> person_name(const std::optional<std::string>& name) {
+  if (!name) return std::nullopt;
+  auto t = trim(*name);
+  if (t.empty()) return std::nullopt;
+  return t;
+}
+
 void check_region(std::string_view region, std::string_view field) {
   const std::string f(field);
   if (trim(region).empty()) fail(errc::validation_error, f + " is required", f);

@@ -4,6 +4,7 @@
 
 #include <segs/options.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,11 @@ std::string trim(std::string_view s);
 void check_email(std::string_view email, std::string_view field = "email");
 void check_username(std::string_view username, std::string_view field = "username");
 void check_name(std::string_view name, std::string_view field = "name");
+/// An optional given or family name: at most 100 characters (code points)
+/// after trimming, no control characters.
+void check_person_name(std::string_view name, std::string_view field);
+/// The stored form of an optional person name: trimmed, nullopt when empty.
+std::optional<std::string> person_name(const std::optional<std::string>& name);
 void check_region(std::string_view region, std::string_view field = "region");
 void check_department(std::string_view department, std::string_view field = "department");
 void check_department_metadata(std::string_view json, std::string_view field = "department_metadata");

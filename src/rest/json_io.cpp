@@ -83,6 +83,12 @@ user_status parse_status(std::string_view text, std::string_view field) {
                      " must be one of pending_verification, active, suspended, deleted");
 }
 
+role_scope parse_scope(std::string_view text, std::string_view field) {
+  for (auto s : {role_scope::self, role_scope::department, role_scope::region, role_scope::all})
+    if (to_string(s) == text) return s;
+  invalid(field, std::string(field) + " must be one of self, department, region, all");
+}
+
 // --- views ------------------------------------------------------------------
 
 namespace {
@@ -112,6 +118,8 @@ json::value view(const user& u) {
                       {"email", u.email},
                       {"username", opt(u.username)},
                       {"name", u.name},
+                      {"first_name", opt(u.first_name)},
+                      {"last_name", opt(u.last_name)},
                       {"role", u.role},
                       {"region", u.region},
                       {"department", u.department},
@@ -161,6 +169,16 @@ json::value view(const department_info& d) {
                       {"active_users", d.active_users},
                       {"users_by_role", std::move(by_role)},
                       {"regions", std::move(regions)}};
+}
+
+json::value view(const role_definition& r) {
+  json::array perms;
+  for (const auto& p : r.permissions) perms.emplace_back(p);
+  return json::object{{"name", r.name},
+                      {"permissions", std::move(perms)},
+                      {"scope", to_string(r.scope)},
+                      {"self_service", r.self_service},
+                      {"builtin", r.builtin}};
 }
 
 json::value view(const api_key_info& k) {

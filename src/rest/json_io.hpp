@@ -41,6 +41,8 @@ namespace segs::rest::detail {
 [[nodiscard]] timestamp parse_time(std::string_view text, std::string_view field);
 /// "pending_verification", "active", ... from text; validation_error naming `field`.
 [[nodiscard]] user_status parse_status(std::string_view text, std::string_view field);
+/// "self", "department", "region" or "all"; validation_error naming `field`.
+[[nodiscard]] role_scope parse_scope(std::string_view text, std::string_view field);
 
 // --- views ------------------------------------------------------------------
 
@@ -51,6 +53,8 @@ namespace segs::rest::detail {
 [[nodiscard]] boost::json::value view(const session_info& s);
 [[nodiscard]] boost::json::value view(const notification_preferences& p);
 [[nodiscard]] boost::json::value view(const department_info& d);
+/// name, permissions, scope, self_service, builtin.
+[[nodiscard]] boost::json::value view(const role_definition& r);
 [[nodiscard]] boost::json::value view(const api_key_info& k);
 [[nodiscard]] boost::json::value view(const audit_record& r);
 [[nodiscard]] boost::json::value view(const audit_verification& v);

@@ -121,7 +121,7 @@ void add_region_routes(router& r);
 
 // Shared between route groups (the SEGS and P2P spellings of one operation).
 
-/// name, username, department, department_metadata, region.
+/// name, first_name, last_name, username, department, department_metadata, region.
 [[nodiscard]] profile_update read_profile_update(const boost::json::object& body);
 /// {current_password, new_password} for the signed-in user.
 [[nodiscard]] reply change_password(call& c);

@@ -44,6 +44,8 @@ void add_admin_routes(router& r) {
     reg.email = required_string(c.body, "email");
     reg.password = optional_string(c.body, "password");
     reg.name = optional_string(c.body, "name").value_or("");
+    reg.first_name = optional_string(c.body, "first_name");
+    reg.last_name = optional_string(c.body, "last_name");
     reg.username = optional_string(c.body, "username");
     reg.role = optional_string(c.body, "role").value_or("consumer");
     reg.region = optional_string(c.body, "region").value_or("");
@@ -73,6 +75,27 @@ void add_admin_routes(router& r) {
         c.caller(), c.param_id("userId"),
         optional_string(c.body, "reason").value_or("activated by an administrator"), c.ctx));
     return ok(view(u), "user activated");
+  });
+
+  // Roles the deployment defines (the P2P seed's student, faculty, staff).
+  // The library checks roles:manage and refuses the built-in roles.
+  r.add("GET", admin + "/roles", access::signed_in, [](call& c) {
+    json::array out;
+    for (const auto& role : take(c.grid.identity().roles(c.caller()))) out.push_back(view(role));
+    return ok(std::move(out), "roles");
+  });
+  r.add("PUT", admin + "/roles/:name", access::signed_in, [](call& c) {
+    role_definition def;
+    def.name = c.param("name");
+    // Read every field before calling the library, so a bad one is named
+    // and nothing is written.
+    if (!c.body.contains("permissions") || c.body.at("permissions").is_null())
+      invalid("permissions", "permissions is required");
+    def.permissions = optional_string_list(c.body, "permissions");
+    def.scope = parse_scope(required_string(c.body, "scope"), "scope");
+    def.self_service = optional_bool(c.body, "self_service").value_or(false);
+    auto saved = take(c.grid.identity().define_role(c.caller(), def, c.ctx));
+    return ok(view(saved), "role saved");
   });
 
   r.add("GET", admin + "/audit-logs", access::signed_in, [](call& c) {

@@ -20,14 +20,11 @@ registration read_registration(const json::object& b) {
   registration r;
   r.email = required_string(b, "email");
   r.password = optional_string(b, "password");
-  if (auto name = optional_string(b, "name")) {
-    r.name = *name;
-  } else {
-    // The SEGS seed sends first_name and last_name.
-    auto first = optional_string(b, "first_name").value_or("");
-    auto last = optional_string(b, "last_name").value_or("");
-    r.name = first.empty() || last.empty() ? first + last : first + " " + last;
-  }
+  // The SEGS seed sends first_name and last_name instead of name; the
+  // library then makes the display name from them.
+  r.name = optional_string(b, "name").value_or("");
+  r.first_name = optional_string(b, "first_name");
+  r.last_name = optional_string(b, "last_name");
   r.username = optional_string(b, "username");
   if (auto role = optional_string(b, "role")) r.role = *role;
   r.region = optional_string(b, "region").value_or("");
@@ -42,6 +39,8 @@ registration read_registration(const json::object& b) {
 profile_update read_profile_update(const json::object& b) {
   profile_update u;
   u.name = optional_string(b, "name");
+  u.first_name = optional_string(b, "first_name");
+  u.last_name = optional_string(b, "last_name");
   u.username = optional_string(b, "username");
   u.department = optional_string(b, "department");
   u.department_metadata = optional_object_text(b, "department_metadata");

@@ -7,13 +7,22 @@
 
 namespace segs::rest::detail {
 
+namespace {
+
+reply health(call& c) {
+  return ok({{"status", "ok"},
+             {"version", segs::version_string},
+             {"backend", std::string(c.grid.backend_name())}},
+            "service is healthy");
+}
+
+}  // namespace
+
 void add_health_routes(router& r) {
-  r.add("GET", "/health", access::open, [](call& c) {
-    return ok({{"status", "ok"},
-               {"version", segs::version_string},
-               {"backend", std::string(c.grid.backend_name())}},
-              "service is healthy");
-  }, false);
+  r.add("GET", "/health", access::open, health, false);
+  // The seeds' clients put every call under their base path, the health
+  // check included: the same answer there.
+  r.add("GET", "/api/v1/health", access::open, health, false);
   r.add("GET", "/health/live", access::open,
         [](call&) { return ok({{"status", "alive"}}, "service is alive"); }, false);
   r.add("GET", "/health/ready", access::open, [](call& c) {

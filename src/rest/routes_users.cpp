@@ -16,8 +16,15 @@ void add_users_routes(router& r) {
   });
 
   r.add("PUT", base + "/:id", access::signed_in, [](call& c) {
+    // Roles change through their own route, which checks roles:manage and
+    // ends the user's sessions; silently ignoring `role` here let clients
+    // believe a role had changed when nothing had.
+    if (auto it = c.body.find("role"); it != c.body.end() && !it->value().is_null())
+      invalid("role", "role cannot be changed here; use PUT /api/v1/admin/users/:userId/role");
     user_update u;
     u.name = optional_string(c.body, "name");
+    u.first_name = optional_string(c.body, "first_name");
+    u.last_name = optional_string(c.body, "last_name");
     u.email = optional_string(c.body, "email");
     u.username = optional_string(c.body, "username");
     u.region = optional_string(c.body, "region");

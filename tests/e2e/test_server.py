@@ -440,3 +440,68 @@ def test_bad_regions_are_refused_naming_the_variable():
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2, (args, proc.stderr)
         assert all(w in proc.stderr for w in words), (args, proc.stderr)
+
+
+_P2P_ROLES = [
+    {"name": "student", "permissions": ["profile:read", "profile:write", "trade:buy", "telemetry:read"],
+     "scope": "self", "self_service": True},
+    {"name": "faculty", "permissions": ["profile:read", "profile:write", "trade:buy", "trade:sell", "telemetry:read"],
+     "scope": "self", "self_service": True},
+    {"name": "staff", "permissions": ["profile:read", "profile:write", "users:read"], "scope": "department"},
+]
+
+
+def test_roles_from_configuration_let_users_register_as_student(start_server, tmp_path):
+    s = start_server({"SEGS_ROLES": json.dumps(_P2P_ROLES),
+                      "SEGS_ADMIN_EMAIL": ADMIN_EMAIL, "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD})
+    email = new_email("student")
+    r = s.request("POST", "/api/v1/auth/register",
+                  {"email": email, "password": "Str0ng-Passw0rd-e2e", "first_name": "Stu",
+                   "last_name": "Dent", "region": "north", "role": "student"})
+    assert r.status == 201, r
+    user = r.json()["data"]
+    assert (user["role"], user["name"], user["first_name"], user["last_name"]) == ("student", "Stu Dent", "Stu", "Dent")
+    # staff is not self-service: refused naming the field.
+    r = s.request("POST", "/api/v1/auth/register",
+                  {"email": new_email("staff"), "password": "Str0ng-Passw0rd-e2e", "name": "S",
+                   "region": "north", "role": "staff"})
+    assert r.status == 400 and r.json()["error"]["details"]["field"] == "role", r
+    # The admin sees them through the roles route.
+    admin = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    roles = {x["name"]: x for x in s.request("GET", "/api/v1/admin/roles", token=admin).json()["data"]}
+    assert {"student", "faculty", "staff", "consumer", "admin"} <= roles.keys()
+    assert roles["staff"]["scope"] == "department" and roles["staff"]["self_service"] is False
+    assert roles["student"]["builtin"] is False and roles["admin"]["builtin"] is True
+
+    # The same from a file (the SEGS seed's single role).
+    path = tmp_path / "roles.json"
+    path.write_text(json.dumps([{"name": "user", "permissions": ["profile:read", "profile:write"],
+                                 "scope": "self", "self_service": True}]))
+    s2 = start_server({"SEGS_ROLES": str(path)})
+    r = s2.request("POST", "/api/v1/auth/register",
+                   {"email": new_email("user"), "name": "U", "region": "north", "role": "user"})
+    assert r.status == 201, r
+
+
+def test_bad_roles_configuration_exits_2_naming_the_variable(tmp_path):
+    cases = (
+        ("not json", "SEGS_ROLES"),
+        ('{"name":"x"}', "array"),
+        ('[{"name":"x","permissions":["profile:read"],"scope":"galaxy"}]', "scope"),
+        ('[{"name":"admin","permissions":[],"scope":"self"}]', "admin"),
+        ('[{"name":"x","permissions":["root:all"],"scope":"self"}]', "permissions"),
+    )
+    for value, word in cases:
+        proc = subprocess.run(
+            [require_binary(), "--roles", value, "--db-url", "sqlite::memory:"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 2, (value, proc.stderr)
+        assert "SEGS_ROLES" in proc.stderr and word in proc.stderr, (value, proc.stderr)
+
+
+def test_health_under_the_api_base_path(server):
+    plain = server.request("GET", "/health")
+    based = server.request("GET", "/api/v1/health")
+    assert based.status == plain.status == 200
+    assert based.json()["data"] == plain.json()["data"]

@@ -202,3 +202,35 @@ TEST_CASE("host-defined roles: a self-service student role") {
   CHECK(std::any_of(roles.begin(), roles.end(), [](auto& r) { return r.name == "student"; }));
   (void)s;
 }
+
+TEST_CASE("listing roles for a principal needs roles:manage") {
+  grid_fixture f;
+  f.made("admin@example.org", "admin");
+  f.made("op@example.org", "operator");
+  auto admin = f.as("admin@example.org");
+  auto op = f.as("op@example.org");
+  auto all = f.id().roles(admin);
+  REQUIRE(all);
+  for (const char* name : {"admin", "consumer", "operator", "prosumer"})
+    CHECK(std::any_of(all->begin(), all->end(), [&](auto& r) { return r.name == name && r.builtin; }));
+  auto refused = f.id().roles(op);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::forbidden);
+  CHECK(f.id().roles(segs::principal::anonymous()).error().code == errc::forbidden);
+
+  // Replacing a host-defined role keeps one row and is audited each time.
+  segs::role_definition staff{"staff", {"profile:read"}, segs::role_scope::self, false, false};
+  REQUIRE(f.id().define_role(admin, staff));
+  staff.permissions.push_back("trade:buy");
+  staff.self_service = true;
+  REQUIRE(f.id().define_role(admin, staff));
+  auto after = f.id().roles(admin).value();
+  CHECK(std::count_if(after.begin(), after.end(), [](auto& r) { return r.name == "staff"; }) == 1);
+  auto it = std::find_if(after.begin(), after.end(), [](auto& r) { return r.name == "staff"; });
+  CHECK(it->permissions.size() == 2);
+  CHECK(it->self_service);
+  CHECK_FALSE(it->builtin);
+  segs::audit_query q;
+  q.action = "role.define";
+  CHECK(f.grid->audit().query(admin, q).value().total == 2);
+}

@@ -233,3 +233,104 @@ TEST_CASE("injection-shaped strings are stored and returned verbatim") {
   REQUIRE(found.total == 1);
   CHECK(found.items[0].id == u->id);
 }
+
+TEST_CASE("first and last name: stored, trimmed, composed into name, validated") {
+  grid_fixture f;
+  // Given both and no name, the display name is "first last".
+  auto r = f.reg("fl@example.org");
+  r.name = "";
+  r.first_name = "  Ada ";
+  r.last_name = "Lovelace";
+  auto u = f.id().register_user(r);
+  REQUIRE_MESSAGE(u, (u ? "" : u.error().message));
+  CHECK(u->name == "Ada Lovelace");
+  CHECK(u->first_name == "Ada");
+  CHECK(u->last_name == "Lovelace");
+  // Read back from storage, not just echoed.
+  auto stored = f.id().get_user(segs::principal::system(), u->id).value();
+  CHECK(stored.first_name == "Ada");
+  CHECK(stored.last_name == "Lovelace");
+  CHECK(stored.name == "Ada Lovelace");
+
+  // A given name wins over the parts; absent parts stay absent.
+  auto named = f.reg("named@example.org");
+  named.name = "Countess";
+  named.first_name = "Augusta";
+  auto n = f.id().register_user(named).value();
+  CHECK(n.name == "Countess");
+  CHECK(n.first_name == "Augusta");
+  CHECK_FALSE(n.last_name.has_value());
+  auto plain = f.id().register_user(f.reg("plain@example.org")).value();
+  CHECK_FALSE(plain.first_name.has_value());
+  CHECK_FALSE(plain.last_name.has_value());
+  // One part alone still names the account.
+  auto one = f.reg("one@example.org");
+  one.name = "";
+  one.last_name = "Hopper";
+  CHECK(f.id().register_user(one).value().name == "Hopper");
+
+  // Too long or with control characters: refused naming the field, nothing written.
+  const auto before = user_count(f);
+  auto longer = f.reg("long@example.org");
+  longer.first_name = std::string(101, 'x');
+  auto e1 = f.id().register_user(longer);
+  REQUIRE_FALSE(e1);
+  CHECK(e1.error().code == errc::validation_error);
+  CHECK(e1.error().field == "first_name");
+  auto ctl = f.reg("ctl@example.org");
+  ctl.last_name = std::string("a\x01");
+  auto e2 = f.id().register_user(ctl);
+  REQUIRE_FALSE(e2);
+  CHECK(e2.error().field == "last_name");
+  // 100 characters of a two-byte script is within the limit.
+  auto wide = f.reg("wide@example.org");
+  std::string hundred;
+  for (int i = 0; i < 100; ++i) hundred += "\xc3\xa9";  // é
+  wide.first_name = hundred;
+  CHECK(f.id().register_user(wide).has_value());
+  CHECK(user_count(f) == before + 1);
+}
+
+TEST_CASE("first and last name: profile and admin updates set, clear and validate") {
+  grid_fixture f;
+  f.made("admin@example.org", "admin");
+  auto admin = f.as("admin@example.org");
+  f.verified("me@example.org");
+  auto me = f.as("me@example.org");
+
+  segs::profile_update pu;
+  pu.first_name = " Grace ";
+  pu.last_name = "Hopper";
+  auto p = f.id().update_profile(me, pu).value();
+  CHECK(p.first_name == "Grace");
+  CHECK(p.last_name == "Hopper");
+  CHECK(p.name == "Test User");  // the display name is its own field
+  CHECK(f.id().profile(me).value().first_name == "Grace");
+
+  segs::profile_update bad;
+  bad.name = "Changed";
+  bad.last_name = std::string(101, 'y');
+  auto e = f.id().update_profile(me, bad);
+  REQUIRE_FALSE(e);
+  CHECK(e.error().field == "last_name");
+  auto unchanged = f.id().profile(me).value();
+  CHECK(unchanged.name == "Test User");
+  CHECK(unchanged.last_name == "Hopper");
+
+  segs::user_update uu;
+  uu.first_name = "";  // empty removes it
+  uu.last_name = "Murray Hopper";
+  auto a = f.id().update_user(admin, me.id, uu).value();
+  CHECK_FALSE(a.first_name.has_value());
+  CHECK(a.last_name == "Murray Hopper");
+  auto stored = f.id().get_user(admin, me.id).value();
+  CHECK_FALSE(stored.first_name.has_value());
+  CHECK(stored.last_name == "Murray Hopper");
+
+  segs::user_update ub;
+  ub.first_name = std::string("a\tb");  // inner control characters (outer ones are trimmed)
+  auto e2 = f.id().update_user(admin, me.id, ub);
+  REQUIRE_FALSE(e2);
+  CHECK(e2.error().code == errc::validation_error);
+  CHECK(e2.error().field == "first_name");
+}

@@ -275,3 +275,33 @@ def test_principals() -> None:
     assert "anonymous" in repr(anon)
     with pytest.raises(TypeError):
         segs.Principal()
+
+
+def test_first_and_last_name(grid: segs.Grid, admin: segs.Principal) -> None:
+    ident = grid.identity
+    user = ident.register_user(email="ada@example.org", password=PASSWORD, first_name=" Ada ",
+                               last_name="Lovelace", region="north")
+    assert (user.name, user.first_name, user.last_name) == ("Ada Lovelace", "Ada", "Lovelace")
+    ident.verify_email("ada@example.org", code_for(grid, "ada@example.org"))
+    who = sign_in(grid, "ada@example.org")
+    assert ident.profile(who).first_name == "Ada"
+
+    updated = ident.update_profile(who, first_name="Augusta")
+    assert updated.first_name == "Augusta" and updated.last_name == "Lovelace"
+    with pytest.raises(segs.ValidationError) as info:
+        ident.update_profile(who, name="Changed", last_name="x" * 101)
+    assert info.value.field == "last_name"
+    assert ident.profile(who).name == "Ada Lovelace"
+
+    by_admin = ident.update_user(admin, user.id, first_name="", last_name="King")
+    assert by_admin.first_name is None and by_admin.last_name == "King"
+    with pytest.raises(segs.ValidationError) as info:
+        ident.update_user(admin, user.id, first_name="a\x01")
+    assert info.value.field == "first_name"
+
+    made = ident.create_user(segs.Principal.system(), email="g@example.org", password=PASSWORD,
+                             first_name="Grace", last_name="Hopper", region="north")
+    assert made.name == "Grace Hopper" and made.first_name == "Grace"
+    plain = ident.register_user(email="p@example.org", password=PASSWORD, name="P",
+                                region="north")
+    assert plain.first_name is None and plain.last_name is None

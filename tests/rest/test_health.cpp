@@ -37,3 +37,18 @@ TEST_CASE("an unknown route answers 404 NOT_FOUND in the error envelope") {
   CHECK(v.at("error").at("details").is_object());
   CHECK(str(v.at("timestamp")) == segs::to_rfc3339(f.clock->now()));
 }
+
+TEST_CASE("GET /api/v1/health answers exactly like GET /health") {
+  fixture f;
+  auto plain = f.get("/health");
+  auto based = f.get("/api/v1/health");
+  CHECK(based.status == 200);
+  CHECK(based.route == "/api/v1/health");
+  CHECK(based.body == plain.body);  // same clock, same data
+  CHECK(based.header_value("content-type") == plain.header_value("content-type"));
+  // Like the probes, never rate limited.
+  segs::rest::options o;
+  o.anonymous = {1, std::chrono::hours(1)};
+  fixture limited(o);
+  for (int i = 0; i < 5; ++i) CHECK(limited.get("/api/v1/health").status == 200);
+}

@@ -2,6 +2,8 @@
 // security headers and metrics.
 #include "fixture.hpp"
 
+#include "rest/route.hpp"
+
 #include <algorithm>
 
 using namespace rest_test;
@@ -35,6 +37,46 @@ TEST_CASE("a known path with the wrong method answers 405 with Allow") {
   CHECK(wallet.status == 405);
   CHECK(wallet.header_value("Allow") == "DELETE, POST");
   check_security_headers(res);
+}
+
+TEST_CASE("PATCH: routed like any method, 405 with Allow where the path has other methods") {
+  fixture f;
+  auto a = f.signed_in("me@example.org", "consumer");
+  auto res = f.send("PATCH", "/api/v1/user/profile", R"({"name":"X"})", a);
+  CHECK(res.status == 405);
+  CHECK(code_of(res) == "METHOD_NOT_ALLOWED");
+  CHECK(res.header_value("Allow") == "GET, PUT");
+  // A path no route has, under any method, is 404 (not 405).
+  for (const char* m : {"GET", "PATCH", "POST", "DELETE"}) {
+    auto none = f.send(m, "/api/v1/no/such/thing", {}, a);
+    CHECK_MESSAGE(none.status == 404, m);
+    CHECK(code_of(none) == "NOT_FOUND");
+    CHECK(none.header_value("Allow").empty());
+  }
+}
+
+TEST_CASE("router: a PATCH route matches PATCH only and is listed in Allow") {
+  using segs::rest::detail::access;
+  using segs::rest::detail::call;
+  using segs::rest::detail::router;
+  router r;
+  r.add("PATCH", "/api/v1/alerts/:id", access::signed_in,
+        [](call&) { return segs::rest::detail::ok(nullptr, "patched"); });
+  r.add("GET", "/api/v1/alerts/:id", access::signed_in,
+        [](call&) { return segs::rest::detail::ok(nullptr, "one"); });
+  const std::vector<std::string> path{"api", "v1", "alerts", "a1"};
+  auto m = r.find("PATCH", path);
+  REQUIRE(m.found != nullptr);
+  CHECK(m.found->method == "PATCH");
+  CHECK(m.params == std::vector<std::pair<std::string, std::string>>{{"id", "a1"}});
+  CHECK(m.allow == std::vector<std::string>{"GET", "PATCH"});
+  auto put = r.find("PUT", path);
+  CHECK(put.found == nullptr);
+  CHECK(put.path_known);
+  CHECK(put.allow == std::vector<std::string>{"GET", "PATCH"});
+  auto none = r.find("PATCH", {"api", "v1", "alerts"});
+  CHECK(none.found == nullptr);
+  CHECK_FALSE(none.path_known);
 }
 
 TEST_CASE("path parameters that are not UUIDs are named in a 400") {

@@ -30,8 +30,9 @@
 //     403, so that ids do not leak; 403 means "you may never do this".
 //   - The /admin/users routes follow the library's permissions, not the path:
 //     an operator holds users:manage over its region, so suspend, activate
-//     and delete work for opN; roles:manage, audit:read and api_keys:manage
-//     are the administrator's only.
+//     and delete work for opN; roles:manage (changing a user's role, listing
+//     and defining roles), audit:read and api_keys:manage are the
+//     administrator's only.
 //   - set-password answers 409 to every user: they all have a password.
 //   - Trading: buying needs trade:buy (every user role), selling trade:sell
 //     (prosumer, admin). Orders of others are 404 except to the operator of
@@ -67,6 +68,7 @@ const std::string kWallet = "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin";
 const row matrix[] = {
 //  method    path                                             body                                                                      anon cons pros opN  opS  admin key
   {"GET",    "/health",                                        "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/health",                                 "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/health/live",                                   "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/health/ready",                                  "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/metrics",                                       "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
@@ -101,6 +103,8 @@ const row matrix[] = {
   {"DELETE", "/api/v1/admin/users/{target}",                   "",                                                                      {401, 403, 403, 200, 404, 200, 403}},
   {"PUT",    "/api/v1/admin/users/{target}/suspend",           R"({"reason":"unpaid bills"})",                                          {401, 403, 403, 200, 404, 200, 403}},
   {"PUT",    "/api/v1/admin/users/{suspended}/activate",       R"({"reason":"paid"})",                                                  {401, 403, 403, 200, 404, 200, 403}},
+  {"GET",    "/api/v1/admin/roles",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"PUT",    "/api/v1/admin/roles/student",                    R"({"permissions":["profile:read","trade:buy"],"scope":"self","self_service":true})", {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/admin/audit-logs",                       "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/admin/audit-logs/verify",                "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"POST",   "/api/v1/admin/api-keys",                         R"({"name":"head-end","scopes":["telemetry:read"]})",                   {401, 403, 403, 403, 403, 201, 403}},
@@ -256,6 +260,7 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "{order}", ":id");
     replace_all(path, "/markets/north", "/markets/:region");
     replace_all(path, "/regions/north", "/regions/:code");
+    replace_all(path, "/roles/student", "/roles/:name");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {

@@ -22,7 +22,8 @@ TEST_CASE("user JSON has exactly the documented fields") {
   fixture f;
   auto a = f.signed_in("shape@example.org", "consumer");
   auto u = body_of(f.get("/api/v1/user/profile", a)).at("data");
-  CHECK(keys(u) == std::set<std::string>{"id", "email", "username", "name", "role", "region",
+  CHECK(keys(u) == std::set<std::string>{"id", "email", "username", "name", "first_name",
+                                         "last_name", "role", "region",
                                          "department", "department_metadata", "wallet_address",
                                          "blockchain_registered", "email_verified", "has_password",
                                          "status", "status_reason", "created_at", "updated_at",
@@ -396,4 +397,139 @@ TEST_CASE("register: validation names the field - duplicates conflict - roles ar
   auto none = f.send("POST", "/api/v1/auth/register", {});
   CHECK(none.status == 400);
   CHECK(field_of(none) == "email");
+}
+
+TEST_CASE("first_name and last_name: register, profile, admin update, validation") {
+  fixture f;
+  // The SEGS seed registers with the parts only: name is "first last".
+  auto reg = f.post("/api/v1/auth/register",
+                    {{"email", "fl@example.org"}, {"password", kPassword}, {"first_name", " Ada "},
+                     {"last_name", "Lovelace"}, {"region", "north"}});
+  REQUIRE_MESSAGE(reg.status == 201, reg.body);
+  auto d = body_of(reg).at("data");
+  CHECK(str(d.at("name")) == "Ada Lovelace");
+  CHECK(str(d.at("first_name")) == "Ada");
+  CHECK(str(d.at("last_name")) == "Lovelace");
+  // Absent parts answer null.
+  auto a = f.signed_in("me@example.org", "consumer");
+  auto mine = body_of(f.get("/api/v1/user/profile", a)).at("data");
+  CHECK(mine.at("first_name").is_null());
+  CHECK(mine.at("last_name").is_null());
+
+  auto up = f.put("/api/v1/user/profile", {{"first_name", "Grace"}, {"last_name", "Hopper"}}, a);
+  REQUIRE_MESSAGE(up.status == 200, up.body);
+  CHECK(str(body_of(up).at("data").at("first_name")) == "Grace");
+  CHECK(str(body_of(f.get("/api/v1/user/profile", a)).at("data").at("last_name")) == "Hopper");
+  auto too_long = f.put("/api/v1/user/profile",
+                        {{"name", "Changed"}, {"first_name", std::string(101, 'x')}}, a);
+  CHECK(too_long.status == 400);
+  CHECK(code_of(too_long) == "VALIDATION_ERROR");
+  CHECK(field_of(too_long) == "first_name");
+  CHECK(str(body_of(f.get("/api/v1/user/profile", a)).at("data").at("name")) == "Test User");
+  auto typed = f.put("/api/v1/user/profile", {{"last_name", 7}}, a);
+  CHECK(typed.status == 400);
+  CHECK(field_of(typed) == "last_name");
+
+  auto admin = f.signed_in("root@example.org", "admin");
+  auto me = body_of(f.get("/api/v1/user/profile", a)).at("data");
+  const std::string id = str(me.at("id"));
+  auto edit = f.put("/api/v1/users/" + id, {{"first_name", ""}, {"last_name", "Murray Hopper"}}, admin);
+  REQUIRE_MESSAGE(edit.status == 200, edit.body);
+  CHECK(body_of(edit).at("data").at("first_name").is_null());
+  CHECK(str(body_of(edit).at("data").at("last_name")) == "Murray Hopper");
+  auto bad = f.put("/api/v1/users/" + id, {{"last_name", "a\u0001b"}}, admin);
+  CHECK(bad.status == 400);
+  CHECK(field_of(bad) == "last_name");
+  auto bad_reg = f.post("/api/v1/auth/register",
+                        {{"email", "long@example.org"}, {"name", "L"}, {"region", "north"},
+                         {"last_name", std::string(101, 'z')}});
+  CHECK(bad_reg.status == 400);
+  CHECK(field_of(bad_reg) == "last_name");
+}
+
+TEST_CASE("PUT /api/v1/users/:id refuses a role and writes nothing") {
+  fixture f;
+  auto admin = f.signed_in("root@example.org", "admin");
+  auto u = f.make_user("x@example.org", "consumer");
+  auto res = f.put("/api/v1/users/" + id_of(u), {{"name", "Renamed"}, {"role", "operator"}}, admin);
+  CHECK(res.status == 400);
+  CHECK(code_of(res) == "VALIDATION_ERROR");
+  CHECK(field_of(res) == "role");
+  CHECK(str(body_of(res).at("error").at("message")).find("PUT /api/v1/admin/users/:userId/role") !=
+        std::string::npos);
+  auto after = body_of(f.get("/api/v1/users/" + id_of(u), admin)).at("data");
+  CHECK(str(after.at("role")) == "consumer");
+  CHECK(str(after.at("name")) == "Test User");
+  // null is absent, as everywhere.
+  CHECK(f.put("/api/v1/users/" + id_of(u), {{"name", "Renamed"}, {"role", nullptr}}, admin).status ==
+        200);
+}
+
+TEST_CASE("admin roles: list / define / replace - built-in and bad input refused") {
+  fixture f;
+  auto admin = f.signed_in("root@example.org", "admin");
+  auto list = f.get("/api/v1/admin/roles", admin);
+  REQUIRE_MESSAGE(list.status == 200, list.body);
+  const auto listed_first = body_of(list);
+  const auto& roles = listed_first.at("data").as_array();
+  CHECK(roles.size() == 4);
+  for (const auto& r : roles) {
+    CHECK(keys(r) == std::set<std::string>{"name", "permissions", "scope", "self_service", "builtin"});
+    CHECK(r.at("builtin").as_bool());
+  }
+
+  auto put = f.put("/api/v1/admin/roles/student",
+                   {{"permissions", {"profile:read", "profile:write", "trade:buy"}},
+                    {"scope", "self"},
+                    {"self_service", true}},
+                   admin);
+  REQUIRE_MESSAGE(put.status == 200, put.body);
+  auto saved = body_of(put).at("data");
+  CHECK(str(saved.at("name")) == "student");
+  CHECK(saved.at("permissions").as_array().size() == 3);
+  CHECK(str(saved.at("scope")) == "self");
+  CHECK(saved.at("self_service").as_bool());
+  CHECK_FALSE(saved.at("builtin").as_bool());
+  // Registering with it works at once.
+  auto reg = f.post("/api/v1/auth/register", {{"email", "stu@example.org"}, {"password", kPassword},
+                                              {"name", "Stu"}, {"region", "north"},
+                                              {"role", "student"}});
+  REQUIRE_MESSAGE(reg.status == 201, reg.body);
+  CHECK(str(body_of(reg).at("data").at("role")) == "student");
+  // Replacing: self_service defaults to false, so it is no longer offered.
+  auto replaced = f.put("/api/v1/admin/roles/student",
+                        {{"permissions", {"profile:read"}}, {"scope", "department"}}, admin);
+  REQUIRE_MESSAGE(replaced.status == 200, replaced.body);
+  CHECK_FALSE(body_of(replaced).at("data").at("self_service").as_bool());
+  auto listed = body_of(f.get("/api/v1/admin/roles", admin)).at("data").as_array();
+  CHECK(listed.size() == 5);
+  CHECK(f.post("/api/v1/auth/register", {{"email", "stu2@example.org"}, {"password", kPassword},
+                                         {"name", "Stu"}, {"region", "north"}, {"role", "student"}})
+            .status == 400);
+
+  auto builtin = f.put("/api/v1/admin/roles/admin", {{"permissions", boost::json::array{}}, {"scope", "self"}}, admin);
+  CHECK(builtin.status == 409);
+  CHECK(code_of(builtin) == "CONFLICT");
+  CHECK(field_of(builtin) == "name");
+  auto unknown = f.put("/api/v1/admin/roles/hacker", {{"permissions", {"root:all"}}, {"scope", "all"}}, admin);
+  CHECK(unknown.status == 400);
+  CHECK(field_of(unknown) == "permissions");
+  auto scope = f.put("/api/v1/admin/roles/staff", {{"permissions", {"profile:read"}}, {"scope", "galaxy"}}, admin);
+  CHECK(scope.status == 400);
+  CHECK(field_of(scope) == "scope");
+  auto missing = f.put("/api/v1/admin/roles/staff", {{"scope", "self"}}, admin);
+  CHECK(missing.status == 400);
+  CHECK(field_of(missing) == "permissions");
+  auto name = f.put("/api/v1/admin/roles/Bad-Name", {{"permissions", {"profile:read"}}, {"scope", "self"}}, admin);
+  CHECK(name.status == 400);
+  CHECK(field_of(name) == "name");
+  auto typed = f.put("/api/v1/admin/roles/staff", {{"permissions", {"profile:read"}}, {"scope", "self"}, {"self_service", "yes"}}, admin);
+  CHECK(typed.status == 400);
+  CHECK(field_of(typed) == "self_service");
+  // None of the refused ones was written.
+  CHECK(body_of(f.get("/api/v1/admin/roles", admin)).at("data").as_array().size() == 5);
+
+  // Each definition is audited.
+  auto audit = body_of(f.get("/api/v1/admin/audit-logs?action=role.define", admin)).at("data");
+  CHECK(audit.at("total").as_int64() == 2);
 }

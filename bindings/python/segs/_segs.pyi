@@ -103,6 +103,10 @@ class User(metaclass=_pybind11_type):
     @property
     def name(self) -> str: ...
     @property
+    def first_name(self) -> Optional[str]: ...
+    @property
+    def last_name(self) -> Optional[str]: ...
+    @property
     def role(self) -> str: ...
     @property
     def region(self) -> str: ...
@@ -314,7 +318,9 @@ class Identity(metaclass=_pybind11_type):
         *,
         email: str,
         password: Optional[str] = None,
-        name: str,
+        name: str = "",
+        first_name: Optional[str] = None,
+        last_name: Optional[str] = None,
         username: Optional[str] = None,
         role: str = "consumer",
         region: str = "",
@@ -341,7 +347,9 @@ class Identity(metaclass=_pybind11_type):
         *,
         email: str,
         password: str,
-        name: str,
+        name: str = "",
+        first_name: Optional[str] = None,
+        last_name: Optional[str] = None,
         username: Optional[str] = None,
         role: str = "consumer",
         region: str = "",
@@ -406,6 +414,8 @@ class Identity(metaclass=_pybind11_type):
         principal: Principal,
         *,
         name: Optional[str] = None,
+        first_name: Optional[str] = None,
+        last_name: Optional[str] = None,
         username: Optional[str] = None,
         department: Optional[str] = None,
         department_metadata: Optional[_JsonObject] = None,
@@ -450,6 +460,8 @@ class Identity(metaclass=_pybind11_type):
         user_id: _Id,
         *,
         name: Optional[str] = None,
+        first_name: Optional[str] = None,
+        last_name: Optional[str] = None,
         email: Optional[str] = None,
         username: Optional[str] = None,
         region: Optional[str] = None,

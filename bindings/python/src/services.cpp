@@ -46,13 +46,15 @@ otp_purpose purpose_from_str(const std::string& s) {
 }
 
 registration make_registration(std::string email, opt_str password, std::string name,
-                               opt_str username, std::string role, std::string region,
+                               opt_str first_name, opt_str last_name, opt_str username, std::string role, std::string region,
                                std::string department, const py::object& metadata,
                                opt_str wallet_address) {
   registration r;
   r.email = std::move(email);
   r.password = std::move(password);
   r.name = std::move(name);
+  r.first_name = std::move(first_name);
+  r.last_name = std::move(last_name);
   r.username = std::move(username);
   r.role = std::move(role);
   r.region = std::move(region);
@@ -95,24 +97,28 @@ void register_services(py::module_& m) {
       .def(
           "register_user",
           [](const py_identity& s, std::string email, opt_str password, std::string name,
-             opt_str username, std::string role, std::string region, std::string department,
-             const py::object& department_metadata, opt_str wallet_address, const opt_str& ip,
-             const opt_str& user_agent) {
+             opt_str first_name, opt_str last_name, opt_str username, std::string role,
+             std::string region, std::string department, const py::object& department_metadata,
+             opt_str wallet_address, const opt_str& ip, const opt_str& user_agent) {
             auto r = make_registration(std::move(email), std::move(password), std::move(name),
+                                       std::move(first_name), std::move(last_name),
                                        std::move(username), std::move(role), std::move(region),
                                        std::move(department), department_metadata,
                                        std::move(wallet_address));
             auto ctx = make_ctx(ip, user_agent);
             return with_identity(s, [&](identity_service& id) { return id.register_user(r, ctx); });
           },
-          py::kw_only(), py::arg("email"), py::arg("password") = py::none(), py::arg("name"),
-          py::arg("username") = py::none(), py::arg("role") = "consumer", py::arg("region") = "",
+          py::kw_only(), py::arg("email"), py::arg("password") = py::none(),
+          py::arg("name") = "", py::arg("first_name") = py::none(),
+          py::arg("last_name") = py::none(), py::arg("username") = py::none(), py::arg("role") = "consumer", py::arg("region") = "",
           py::arg("department") = "", py::arg("department_metadata") = py::dict(),
           py::arg("wallet_address") = py::none(), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(),
           "Registers an account (status pending_verification) and queues a verification "
           "code to the outbox. With a password, verifying the email activates it; without "
-          "one, set_password completes it. Raises ValidationError (field named) or Conflict.")
+          "one, set_password completes it. first_name/last_name are optional (at most 100 "
+          "characters); without a name, the name is \"first last\". Raises ValidationError "
+          "(field named) or Conflict.")
       .def(
           "verify_email",
           [](const py_identity& s, std::string email, std::string code, const opt_str& ip,
@@ -141,10 +147,12 @@ void register_services(py::module_& m) {
       .def(
           "create_user",
           [](const py_identity& s, const principal& who, std::string email, std::string password,
-             std::string name, opt_str username, std::string role, std::string region,
-             std::string department, const py::object& department_metadata,
-             opt_str wallet_address, const opt_str& ip, const opt_str& user_agent) {
+             std::string name, opt_str first_name, opt_str last_name, opt_str username,
+             std::string role, std::string region, std::string department,
+             const py::object& department_metadata, opt_str wallet_address, const opt_str& ip,
+             const opt_str& user_agent) {
             auto r = make_registration(std::move(email), std::move(password), std::move(name),
+                                       std::move(first_name), std::move(last_name),
                                        std::move(username), std::move(role), std::move(region),
                                        std::move(department), department_metadata,
                                        std::move(wallet_address));
@@ -153,7 +161,8 @@ void register_services(py::module_& m) {
                                  [&](identity_service& id) { return id.create_user(who, r, ctx); });
           },
           py::arg("principal"), py::kw_only(), py::arg("email"), py::arg("password"),
-          py::arg("name"), py::arg("username") = py::none(), py::arg("role") = "consumer",
+          py::arg("name") = "", py::arg("first_name") = py::none(),
+          py::arg("last_name") = py::none(), py::arg("username") = py::none(), py::arg("role") = "consumer",
           py::arg("region") = "", py::arg("department") = "",
           py::arg("department_metadata") = py::dict(), py::arg("wallet_address") = py::none(),
           py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
@@ -276,11 +285,14 @@ void register_services(py::module_& m) {
           py::arg("principal"), "The principal's own User.")
       .def(
           "update_profile",
-          [](const py_identity& s, const principal& who, opt_str name, opt_str username,
-             opt_str department, const py::object& department_metadata, opt_str region,
-             const opt_str& ip, const opt_str& user_agent) {
+          [](const py_identity& s, const principal& who, opt_str name, opt_str first_name,
+             opt_str last_name, opt_str username, opt_str department,
+             const py::object& department_metadata, opt_str region, const opt_str& ip,
+             const opt_str& user_agent) {
             profile_update u;
             u.name = std::move(name);
+            u.first_name = std::move(first_name);
+            u.last_name = std::move(last_name);
             u.username = std::move(username);
             u.department = std::move(department);
             u.department_metadata = opt_json(department_metadata, "department_metadata");
@@ -290,10 +302,12 @@ void register_services(py::module_& m) {
                 s, [&](identity_service& id) { return id.update_profile(who, u, ctx); });
           },
           py::arg("principal"), py::kw_only(), py::arg("name") = py::none(),
+          py::arg("first_name") = py::none(), py::arg("last_name") = py::none(),
           py::arg("username") = py::none(), py::arg("department") = py::none(),
           py::arg("department_metadata") = py::none(), py::arg("region") = py::none(),
           py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
-          "Updates one's own profile; fields left as None are unchanged. Answers the User.")
+          "Updates one's own profile; fields left as None are unchanged (an empty "
+          "first_name/last_name removes it). Answers the User.")
       .def(
           "set_wallet",
           [](const py_identity& s, const principal& who, opt_str address, const opt_str& ip,
@@ -355,12 +369,14 @@ void register_services(py::module_& m) {
       .def(
           "update_user",
           [](const py_identity& s, const principal& who, const py::object& user_id, opt_str name,
-             opt_str email, opt_str username, opt_str region, opt_str department,
-             const py::object& department_metadata, opt_str wallet_address, const opt_str& ip,
-             const opt_str& user_agent) {
+             opt_str first_name, opt_str last_name, opt_str email, opt_str username,
+             opt_str region, opt_str department, const py::object& department_metadata,
+             opt_str wallet_address, const opt_str& ip, const opt_str& user_agent) {
             auto uid = uuid_from_py(user_id, "user_id");
             user_update u;
             u.name = std::move(name);
+            u.first_name = std::move(first_name);
+            u.last_name = std::move(last_name);
             u.email = std::move(email);
             u.username = std::move(username);
             u.region = std::move(region);
@@ -372,6 +388,7 @@ void register_services(py::module_& m) {
                 s, [&](identity_service& id) { return id.update_user(who, uid, u, ctx); });
           },
           py::arg("principal"), py::arg("user_id"), py::kw_only(), py::arg("name") = py::none(),
+          py::arg("first_name") = py::none(), py::arg("last_name") = py::none(),
           py::arg("email") = py::none(), py::arg("username") = py::none(),
           py::arg("region") = py::none(), py::arg("department") = py::none(),
           py::arg("department_metadata") = py::none(), py::arg("wallet_address") = py::none(),

@@ -109,6 +109,8 @@ void register_types(py::module_& m) {
       .def_readonly("email", &user::email, "The email address.")
       .def_readonly("username", &user::username, "The username, or None.")
       .def_readonly("name", &user::name, "The display name.")
+      .def_readonly("first_name", &user::first_name, "The given name, or None.")
+      .def_readonly("last_name", &user::last_name, "The family name, or None.")
       .def_readonly("role", &user::role, "The role name.")
       .def_readonly("region", &user::region, "The region.")
       .def_readonly("department", &user::department, "The department (may be empty).")

@@ -44,7 +44,8 @@ role_scope parse_scope(std::string_view s) {
 
 constexpr std::string_view kUserColumns =
     "id, email, username, name, role, region, department, department_metadata, wallet_address, "
-    "password_hash, email_verified, status, status_reason, created_at, updated_at, last_login_at";
+    "password_hash, email_verified, status, status_reason, created_at, updated_at, last_login_at, "
+    "first_name, last_name";
 
 user_row read_user(const row& r) {
   user_row u;
@@ -65,6 +66,8 @@ user_row read_user(const row& r) {
   u.user.created_at = from_micros(r.i64(13));
   u.user.updated_at = from_micros(r.i64(14));
   u.user.last_login_at = opt_time(r, 15);
+  u.user.first_name = r.opt_text(16);
+  u.user.last_name = r.opt_text(17);
   return u;
 }
 
@@ -133,12 +136,14 @@ void insert_user(transaction& tx, const user_row& u) {
   tx.exec(
       "INSERT INTO users (id, email, email_key, username, username_key, name, role, region, "
       "department, department_metadata, wallet_address, password_hash, email_verified, status, "
-      "status_reason, created_at, updated_at, last_login_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+      "status_reason, created_at, updated_at, last_login_at, first_name, last_name) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+      "$19, $20)",
       {id(x.id), x.email, email_key_of(u), opt(x.username), username_key_of(u), x.name, x.role,
        x.region, x.department, x.department_metadata, opt(x.wallet_address), opt(u.password_hash),
        std::int64_t{x.email_verified}, std::string(to_string(x.status)), opt(x.status_reason),
-       to_micros(x.created_at), to_micros(x.updated_at), opt(x.last_login_at)});
+       to_micros(x.created_at), to_micros(x.updated_at), opt(x.last_login_at), opt(x.first_name),
+       opt(x.last_name)});
 }
 
 void update_user(transaction& tx, const user_row& u) {
@@ -147,11 +152,11 @@ void update_user(transaction& tx, const user_row& u) {
       "UPDATE users SET email = $2, email_key = $3, username = $4, username_key = $5, name = $6, "
       "role = $7, region = $8, department = $9, department_metadata = $10, wallet_address = $11, "
       "password_hash = $12, email_verified = $13, status = $14, status_reason = $15, "
-      "updated_at = $16, last_login_at = $17 WHERE id = $1",
+      "updated_at = $16, last_login_at = $17, first_name = $18, last_name = $19 WHERE id = $1",
       {id(x.id), x.email, email_key_of(u), opt(x.username), username_key_of(u), x.name, x.role,
        x.region, x.department, x.department_metadata, opt(x.wallet_address), opt(u.password_hash),
        std::int64_t{x.email_verified}, std::string(to_string(x.status)), opt(x.status_reason),
-       to_micros(x.updated_at), opt(x.last_login_at)});
+       to_micros(x.updated_at), opt(x.last_login_at), opt(x.first_name), opt(x.last_name)});
 }
 
 std::optional<user_row> find_user(transaction& tx, const uuid& uid) {
