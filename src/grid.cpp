@@ -92,6 +92,15 @@ struct grid::impl {
   std::unique_ptr<audit_log> audit;
   std::unique_ptr<segs::outbox> outbox;
   std::unique_ptr<market_service> market;  // after core: destroyed before it
+
+  // Due work: one task per capability, run in registration order by
+  // run_due_work. A capability adds its task where it is created below.
+  struct due_task {
+    std::string_view capability;
+    std::function<void(timestamp now, due_work_report&)> run;
+  };
+  std::vector<due_task> due;
+  std::mutex due_mu;  // one run at a time
 };
 
 grid::grid() : impl_(std::make_unique<impl>()) {}
@@ -150,6 +159,9 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
     // Rebuilds every open slot's book from storage.
     g->impl_->market = std::make_unique<market_service>(core);
+    g->impl_->due.push_back({"market", [&m = *g->impl_->market](timestamp, due_work_report& r) {
+                               r.gate_closures = m.close_due_gates().value();
+                             }});
     return g;
   });
 }
@@ -159,6 +171,23 @@ identity_service& grid::identity() noexcept { return *impl_->identity; }
 audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
 market_service& grid::market() noexcept { return *impl_->market; }
+result<due_work_report> grid::run_due_work() {
+  return detail::guard([&] {
+    std::lock_guard lock(impl_->due_mu);
+    due_work_report report;
+    report.ran_at = impl_->core->now();
+    for (const auto& task : impl_->due) {
+      auto ran = detail::guard([&] { task.run(report.ran_at, report); });
+      if (!ran) {
+        auto e = ran.error();
+        e.message = std::string(task.capability) + ": " + e.message;
+        report.failures.push_back(std::move(e));
+      }
+    }
+    return report;
+  });
+}
+
 const segs::clock& grid::clock() const noexcept { return *impl_->core->clock; }
 std::string_view grid::backend_name() const noexcept { return impl_->core->db->dialect(); }
 bool grid::ready() const noexcept { return impl_->core->db->ping(); }

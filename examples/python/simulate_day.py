@@ -10,7 +10,7 @@ epoch market (a uniform-price call auction per delivery slot, run at gate
 closure). Half the users are prosumers who sell their solar surplus, half
 consumers who buy their load. Before each slot's gate closes every user
 places one order for it, priced around a daily price curve with seeded noise;
-then the clock moves past the gate, close_due_gates() runs the auction, and
+then the clock moves past the gate, grid.run_due_work() runs the auction, and
 the slot's clearing price and volume are printed.
 """
 
@@ -116,7 +116,7 @@ def simulate(users: int, seed: int) -> None:
                               delivery_slot=slot)
             # Move past the gate (5 minutes before the slot) and run the auction.
             clock.set(slot)
-            for result in market.close_due_gates():
+            for result in grid.run_due_work().gate_closures:
                 stamp = result.delivery_slot.strftime("%H:%M")
                 trades = len(result.trades)
                 if result.clearing_price is None:

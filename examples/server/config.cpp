@@ -89,8 +89,11 @@ constexpr setting settings[] = {
     {"SEGS_MARKET_REGIONS", "market-regions", nullptr,
      "per-region settings applied at start, e.g. \"south:mechanism=epoch,tick=0.01;east:fee_percent=0.5\" "
      "(names as in PUT /api/v1/trading/markets/:region)"},
-    {"SEGS_MARKET_GATE_INTERVAL_MS", "market-gate-interval-ms", "1000",
-     "how often due gates are closed (continuous: expiry; epoch: the auction) and waiting table rows written"},
+    {"SEGS_DUE_WORK_INTERVAL_MS", "due-work-interval-ms", "1000",
+     "how often the grid's due work runs (grid::run_due_work: market gate closures, which also write "
+     "waiting table rows; later capabilities add theirs)"},
+    {"SEGS_MARKET_GATE_INTERVAL_MS", "market-gate-interval-ms", nullptr,
+     "deprecated name of SEGS_DUE_WORK_INTERVAL_MS (used when that one is not given)"},
     {"SEGS_MARKET_PROJECTION_BATCH", "market-projection-batch", "5000",
      "journaled order and trade rows written to their tables at once (smaller: lower p99, fewer orders/s)"},
 };
@@ -365,7 +368,8 @@ void load_market_setting(config& cfg, const setting& s, const std::string& name,
   } else if (name == "SEGS_MARKET_REGIONS") {
     cfg.market_regions = parse_market_regions(s, v);
   } else if (name == "SEGS_MARKET_GATE_INTERVAL_MS") {
-    cfg.gate_interval = std::chrono::milliseconds(parse_int<int>(s, v, 10, 3'600'000));
+    if (!cfg.due_work_interval_given)
+      cfg.due_work_interval = std::chrono::milliseconds(parse_int<int>(s, v, 10, 3'600'000));
   } else if (name == "SEGS_MARKET_PROJECTION_BATCH") {
     cfg.grid.market_projection_batch = static_cast<std::size_t>(parse_int<int>(s, v, 1, 10'000'000));
   }
@@ -472,6 +476,9 @@ config load_config(int argc, char** argv) {
       cfg.admin_email = *v;
     } else if (name == "SEGS_ADMIN_PASSWORD") {
       cfg.admin_password = *v;
+    } else if (name == "SEGS_DUE_WORK_INTERVAL_MS") {
+      cfg.due_work_interval = std::chrono::milliseconds(parse_int<int>(s, *v, 10, 3'600'000));
+      cfg.due_work_interval_given = given.count(s.env) > 0;
     } else if (name == "SEGS_REGIONS") {
       cfg.grid.regions.define = parse_regions(s, *v);
     } else if (name == "SEGS_DEFAULT_REGION") {

@@ -40,8 +40,10 @@ struct config {
   std::vector<std::pair<std::string, segs::market_settings_update>> market_regions;
   /// Roles of the deployment (SEGS_ROLES), defined (or replaced) at start.
   std::vector<segs::role_definition> roles;
-  /// How often the server closes due market gates.
-  std::chrono::milliseconds gate_interval{1000};
+  /// How often the server runs the grid's due work (grid::run_due_work).
+  std::chrono::milliseconds due_work_interval{1000};
+  /// SEGS_DUE_WORK_INTERVAL_MS was given (its deprecated alias is ignored then).
+  bool due_work_interval_given = false;
   segs::options grid;         ///< identity and market settings; signing_key filled by load_signing_key
   segs::rest::options rest;
 };

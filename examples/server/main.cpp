@@ -181,29 +181,33 @@ int serve(segs_server::config& cfg) {
                                               : bound.address().to_string();
     std::cout << "segs-server listening on http://" << host << ":" << bound.port() << std::endl;
 
-    net::steady_timer gates(ioc);  // see close_gates below
+    net::steady_timer due(ioc);  // see run_due_work below
     net::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       std::cerr << "segs-server: signal " << sig << ": finishing requests in flight" << std::endl;
       server->stop();
-      gates.cancel();
+      due.cancel();
     });
     server->start();
 
-    // Nothing in the library runs in the background: close due market gates
-    // (expiry, epoch auctions) on a timer, so slots close on time even when
-    // no request touches them.
-    std::function<void()> close_gates = [&] {
-      gates.expires_after(cfg.gate_interval);
-      gates.async_wait([&](const boost::system::error_code& ec) {
+    // Nothing in the library runs in the background: run the grid's due
+    // work (market gate closures: expiry, epoch auctions; later capabilities
+    // add theirs) on a timer, so it happens on time even when no request
+    // touches it.
+    std::function<void()> run_due_work = [&] {
+      due.expires_after(cfg.due_work_interval);
+      due.async_wait([&](const boost::system::error_code& ec) {
         if (ec) return;
-        if (auto closed = grid->market().close_due_gates(); !closed)
-          std::cerr << "segs-server: closing market gates: " << describe(closed.error()) << std::endl;
-        close_gates();
+        if (auto done = grid->run_due_work(); !done)
+          std::cerr << "segs-server: due work: " << describe(done.error()) << std::endl;
+        else
+          for (const auto& e : done->failures)
+            std::cerr << "segs-server: due work: " << describe(e) << std::endl;
+        run_due_work();
       });
     };
-    close_gates();
+    run_due_work();
 
     auto run = [&ioc] {
       for (;;) {

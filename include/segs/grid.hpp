@@ -21,8 +21,10 @@
 #include <segs/outbox.hpp>
 #include <segs/region.hpp>
 
+#include <functional>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 namespace segs {
 
@@ -35,6 +37,20 @@ namespace detail {
 // to inject faults). Not part of the public API.
 result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
 }  // namespace detail
+
+/// What `grid::run_due_work` did, by capability.
+struct due_work_report {
+  /// The clock's now the work ran for.
+  timestamp ran_at{};
+  /// Market: the gates it closed (continuous: resting orders expired;
+  /// epoch: the auction ran), oldest slot first.
+  std::vector<clearing_result> gate_closures;
+  /// Work that failed, each message prefixed with its capability
+  /// ("market: ..."); the other capabilities' work still ran.
+  std::vector<error> failures;
+  /// True when nothing was due and nothing failed.
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && failures.empty(); }
+};
 
 class SEGS_EXPORT grid {
  public:
@@ -62,6 +78,15 @@ class SEGS_EXPORT grid {
   /// The energy market (market.hpp).
   [[nodiscard]] market_service& market() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
+  /// Runs whatever is due at the clock's now, for every capability, and
+  /// says what it did: market gate closures today; later capabilities add
+  /// their own (offline meters, billing cycles, ...). Nothing runs in the
+  /// background: a host calls this on a timer (the example server every
+  /// second), a simulation after moving a manual clock. It acts as the
+  /// system: a host's own maintenance, never a remote caller's. Runs are
+  /// serialized; calling it again finds less or nothing to do. Errors: none
+  /// of its own; a capability's failure is listed in `failures`.
+  [[nodiscard]] result<due_work_report> run_due_work();
   /// "sqlite" or "postgres".
   [[nodiscard]] std::string_view backend_name() const noexcept;
   /// True when storage answers now (for readiness probes).

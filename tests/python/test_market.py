@@ -513,3 +513,16 @@ def test_market_projection_batch_option(tmp_path: Path, clock: segs.ManualClock)
                                 delivery_slot=SLOT)
         with segs.Grid.open(url, clock=clock, **FAST) as reader:
             assert reader.market.orders(seller, per_page=100).total >= 4
+
+
+def test_run_due_work_closes_the_gates_a_simulation_reaches(grid: segs.Grid,
+                                                          clock: segs.ManualClock,
+                                                          admin: segs.Principal) -> None:
+    epoch_slot(grid, admin)
+    assert grid.run_due_work().idle  # 12:00: the 12:55 gate is ahead
+    clock.advance(dt.timedelta(minutes=56))
+    report = grid.run_due_work()
+    assert report.ran_at == clock.now() and report.failures == []
+    [result] = report.gate_closures
+    assert result.delivery_slot == SLOT and result.clearing_price == Decimal("0.275")
+    assert grid.run_due_work().idle

@@ -21,6 +21,29 @@ void set_value(T& out, const std::optional<T>& in) {
 }  // namespace
 
 void register_grid(py::module_& m) {
+  py::class_<due_work_report>(m, "DueWorkReport",
+                              "What Grid.run_due_work() did, by capability. Read-only.")
+      .def_property_readonly(
+          "ran_at", [](const due_work_report& r) { return to_py(r.ran_at); },
+          "The clock's now the work ran for (aware UTC datetime).")
+      .def_readonly("gate_closures", &due_work_report::gate_closures,
+                    "Market: the gates closed (a list of ClearingResult), oldest slot first.")
+      .def_property_readonly(
+          "failures",
+          [](const due_work_report& r) {
+            std::vector<std::string> out;
+            for (const auto& e : r.failures) out.push_back(std::string(to_string(e.code)) + ": " + e.message);
+            return out;
+          },
+          "Work that failed (\"CODE: capability: message\"); the rest still ran.")
+      .def_property_readonly("idle", &due_work_report::idle, "True when nothing was due or failed.")
+      .def("__repr__", [](const due_work_report& r) {
+        return repr_builder("DueWorkReport")
+            .add("gate_closures", py::int_(r.gate_closures.size()))
+            .add("failures", py::int_(r.failures.size()))
+            .str();
+      });
+
   py::class_<py_grid>(
       m, "Grid",
       "One open database and the services over it.\n\n"
@@ -161,6 +184,15 @@ void register_grid(py::module_& m) {
             return grid->ready();
           },
           "True when storage answers now (for readiness probes).")
+      .def(
+          "run_due_work",
+          [](const py_grid& g) {
+            auto grid = g.holder->get();
+            return released([&] { return grid->run_due_work(); });
+          },
+          "Runs whatever is due at the clock's now for every capability (market gate "
+          "closures today) and answers a DueWorkReport. Call it on a timer, or after "
+          "moving a ManualClock in a simulation.")
       .def(
           "now", [](const py_grid& g) { return to_py(g.holder->get()->clock().now()); },
           "The grid clock's current time (aware UTC datetime).")
