@@ -39,19 +39,23 @@ void grid_core::reload_roles() {
 }
 
 void grid_core::set_listener(outbox::listener fn) {
+  subscription next;
+  if (fn)
+    next = events.subscribe(
+        [fn = std::move(fn)](const event& e) {
+          if (const auto* m = e.get<outbox_message>()) fn(*m);
+        },
+        {.names = {"mail"}, .region = std::nullopt});
   std::lock_guard lock(listener_mu_);
-  listener_ = std::move(fn);
+  listener_ = std::move(next);  // the previous listener's subscription ends here
 }
 
 void grid_core::notify_outbox() noexcept {
-  outbox::listener fn;
-  {
-    std::lock_guard lock(listener_mu_);
-    fn = listener_;
-  }
-  if (!fn) return;
+  if (!events.wanted("mail")) return;  // messages wait for drain() or a listener
   try {
-    for (const auto& m : take_outbox(100)) fn(m);
+    std::vector<event> mail;
+    for (auto& m : take_outbox(100)) mail.push_back({0, {}, std::move(m)});
+    events.publish(std::move(mail));
   } catch (...) {
     // The messages stay queued and the next drain or notification hands
     // them over; the caller's operation itself has already committed.
@@ -171,6 +175,8 @@ identity_service& grid::identity() noexcept { return *impl_->identity; }
 audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
 market_service& grid::market() noexcept { return *impl_->market; }
+event_hub& grid::events() noexcept { return impl_->core->events; }
+
 result<due_work_report> grid::run_due_work() {
   return detail::guard([&] {
     std::lock_guard lock(impl_->due_mu);

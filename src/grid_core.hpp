@@ -12,6 +12,7 @@
 #include "storage/run.hpp"
 
 #include <segs/access.hpp>
+#include <segs/events.hpp>
 #include <segs/grid.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
@@ -37,6 +38,8 @@ struct grid_core {
   /// of 6-digit codes cannot be brute-forced offline.
   std::array<std::uint8_t, 32> code_key{};
   int schema_version = 0;
+  /// After-commit events of every capability (events.hpp).
+  event_hub events;
 
   grid_core(segs::options o, std::unique_ptr<storage::backend> backend);
 
@@ -60,9 +63,11 @@ struct grid_core {
   void reload_roles();
 
   // --- outbox push -----------------------------------------------------------
+  /// The outbox's push listener: a subscription to "mail" events.
   void set_listener(outbox::listener fn);
-  /// Hands queued messages to the listener, if one is installed. Called after
-  /// a transaction that queued messages has committed.
+  /// Publishes queued messages as "mail" events when anyone receives them
+  /// (taking them from the outbox: each is handed over once). Called after a
+  /// transaction that queued messages has committed.
   void notify_outbox() noexcept;
   /// Takes up to `max` undelivered messages and marks them delivered.
   std::vector<outbox_message> take_outbox(std::size_t max);
@@ -71,7 +76,7 @@ struct grid_core {
   std::shared_mutex roles_mu_;
   std::map<std::string, role_definition, std::less<>> roles_;
   std::mutex listener_mu_;
-  outbox::listener listener_;
+  subscription listener_;
 };
 
 /// Converts exceptions thrown inside the library into `result` at the public

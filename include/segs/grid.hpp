@@ -14,6 +14,7 @@
 
 #include <segs/audit.hpp>
 #include <segs/error.hpp>
+#include <segs/events.hpp>
 #include <segs/export.hpp>
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
@@ -73,6 +74,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] identity_service& identity() noexcept;
   [[nodiscard]] audit_log& audit() noexcept;
   [[nodiscard]] segs::outbox& outbox() noexcept;
+  /// After-commit events of every capability (events.hpp).
+  [[nodiscard]] event_hub& events() noexcept;
   /// The region registry (region.hpp).
   [[nodiscard]] region_service& regions() noexcept;
   /// The energy market (market.hpp).

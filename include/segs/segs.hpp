@@ -5,10 +5,12 @@
 #include <segs/audit.hpp>
 #include <segs/clock.hpp>
 #include <segs/error.hpp>
+#include <segs/events.hpp>
 #include <segs/grid.hpp>
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
+#include <segs/region.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>
