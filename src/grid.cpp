@@ -144,7 +144,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->audit = std::make_unique<audit_log>(core);
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
     // Rebuilds every open slot's book from storage.
-    g->impl_->market = std::make_unique<market_service>(core);
+    g->impl_->market = detail::make_market_service(core);
     return g;
   });
 }

@@ -55,9 +55,14 @@
 
 namespace segs {
 
+class market_service;
+
 namespace detail {
 struct grid_core;
 class market_impl;
+// Internal: the grid's opening code builds its market with this; nothing
+// else can construct a market_service (its constructor is private).
+std::unique_ptr<market_service> make_market_service(grid_core& core);
 }  // namespace detail
 
 enum class market_mechanism {
@@ -334,9 +339,10 @@ class SEGS_EXPORT market_subscription {
   std::function<void()> cancel_;
 };
 
+/// A grid's market: obtained from `grid::market()`, never constructed by
+/// hosts (one per grid, since it owns the grid's books in memory).
 class SEGS_EXPORT market_service {
  public:
-  explicit market_service(detail::grid_core& core);
   ~market_service();
   market_service(const market_service&) = delete;
   market_service& operator=(const market_service&) = delete;
@@ -411,6 +417,8 @@ class SEGS_EXPORT market_service {
   [[nodiscard]] market_subscription subscribe(std::function<void(const market_event&)> fn);
 
  private:
+  friend std::unique_ptr<market_service> detail::make_market_service(detail::grid_core& core);
+  explicit market_service(detail::grid_core& core);
   std::unique_ptr<detail::market_impl> impl_;
 };
 

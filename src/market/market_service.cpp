@@ -10,6 +10,11 @@ namespace segs {
 market_service::market_service(detail::grid_core& core) : impl_(std::make_unique<detail::market_impl>(core)) {}
 market_service::~market_service() = default;
 
+std::unique_ptr<market_service> detail::make_market_service(detail::grid_core& core) {
+  // Not make_unique: the constructor is private to this friend.
+  return std::unique_ptr<market_service>(new market_service(core));
+}
+
 result<order> market_service::submit(const principal& who, const order_spec& spec) {
   return detail::guard([&] { return impl_->submit(who, spec); });
 }

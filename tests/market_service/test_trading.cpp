@@ -6,6 +6,12 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
+
+// Only the grid builds its market: hosts cannot make a second one over the
+// same books.
+static_assert(!std::is_constructible_v<segs::market_service, segs::detail::grid_core&>);
+static_assert(!std::is_copy_constructible_v<segs::market_service>);
 
 using namespace segs_test;
 using segs::errc;
