@@ -3,6 +3,7 @@
 #include "crypto/random.hpp"
 #include "grid_core.hpp"
 #include "identity/roles.hpp"
+#include "market/market_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -118,6 +119,11 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                    "identity");
     if (id.otp_max_attempts < 1 || id.max_login_attempts < 1)
       detail::fail(errc::validation_error, "attempt limits must be 1 or more", "identity");
+    // The market's options, before anything is written: the same rules a
+    // region's own settings follow (their errors name the member).
+    if (opts.market.projection_batch < 1)
+      detail::fail(errc::validation_error, "projection_batch must be 1 or more", "projection_batch");
+    detail::validate_settings(opts.market.defaults);
 
     std::unique_ptr<grid> g(new grid());
     auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));

@@ -24,7 +24,7 @@
 // cancel as one entry of its region's journal (from which the deterministic
 // engine re-derives its trades), gate closures directly. The order, trade
 // and slot tables follow the journal in batches (see
-// `options::market_projection_batch`): this grid's own reads always see
+// `market_options::projection_batch`): this grid's own reads always see
 // them current; another grid or process reading the same database sees
 // them as the owner last wrote them (its reads, gate sweeps, full batches
 // and close write them). Opening a grid rebuilds the in-memory books from

@@ -14,7 +14,7 @@
 // the region's journal (market/journal.hpp); the orders, trades and slots
 // it changed are written to their tables later, in batches (the
 // projection), before anything reads them and at most
-// `options::market_projection_batch` rows behind. Gate closures, clearing,
+// `market_options::projection_batch` rows behind. Gate closures, clearing,
 // settlement and settings changes bring the projection up to date and then
 // write directly. Rebuilding a region = its projection + a replay of the
 // journal entries after the projection's mark, through the same code.

@@ -86,7 +86,7 @@ void market_impl::flush(region_market& r) {
 // The call has committed, so a failure here is not its failure: the
 // region reloads (commit did) and the next read or call writes it.
 void market_impl::flush_if_due(region_market& r) noexcept {
-  if (r.pending.rows() < core_.opts.market_projection_batch) return;
+  if (r.pending.rows() < core_.opts.market.projection_batch) return;
   try {
     flush(r);
   } catch (...) {

@@ -33,7 +33,7 @@ order_book market_impl::book(const principal& who, timestamp slot, const std::op
   ob.delivery_slot = slot;
   auto* known = find_region(name);
   if (!known) {  // a region with no market data: an empty book
-    check_aligned(core_.opts.market_defaults, slot);
+    check_aligned(core_.opts.market.defaults, slot);
     return ob;
   }
   auto& r = *known;
@@ -88,8 +88,8 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
   st.delivery_slot = slot;
   auto* known = find_region(name);
   if (!known) {  // a region with no market data
-    check_aligned(core_.opts.market_defaults, slot);
-    st.mechanism = core_.opts.market_defaults.mechanism;
+    check_aligned(core_.opts.market.defaults, slot);
+    st.mechanism = core_.opts.market.defaults.mechanism;
     return st;
   }
   auto& r = *known;
@@ -153,7 +153,7 @@ std::vector<public_trade> market_impl::matches(const principal& who, timestamp s
   const auto name = region_for(who, asked);
   auto* known = find_region(name);
   if (!known) {
-    check_aligned(core_.opts.market_defaults, slot);
+    check_aligned(core_.opts.market.defaults, slot);
     return {};
   }
   check_aligned(known->settings, slot);

@@ -7,8 +7,8 @@
 
 namespace segs::detail {
 
+// The grid validated its market_options at open (grid.cpp).
 market_impl::market_impl(grid_core& core) : core_(core) {
-  validate_settings(core_.opts.market_defaults);
   load_all();
 }
 
@@ -31,7 +31,7 @@ region_market& market_impl::region(std::string_view name) {
   if (it != regions_.end()) return *it->second;
   auto r = std::make_unique<region_market>();
   r->name = std::string(name);
-  r->settings = core_.opts.market_defaults;
+  r->settings = core_.opts.market.defaults;
   auto& ref = *r;
   regions_.emplace(std::string(name), std::move(r));
   return ref;

@@ -472,3 +472,19 @@ TEST_CASE("market: a refused call still writes the gate closures it ran into") {
     CHECK(f.market().book(f.seller, s2)->asks.at(0).quantity == wh(1000));
   }
 }
+
+TEST_CASE("market: grid::open validates market_options, naming the member") {
+  fresh_database db;
+  segs::options o;
+  o.market.projection_batch = 0;
+  auto none = segs::grid::open(db.url(), o);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::validation_error);
+  CHECK(none.error().field == "projection_batch");
+  o.market.projection_batch = 1;
+  o.market.defaults.slot_length = std::chrono::minutes{7};
+  auto odd = segs::grid::open(db.url(), o);
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().code == errc::validation_error);
+  CHECK(odd.error().field == "slot_minutes");
+}
