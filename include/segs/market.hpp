@@ -382,33 +382,52 @@ class SEGS_EXPORT market_service {
                                             std::optional<std::string> region = std::nullopt);
 
   // --- gates, clearing and settlement -----------------------------------------
-  /// Closes a slot's gate now (operators of the region, admins): its resting
-  /// orders expire, or, in an epoch market, its auction runs. Closing a
-  /// closed slot answers the first result.
+  /// Closes a slot's gate now: its resting orders expire, or, in an epoch
+  /// market, its auction runs. Needs `market:operate` over the region
+  /// (operators of the region, admins). When this call closes the slot it
+  /// writes a "market.clear" audit record (region and slot in its details,
+  /// `ctx` as where the request came from) in the same transaction.
+  /// Closing a closed slot answers the first result and records nothing; so
+  /// does a slot whose gate time had passed (the clock closed it). Errors:
+  /// unauthorized (anonymous), forbidden (no operator scope over the region),
+  /// validation_error (region empty; delivery_slot misaligned), unavailable
+  /// (another grid runs the region).
   result<clearing_result> clear(const principal& who, std::string_view region,
-                                timestamp delivery_slot);
+                                timestamp delivery_slot, const request_context& ctx = {});
   /// Closes every slot, in every region this grid runs, whose gate closure
   /// time has passed by the grid's clock, and writes the order and trade
   /// rows still waiting for their batch; answers what each closure did,
   /// oldest slot first.
   result<std::vector<clearing_result>> close_due_gates();
-  /// Settles a closed slot (operators of the region, admins). Without
-  /// deliveries, a slot whose delivery has ended settles as traded, and one
-  /// whose delivery has not ended is a conflict. A seller absent from the
-  /// deliveries delivered as traded. Settling again answers the first
-  /// settlement and changes nothing.
+  /// Settles a closed slot. Needs `market:operate` over the region
+  /// (operators of the region, admins). Without deliveries, a slot whose
+  /// delivery has ended settles as traded, and one whose delivery has not
+  /// ended is a conflict. A seller absent from the deliveries delivered as
+  /// traded. Writes a "market.settle" audit record (region, slot, the number
+  /// of deliveries and of entries) in the settlement's transaction. Settling
+  /// again answers the first settlement, changes nothing and records
+  /// nothing. Errors: unauthorized, forbidden (as clear), validation_error
+  /// (region empty; a negative or repeated delivery, naming it), conflict
+  /// (gate still open; delivery not ended without deliveries), unavailable.
   result<settlement> settle(const principal& who, std::string_view region,
                             timestamp delivery_slot,
-                            std::optional<std::vector<delivery>> deliveries = std::nullopt);
+                            std::optional<std::vector<delivery>> deliveries = std::nullopt,
+                            const request_context& ctx = {});
 
   // --- markets ----------------------------------------------------------------
   /// Every region known to the grid (users' regions and configured markets).
   result<std::vector<market_info>> markets(const principal& who);
   result<market_info> market(const principal& who, std::string_view region);
-  /// Changes a region's settings (admins). Slots that already hold orders keep
-  /// the settings they opened with.
+  /// Changes a region's settings. Needs `market:manage` (admins). Slots that
+  /// already hold orders keep the settings they opened with. Writes a
+  /// "market.configure" audit record (the region and the names of the
+  /// members given) in the same transaction as the settings. Errors:
+  /// unauthorized, forbidden (no market:manage), validation_error (region
+  /// not 1..100 characters; a setting out of range, naming it),
+  /// unavailable (another grid runs the region).
   result<market_info> configure(const principal& who, std::string_view region,
-                                const market_settings_update& update);
+                                const market_settings_update& update,
+                                const request_context& ctx = {});
 
   // --- events -----------------------------------------------------------------
   /// Calls `fn` for every event, after its transaction committed, on the

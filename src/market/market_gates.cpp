@@ -173,7 +173,11 @@ void market_impl::require_operator(const principal& who, std::string_view region
     fail(errc::forbidden, "only operators of the region and admins may do this", "region");
 }
 
-clearing_result market_impl::clear(const principal& who, std::string_view name, timestamp slot) {
+// Audited when this call closes the slot: in the closure's transaction. A
+// slot whose gate time had passed was closed by the clock (close_due), and
+// a closed one is only answered: neither writes a record.
+clearing_result market_impl::clear(const principal& who, std::string_view name, timestamp slot,
+                                   const request_context& ctx) {
   if (name.empty()) fail(errc::validation_error, "region is required", "region");
   require_operator(who, name);
   auto& r = region(name);
@@ -187,7 +191,7 @@ clearing_result market_impl::clear(const principal& who, std::string_view name, 
     region_batch b{&r};
     close_slot(b, it->second, now);
     auto answer = b.closings.back();
-    commit({&b});
+    commit({&b}, [&](storage::transaction& tx) { audit_market(core_, tx, who, ctx, "market.clear", r.name, slot); });
     publish(b);
     return answer;
   }
@@ -208,7 +212,7 @@ clearing_result market_impl::clear(const principal& who, std::string_view name, 
   auto answer = clearing_of(r.slots.at(key).rec);
   nb.closings.push_back(answer);
   try {
-    commit({&nb});
+    commit({&nb}, [&](storage::transaction& tx) { audit_market(core_, tx, who, ctx, "market.clear", r.name, slot); });
   } catch (...) {
     r.slots.erase(key);
     throw;

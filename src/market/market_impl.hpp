@@ -33,6 +33,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -66,6 +67,15 @@ uuid trade_id(std::string_view region, std::int64_t seq, timestamp at);
 /// ...) when `s` is not a usable market (market_settings.cpp). The grid
 /// checks `market_options::defaults` with it at open.
 void validate_settings(const market_settings& s);
+
+/// Appends the audit record of an operator's or admin's market action
+/// ("market.clear", "market.settle", "market.configure") in `tx`, the
+/// transaction of the change itself. `details`: extra JSON members
+/// (name, text value), after the region and the slot when there is one.
+void audit_market(grid_core& core, storage::transaction& tx, const principal& who,
+                  const request_context& ctx, std::string_view action, std::string_view region,
+                  std::optional<timestamp> slot,
+                  std::initializer_list<std::pair<std::string_view, std::string>> details = {});
 
 inline std::int64_t us(std::chrono::minutes m) { return m.count() * micros_per_minute; }
 
@@ -226,13 +236,17 @@ class market_impl {
 
   // --- journal commits and the batched projection (market_projection.cpp)
   void write_batch(storage::transaction& tx, region_batch& b);
-  void commit(std::vector<region_batch*> batches);
+  void commit(std::vector<region_batch*> batches,
+              const std::function<void(storage::transaction&)>& also = {});
   void commit_journal(std::vector<region_batch*> batches);
   static void absorb(region_market& r, region_batch& b);
   void flush(region_market& r);
   void flush_if_due(region_market& r) noexcept;
   std::vector<clearing_result> sync_all();
   void sync_region(std::string_view name);
+  bool sync_if_run(region_market& r);
+  void sync_user(const uuid& user, const std::optional<std::string>& only);
+  std::optional<std::string> region_of_order(const uuid& id);
 
   // --- applying one command (submit, cancel, modify) to the books (market_apply.cpp)
   order_record& touch(region_batch& b, std::int64_t seq);
@@ -280,10 +294,12 @@ class market_impl {
   void sweep(region_batch& b, timestamp now);
   std::vector<clearing_result> close_due(region_market& r, timestamp now);
   void require_operator(const principal& who, std::string_view region);
-  clearing_result clear(const principal& who, std::string_view name, timestamp slot);
+  clearing_result clear(const principal& who, std::string_view name, timestamp slot,
+                        const request_context& ctx);
   clearing_result stored_clearing(const slot_record& rec);
 
   // --- reads: orders, book, stats, history, tape (market_queries.cpp)
+  order get_order(const principal& who, const uuid& id);
   page<order> orders(const principal& who, const order_query& q);
   order_book book(const principal& who, timestamp slot, const std::optional<std::string>& asked, int depth);
   market_stats stats(const principal& who, timestamp slot, const std::optional<std::string>& asked);
@@ -292,12 +308,14 @@ class market_impl {
 
   // --- settlement of a closed slot (market_settle.cpp)
   settlement settle(const principal& who, std::string_view name, timestamp slot,
-                    const std::optional<std::vector<delivery>>& deliveries);
+                    const std::optional<std::vector<delivery>>& deliveries,
+                    const request_context& ctx);
 
   // --- markets and their settings (market_settings.cpp)
   std::vector<market_info> markets(const principal& who);
   market_info info(region_market& r);
-  market_info configure(const principal& who, std::string_view name, const market_settings_update& u);
+  market_info configure(const principal& who, std::string_view name, const market_settings_update& u,
+                        const request_context& ctx);
 
   // --- events after commit, and subscriptions (market_events.cpp)
   void publish(const region_batch& b);

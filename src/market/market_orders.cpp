@@ -182,7 +182,9 @@ order_record market_impl::visible_live_order(const principal& who, const uuid& i
     if (!(rec.o.user_id == who.id || operates(who, rec.o.region))) fail(errc::not_found, "no such order", "id");
     return rec;
   }
-  sync_all();
+  // Not resting here: the tables answer, once the order's region (and only
+  // it) has written what waits.
+  if (auto where = region_of_order(id)) sync_if_run(region(*where));
   return visible_order(who, id);
 }
 

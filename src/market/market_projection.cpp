@@ -27,12 +27,16 @@ void market_impl::write_batch(storage::transaction& tx, region_batch& b) {
 }
 
 // Writes the batches to the tables, the region's projection mark with
-// them. REQUIRES: the regions' pending changes are written (flush), or
-// the batch is the pending. On failure reloads the regions and rethrows.
-void market_impl::commit(std::vector<region_batch*> batches) {
+// them, and whatever `also` writes in the same transaction (an operator's
+// audit record). REQUIRES: the regions' pending changes are written
+// (flush), or the batch is the pending. On failure reloads the regions and
+// rethrows.
+void market_impl::commit(std::vector<region_batch*> batches,
+                         const std::function<void(storage::transaction&)>& also) {
   try {
     core_.write([&](storage::transaction& tx) {
       for (auto* b : batches) write_batch(tx, *b);
+      if (also) also(tx);
     });
   } catch (...) {
     for (auto* b : batches) reload(*b->region);
@@ -109,6 +113,62 @@ std::vector<clearing_result> market_impl::sync_all() {
     return std::tie(a.delivery_slot, a.region) < std::tie(c.delivery_slot, c.region);
   });
   return out;
+}
+
+// As sync_all for one region, when this grid runs it or can take it over;
+// false when another grid or process runs it (its tables are theirs to
+// write).
+bool market_impl::sync_if_run(region_market& r) {
+  auto lk = try_lock(r);
+  if (!lk) return false;
+  close_due(r, core_.now());
+  flush(r);
+  return true;
+}
+
+// Before reading a user's orders or trades from the tables: syncs only the
+// regions whose waiting rows or due gates can change them, those where the
+// user has traded as far as this grid knows (`owners` holds everyone with an
+// order placed, loaded or replayed there), so that a read about one region
+// never makes another region's callers wait for its batch. A region this
+// grid has not loaded yet is loaded first (its replay may hold the user's
+// orders), as every read did before. `only`: that region alone.
+void market_impl::sync_user(const uuid& user, const std::optional<std::string>& only) {
+  for (auto* r : all_regions()) {
+    if (only && r->name != *only) continue;
+    auto lk = try_lock(*r);
+    if (!lk || !r->owners.count(user)) continue;
+    close_due(*r, core_.now());
+    flush(*r);
+  }
+}
+
+// The region of an order, or none when no region holds it: resting or
+// waiting in the memory of a region this grid runs, else as stored, else in
+// a region this grid has not loaded yet (loading it replays its journal).
+std::optional<std::string> market_impl::region_of_order(const uuid& id) {
+  auto held = [&](region_market& r) {
+    if (r.live_ids.count(id)) return true;
+    for (const auto& [seq, rec] : r.pending.finished)
+      if (rec.o.id == id) return true;
+    return false;
+  };
+  const auto all = all_regions();
+  for (auto* r : all) {
+    std::lock_guard lk(r->mu);
+    if (r->ownership && !r->stale && held(*r)) return r->name;
+  }
+  if (auto rec = core_.read([&](storage::transaction& tx) { return store::find_order(tx, id); }))
+    return rec->o.region;
+  for (auto* r : all) {
+    {
+      std::lock_guard lk(r->mu);
+      if (r->ownership) continue;
+    }
+    auto lk = try_lock(*r);
+    if (lk && held(*r)) return r->name;
+  }
+  return std::nullopt;
 }
 
 // One region, as sync_all (lock taken here).

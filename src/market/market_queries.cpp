@@ -6,6 +6,14 @@
 
 namespace segs::detail {
 
+// The tables answer, after the order's region (and only it) has written
+// what waits for it.
+order market_impl::get_order(const principal& who, const uuid& id) {
+  require_signed_in(who);
+  if (auto where = region_of_order(id)) sync_if_run(region(*where));
+  return visible_order(who, id).o;
+}
+
 page<order> market_impl::orders(const principal& who, const order_query& q) {
   if (!q.user_id || !who.can(permission::market_operate)) require_user(who);
   check_paging(q.page, q.per_page);
@@ -20,7 +28,7 @@ page<order> market_impl::orders(const principal& who, const order_query& q) {
   f.delivery_slot = q.delivery_slot;
   f.page = q.page;
   f.per_page = q.per_page;
-  sync_all();
+  sync_user(f.user_id, f.region);
   return core_.read([&](storage::transaction& tx) { return store::list_orders(tx, f); });
 }
 
@@ -144,7 +152,7 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
 page<user_trade> market_impl::history(const principal& who, const trade_query& q) {
   require_user(who);
   check_paging(q.page, q.per_page);
-  sync_all();
+  sync_user(who.id, std::nullopt);
   return core_.read([&](storage::transaction& tx) { return store::user_trades(tx, who.id, q); });
 }
 

@@ -32,10 +32,7 @@ result<order> market_service::modify(const principal& who, const uuid& id, const
   return detail::guard([&] { return impl_->modify(who, id, change); });
 }
 result<order> market_service::get_order(const principal& who, const uuid& id) {
-  return detail::guard([&] {
-    impl_->sync_all();
-    return impl_->visible_order(who, id).o;
-  });
+  return detail::guard([&] { return impl_->get_order(who, id); });
 }
 result<page<order>> market_service::orders(const principal& who, const order_query& q) {
   return detail::guard([&] { return impl_->orders(who, q); });
@@ -54,15 +51,17 @@ result<std::vector<public_trade>> market_service::matches(const principal& who, 
                                                           std::optional<std::string> region) {
   return detail::guard([&] { return impl_->matches(who, slot, region); });
 }
-result<clearing_result> market_service::clear(const principal& who, std::string_view region, timestamp slot) {
-  return detail::guard([&] { return impl_->clear(who, region, slot); });
+result<clearing_result> market_service::clear(const principal& who, std::string_view region, timestamp slot,
+                                              const request_context& ctx) {
+  return detail::guard([&] { return impl_->clear(who, region, slot, ctx); });
 }
 result<std::vector<clearing_result>> market_service::close_due_gates() {
   return detail::guard([&] { return impl_->sync_all(); });
 }
 result<settlement> market_service::settle(const principal& who, std::string_view region, timestamp slot,
-                                          std::optional<std::vector<delivery>> deliveries) {
-  return detail::guard([&] { return impl_->settle(who, region, slot, deliveries); });
+                                          std::optional<std::vector<delivery>> deliveries,
+                                          const request_context& ctx) {
+  return detail::guard([&] { return impl_->settle(who, region, slot, deliveries, ctx); });
 }
 result<std::vector<market_info>> market_service::markets(const principal& who) {
   return detail::guard([&] { return impl_->markets(who); });
@@ -75,8 +74,9 @@ result<market_info> market_service::market(const principal& who, std::string_vie
   });
 }
 result<market_info> market_service::configure(const principal& who, std::string_view region,
-                                              const market_settings_update& update) {
-  return detail::guard([&] { return impl_->configure(who, region, update); });
+                                              const market_settings_update& update,
+                                              const request_context& ctx) {
+  return detail::guard([&] { return impl_->configure(who, region, update, ctx); });
 }
 market_subscription market_service::subscribe(std::function<void(const market_event&)> fn) {
   return impl_->subscribe(std::move(fn));

@@ -36,7 +36,9 @@ market_info market_impl::info(region_market& r) {
   return {r.name, r.settings, r.configured, r.updated_at};
 }
 
-market_info market_impl::configure(const principal& who, std::string_view name, const market_settings_update& u) {
+// The settings and their audit record commit together.
+market_info market_impl::configure(const principal& who, std::string_view name, const market_settings_update& u,
+                                   const request_context& ctx) {
   require_signed_in(who);
   if (!who.can(permission::market_manage))
     fail(errc::forbidden, "only admins change market settings");
@@ -58,7 +60,27 @@ market_info market_impl::configure(const principal& who, std::string_view name, 
   // replay must not see the new ones.
   flush(r);
   const auto now = core_.now();
-  core_.write([&](storage::transaction& tx) { store::save_settings(tx, r.name, s, now); });
+  // Which members were given, by their C++ names (the values are in the
+  // market's row; the record need not repeat them).
+  std::string changed;
+  auto note = [&](bool given, std::string_view member) {
+    if (!given) return;
+    if (!changed.empty()) changed += ',';
+    changed += member;
+  };
+  note(u.mechanism.has_value(), "mechanism");
+  note(u.slot_length.has_value(), "slot_length");
+  note(u.open_ahead.has_value(), "open_ahead");
+  note(u.gate_closure.has_value(), "gate_closure");
+  note(u.tick.has_value(), "tick");
+  note(u.fee_per_kwh.has_value(), "fee_per_kwh");
+  note(u.fee_ppm.has_value(), "fee_ppm");
+  note(u.imbalance_price.has_value(), "imbalance_price");
+  note(u.stp.has_value(), "stp");
+  core_.write([&](storage::transaction& tx) {
+    store::save_settings(tx, r.name, s, now);
+    audit_market(core_, tx, who, ctx, "market.configure", r.name, std::nullopt, {{"changed", changed}});
+  });
   r.settings = s;
   r.configured = true;
   r.updated_at = now;

@@ -5,8 +5,11 @@
 
 namespace segs::detail {
 
+// Audited in the settlement's transaction; answering an earlier settlement
+// writes nothing.
 settlement market_impl::settle(const principal& who, std::string_view name, timestamp slot,
-                  const std::optional<std::vector<delivery>>& deliveries) {
+                               const std::optional<std::vector<delivery>>& deliveries,
+                               const request_context& ctx) {
   if (name.empty()) fail(errc::validation_error, "region is required", "region");
   require_operator(who, name);
   std::map<uuid, energy> delivered;
@@ -64,6 +67,9 @@ settlement market_impl::settle(const principal& who, std::string_view name, time
     int line = 0;
     for (const auto& e : s.entries) store::insert_entry(tx, core_.new_id(), r.name, slot, ++line, e, now);
     s.settled_at = now;
+    audit_market(core_, tx, who, ctx, "market.settle", r.name, slot,
+                 {{"deliveries", deliveries ? std::to_string(deliveries->size()) : std::string("as traded")},
+                  {"entries", std::to_string(s.entries.size())}});
     return s;
   });
   if (it != r.slots.end()) {

@@ -399,14 +399,14 @@ void add_trading_routes(router& r) {
 
   r.add("POST", base + "/clear", access::signed_in, [](call& c) {
     const auto region = required_string(c.body, "region");
-    auto cleared = take(c.grid.market().clear(c.caller(), region, required_slot(c.body)));
+    auto cleared = take(c.grid.market().clear(c.caller(), region, required_slot(c.body), c.ctx));
     return ok(view(cleared), "gate closed");
   });
 
   r.add("POST", base + "/settle", access::signed_in, [](call& c) {
     const auto region = required_string(c.body, "region");
     const auto slot = required_slot(c.body);
-    auto settled = take(c.grid.market().settle(c.caller(), region, slot, read_deliveries(c.body)));
+    auto settled = take(c.grid.market().settle(c.caller(), region, slot, read_deliveries(c.body), c.ctx));
     return ok(view(settled), "slot settled");
   });
 
@@ -418,7 +418,7 @@ void add_trading_routes(router& r) {
 
   r.add("PUT", base + "/markets/:region", access::signed_in, [](call& c) {
     auto saved = take(c.grid.market().configure(c.caller(), c.param("region"),
-                                                read_settings_update(c.body)));
+                                                read_settings_update(c.body), c.ctx));
     return ok(view(saved), "market updated");
   });
 }

@@ -264,7 +264,7 @@ std::vector<delivery> deliveries_from_py(const py::object& in) {
 
 // --- settings input -------------------------------------------------------------------
 
-market_settings_update settings_update_from_py(const py::kwargs& kw) {
+market_settings_update settings_update_from_py(const py::dict& kw) {
   market_settings_update u;
   for (auto kv : kw) {
     const auto key = kv.first.cast<std::string>();
@@ -1103,15 +1103,18 @@ void register_market(py::module_& m) {
       .def(
           "clear",
           [](const py_market& s, const principal& who, const std::string& region,
-             const py::object& delivery_slot) {
+             const py::object& delivery_slot, const opt_str& ip, const opt_str& user_agent) {
             auto slot = timestamp_from_py(delivery_slot, "delivery_slot");
-            return with_market(s,
-                               [&](market_service& mk) { return mk.clear(who, region, slot); });
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(
+                s, [&](market_service& mk) { return mk.clear(who, region, slot, ctx); });
           },
-          py::arg("principal"), py::arg("region"), py::arg("delivery_slot"),
+          py::arg("principal"), py::arg("region"), py::arg("delivery_slot"), py::kw_only(),
+          py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
           "Closes a slot's gate now (operators of the region, admins): its resting orders "
-          "expire or, in an epoch market, its auction runs. Clearing again answers the "
-          "first ClearingResult.")
+          "expire or, in an epoch market, its auction runs, and a market.clear audit record "
+          "(with ip and user_agent, when given) is written with it. Clearing again answers "
+          "the first ClearingResult.")
       .def(
           "close_due_gates",
           [](const py_market& s) {
@@ -1122,20 +1125,25 @@ void register_market(py::module_& m) {
       .def(
           "settle",
           [](const py_market& s, const principal& who, const std::string& region,
-             const py::object& delivery_slot, const py::object& deliveries) {
+             const py::object& delivery_slot, const py::object& deliveries, const opt_str& ip,
+             const opt_str& user_agent) {
             auto slot = timestamp_from_py(delivery_slot, "delivery_slot");
             std::optional<std::vector<delivery>> d;
             if (!deliveries.is_none()) d = deliveries_from_py(deliveries);
-            return with_market(
-                s, [&](market_service& mk) { return mk.settle(who, region, slot, std::move(d)); });
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(s, [&](market_service& mk) {
+              return mk.settle(who, region, slot, std::move(d), ctx);
+            });
           },
           py::arg("principal"), py::arg("region"), py::arg("delivery_slot"),
-          py::arg("deliveries") = py::none(),
+          py::arg("deliveries") = py::none(), py::kw_only(), py::arg("ip") = py::none(),
+          py::arg("user_agent") = py::none(),
           "Settles a closed slot (operators of the region, admins) and answers the "
           "Settlement. ``deliveries``: what sellers delivered, as (user_id, delivered_kwh) "
           "pairs, mappings with those keys, or one {user_id: delivered_kwh} mapping; a "
           "seller left out delivered as traded. Without deliveries a slot whose delivery "
-          "has not ended raises Conflict. Settling again answers the first settlement.")
+          "has not ended raises Conflict. Writes a market.settle audit record (with ip and "
+          "user_agent, when given). Settling again answers the first settlement.")
       .def(
           "markets",
           [](const py_market& s, const principal& who) {
@@ -1153,16 +1161,32 @@ void register_market(py::module_& m) {
           "configure",
           [](const py_market& s, const principal& who, const std::string& region,
              const py::kwargs& settings) {
-            auto u = settings_update_from_py(settings);
-            return with_market(s,
-                               [&](market_service& mk) { return mk.configure(who, region, u); });
+            // ip and user_agent ride with the settings' keywords: they are
+            // the audit record's, not settings.
+            py::dict rest;
+            opt_str ip, user_agent;
+            for (const auto& kv : settings) {
+              const auto key = kv.first.cast<std::string>();
+              if (key == "ip" || key == "user_agent") {
+                auto& slot = key == "ip" ? ip : user_agent;
+                if (!kv.second.is_none()) slot = kv.second.cast<std::string>();
+              } else {
+                rest[kv.first] = kv.second;
+              }
+            }
+            auto u = settings_update_from_py(rest);
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(
+                s, [&](market_service& mk) { return mk.configure(who, region, u, ctx); });
           },
           py::arg("principal"), py::arg("region"),
           "Changes a region's settings (admins); arguments left out keep their value: "
           "mechanism, slot_minutes, open_minutes_ahead, gate_closure_minutes, tick, "
           "fee_per_kwh, fee_percent, imbalance_price_per_kwh (None: the slot's highest "
           "trade price) and self_trade_prevention (see MarketSettings). Slots that "
-          "already hold orders keep the settings they opened with. Answers the MarketInfo.")
+          "already hold orders keep the settings they opened with. ``ip`` and ``user_agent`` "
+          "go to the market.configure audit record written with the change. Answers the "
+          "MarketInfo.")
       .def(
           "events",
           [](const py_market& s, opt_str region, const py::object& types,
