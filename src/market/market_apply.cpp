@@ -113,19 +113,18 @@ order_record market_impl::place(region_batch& b, const eng::command& c, timestam
   auto& r = *b.region;
   const auto& spec = c.spec;
   if (spec.quantity.wh <= 0)
-    fail(errc::validation_error, "quantity_kwh must be a positive whole number of Wh", "quantity_kwh");
+    fail(errc::validation_error, "quantity must be a positive whole number of Wh", "quantity");
   if (spec.type == order_type::market && spec.price)
-    fail(errc::validation_error, "a market order takes no price_per_kwh", "price_per_kwh");
+    fail(errc::validation_error, "a market order takes no price", "price");
   if (spec.type == order_type::limit) {
-    if (!spec.price) fail(errc::validation_error, "a limit order needs price_per_kwh", "price_per_kwh");
-    if (spec.price->micros <= 0) fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
+    if (!spec.price) fail(errc::validation_error, "a limit order needs a price", "price");
+    if (spec.price->micros <= 0) fail(errc::validation_error, "price must be positive", "price");
   }
   {
     const auto& s = settings_for(r, spec.delivery_slot);
     check_slot_time(s, spec.delivery_slot, now);
     if (spec.price && spec.price->micros % s.tick.micros != 0)
-      fail(errc::validation_error, "price_per_kwh must be a multiple of the tick " + s.tick.to_string(),
-           "price_per_kwh");
+      fail(errc::validation_error, "price must be a multiple of the tick " + s.tick.to_string(), "price");
   }
   auto& sb = open_slot(b, spec.delivery_slot);
 
@@ -215,10 +214,10 @@ order market_impl::modify_live(region_batch& b, std::int64_t seq, const order_ch
   const auto& current = r.live.at(seq);
   auto& sb = r.slots.at(to_micros(current.o.delivery_slot));
   if (change.price && current.o.type == order_type::market)
-    fail(errc::validation_error, "a market order has no price to change", "price_per_kwh");
+    fail(errc::validation_error, "a market order has no price to change", "price");
   if (change.price && change.price->micros % sb.rec.settings.tick.micros != 0)
-    fail(errc::validation_error, "price_per_kwh must be a multiple of the tick " + sb.rec.settings.tick.to_string(),
-         "price_per_kwh");
+    fail(errc::validation_error, "price must be a multiple of the tick " + sb.rec.settings.tick.to_string(),
+         "price");
   const bool loses = (change.quantity && change.quantity->wh > current.o.remaining.wh) ||
                      (change.price && current.o.price && *change.price != *current.o.price);
   std::vector<order_fill> fills;
@@ -230,7 +229,7 @@ order market_impl::modify_live(region_batch& b, std::int64_t seq, const order_ch
                                      events);
     if (!res) fail(errc::internal, "a live order is missing from its book");
     if (!res->accepted)
-      fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price_per_kwh");
+      fail(errc::conflict, "post_only order would trade at the new price; it was not changed", "price");
     auto& o = touch(b, seq);
     if (change.quantity) {
       o.o.remaining = *change.quantity;

@@ -199,11 +199,11 @@ order market_impl::cancel(const principal& who, const uuid& id) {
 
 order market_impl::modify(const principal& who, const uuid& id, const order_change& change) {
   if (!change.quantity && !change.price)
-    fail(errc::validation_error, "give quantity_kwh and/or price_per_kwh", "quantity_kwh");
+    fail(errc::validation_error, "give quantity and/or price", "quantity");
   if (change.quantity && change.quantity->wh <= 0)
-    fail(errc::validation_error, "quantity_kwh must be a positive whole number of Wh", "quantity_kwh");
+    fail(errc::validation_error, "quantity must be a positive whole number of Wh", "quantity");
   if (change.price && change.price->micros <= 0)
-    fail(errc::validation_error, "price_per_kwh must be positive", "price_per_kwh");
+    fail(errc::validation_error, "price must be positive", "price");
   const auto found = visible_live_order(who, id);
   eng::command c;
   c.type = eng::command::kind::modify;

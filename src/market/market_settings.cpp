@@ -8,19 +8,19 @@ namespace segs::detail {
 void validate_settings(const market_settings& s) {
   const auto slot = s.slot_length.count();
   if (slot < 1 || slot > 1440 || 1440 % slot != 0)
-    fail(errc::validation_error, "slot_minutes must divide a day (1..1440, e.g. 15, 30, 60)", "slot_minutes");
+    fail(errc::validation_error, "slot_length must divide a day (1..1440 minutes, e.g. 15, 30, 60)", "slot_length");
   if (s.gate_closure.count() < 0 || s.gate_closure.count() > 7 * 1440)
-    fail(errc::validation_error, "gate_closure_minutes must be between 0 and 10080", "gate_closure_minutes");
+    fail(errc::validation_error, "gate_closure must be between 0 and 10080 minutes", "gate_closure");
   if (s.open_ahead <= s.gate_closure || s.open_ahead.count() > 31 * 1440)
     fail(errc::validation_error,
-         "open_minutes_ahead must be more than gate_closure_minutes and at most 44640 (31 days)",
-         "open_minutes_ahead");
+         "open_ahead must be more than gate_closure and at most 44640 minutes (31 days)",
+         "open_ahead");
   if (s.tick.micros <= 0) fail(errc::validation_error, "tick must be positive", "tick");
   if (s.fee_per_kwh.micros < 0) fail(errc::validation_error, "fee_per_kwh must not be negative", "fee_per_kwh");
   if (s.fee_ppm < 0 || s.fee_ppm > 1'000'000)
-    fail(errc::validation_error, "fee_percent must be between 0 and 100", "fee_percent");
+    fail(errc::validation_error, "fee_ppm must be between 0 and 1000000", "fee_ppm");
   if (s.imbalance_price && s.imbalance_price->micros <= 0)
-    fail(errc::validation_error, "imbalance_price_per_kwh must be positive", "imbalance_price_per_kwh");
+    fail(errc::validation_error, "imbalance_price must be positive", "imbalance_price");
 }
 
 std::vector<market_info> market_impl::markets(const principal& who) {

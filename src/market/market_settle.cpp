@@ -17,7 +17,7 @@ settlement market_impl::settle(const principal& who, std::string_view name, time
     for (std::size_t i = 0; i < deliveries->size(); ++i) {
       const auto& d = (*deliveries)[i];
       const auto field = "deliveries[" + std::to_string(i) + "]";
-      if (d.delivered.wh < 0) fail(errc::validation_error, "delivered_kwh must not be negative", field + ".delivered_kwh");
+      if (d.delivered.wh < 0) fail(errc::validation_error, "delivered must not be negative", field + ".delivered");
       if (!delivered.emplace(d.user_id, d.delivered).second)
         fail(errc::validation_error, "a user appears twice in deliveries", field + ".user_id");
     }
