@@ -348,36 +348,64 @@ class SEGS_EXPORT market_service {
   market_service& operator=(const market_service&) = delete;
 
   // --- orders ---------------------------------------------------------------
-  /// Places an order. An order that can neither fill nor rest (an
-  /// unfillable FOK, a market order against an empty side, an IOC's rest) is
-  /// accepted and answered `cancelled`. Errors: validation_error naming the
-  /// field (quantity, price, delivery_slot: misaligned, not open yet, past
-  /// gate closure), forbidden (missing permission or foreign region),
-  /// conflict (post_only that would cross: nothing rests).
+  /// Places an order. Needs a signed-in user with `trade:buy` (buy) or
+  /// `trade:sell` (sell), in the user's own region unless the user operates
+  /// the named one. An order that can neither fill nor rest (an unfillable
+  /// FOK, a market order against an empty side, an IOC's rest) is accepted
+  /// and answered `cancelled`. Errors: validation_error naming the
+  /// order_spec member (quantity, price, delivery_slot: misaligned, not open
+  /// yet, past gate closure; region), unauthorized (anonymous), forbidden
+  /// (API keys and the system; missing permission; foreign region), conflict
+  /// (post_only that would cross: nothing rests), unavailable (another grid
+  /// runs the region).
   result<order> submit(const principal& who, const order_spec& spec);
-  /// Places several orders in one transaction, in order; each answer is the
-  /// order or why it was refused (a refusal does not stop the others).
+  /// Places several orders (at most 100000) in one transaction, in order;
+  /// each answer is the order or why submit() would have refused it (a
+  /// refusal does not stop the others). Permissions as submit(). Errors of
+  /// the whole call: unauthorized, forbidden (not a user), validation_error
+  /// (field "orders": too many), unavailable.
   result<std::vector<result<order>>> submit_many(const principal& who,
                                                  const std::vector<order_spec>& specs);
-  /// Cancels an open order; answers it. conflict when it is no longer open,
-  /// not_found when it is not the caller's to touch.
+  /// Cancels an open order; answers it. Needs a signed-in principal that
+  /// owns the order or operates its region. Errors: unauthorized, not_found
+  /// (field "id": no such order, or not the caller's to touch), conflict
+  /// (no longer open), unavailable.
   result<order> cancel(const principal& who, const uuid& id);
   /// Changes an open order (see order_change). Reducing the open quantity
   /// keeps time priority; raising it or changing the price loses it, and the
-  /// order may then trade at once. conflict when it is no longer open.
+  /// order may then trade at once. Who may: as cancel(). Errors:
+  /// validation_error naming the order_change member (quantity, price:
+  /// neither given, not positive, off the tick, a market order's price),
+  /// unauthorized, not_found (as cancel()), conflict (no longer open; a
+  /// post_only order that would cross at the new price), unavailable.
   result<order> modify(const principal& who, const uuid& id, const order_change& change);
+  /// One order. Needs a signed-in principal that owns it or operates its
+  /// region. Writes only the waiting rows of the order's region first.
+  /// Errors: unauthorized, not_found (field "id").
   result<order> get_order(const principal& who, const uuid& id);
+  /// A user's orders, newest first: the caller's (a signed-in user), or with
+  /// `user_id` someone else's (`market:operate`; region-scoped operators see
+  /// their region's). Writes only the waiting rows of the regions the user
+  /// trades in first. Errors: unauthorized, forbidden (not a user; user_id
+  /// without market:operate), validation_error (page, per_page).
   result<page<order>> orders(const principal& who, const order_query& q);
 
   // --- market data ------------------------------------------------------------
-  /// Depth, `depth` levels per side (1..1000). `region` defaults to the caller's.
+  /// Depth, `depth` levels per side (1..1000). `region` defaults to the
+  /// caller's. Needs any signed-in principal. Errors: unauthorized,
+  /// validation_error (depth; region empty or too long; delivery_slot
+  /// misaligned), unavailable (another grid runs the region).
   result<order_book> book(const principal& who, timestamp delivery_slot,
                           std::optional<std::string> region = std::nullopt, int depth = 10);
+  /// A slot's market data. Who may, and errors: as book() (no depth).
   result<market_stats> stats(const principal& who, timestamp delivery_slot,
                              std::optional<std::string> region = std::nullopt);
-  /// The caller's trades, newest first.
+  /// The caller's trades, newest first. Needs a signed-in user. Writes only
+  /// the waiting rows of the regions the caller trades in first. Errors:
+  /// unauthorized, forbidden (not a user), validation_error (page, per_page).
   result<page<user_trade>> history(const principal& who, const trade_query& q);
-  /// A slot's public trade tape, oldest first.
+  /// A slot's public trade tape, oldest first (order ids only for the
+  /// caller's own). Who may, and errors: as stats().
   result<std::vector<public_trade>> matches(const principal& who, timestamp delivery_slot,
                                             std::optional<std::string> region = std::nullopt);
 
@@ -397,7 +425,8 @@ class SEGS_EXPORT market_service {
   /// Closes every slot, in every region this grid runs, whose gate closure
   /// time has passed by the grid's clock, and writes the order and trade
   /// rows still waiting for their batch; answers what each closure did,
-  /// oldest slot first.
+  /// oldest slot first. Takes no principal: the host's timer calls it.
+  /// Regions another grid runs are skipped. Errors: unavailable (storage).
   result<std::vector<clearing_result>> close_due_gates();
   /// Settles a closed slot. Needs `market:operate` over the region
   /// (operators of the region, admins). Without deliveries, a slot whose
@@ -416,7 +445,11 @@ class SEGS_EXPORT market_service {
 
   // --- markets ----------------------------------------------------------------
   /// Every region known to the grid (users' regions and configured markets).
+  /// Needs any signed-in principal. Errors: unauthorized.
   result<std::vector<market_info>> markets(const principal& who);
+  /// One region's market (the defaults when it has no settings). Needs any
+  /// signed-in principal. Errors: unauthorized, validation_error (region
+  /// empty).
   result<market_info> market(const principal& who, std::string_view region);
   /// Changes a region's settings. Needs `market:manage` (admins). Slots that
   /// already hold orders keep the settings they opened with. Writes a
@@ -432,7 +465,8 @@ class SEGS_EXPORT market_service {
   // --- events -----------------------------------------------------------------
   /// Calls `fn` for every event, after its transaction committed, on the
   /// thread that caused it, in order per region. `fn` must not call back into
-  /// the market of that region. Destroying the handle stops delivery.
+  /// the market of that region. Destroying the handle stops delivery. No
+  /// principal and no errors: the host filters what it forwards.
   [[nodiscard]] market_subscription subscribe(std::function<void(const market_event&)> fn);
 
  private:
