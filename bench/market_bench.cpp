@@ -11,7 +11,7 @@
 // of 0.1..1 kWh with prices drawn around a fixed mid so that about half of the
 // orders trade. Each accepted order is committed as one journal entry before
 // its call returns; the order, trade and slot rows it changed are written in
-// batches (options::market_projection_batch rows). Two figures per run:
+// batches (market_options::projection_batch rows). Two figures per run:
 //   answered: orders/s until the last submit_many call returned;
 //   with the tables written: until close_due_gates() had also written every
 //   row still waiting (so the rows' cost is in the figure);
@@ -64,7 +64,7 @@ struct world {
     o.clock = clock;
     o.identity.argon2_opslimit = 1;
     o.identity.argon2_memlimit = 8192;
-    o.market_projection_batch = projection_batch;
+    o.market.projection_batch = projection_batch;
     o.regions.define["north"] = {.name = {}, .time_zone = "UTC", .currency = "EUR",
                                  .nominal_voltage_v = {}, .nominal_frequency_hz = {},
                                  .emission_factor_kg_per_kwh = {}};
@@ -105,7 +105,7 @@ struct library_result {
   std::int64_t trades = 0;
 };
 
-// `batch`: options::market_projection_batch; `singles`: also time submit.
+// `batch`: market_options::projection_batch; `singles`: also time submit.
 library_result run_library(const std::string& url, std::size_t orders, std::size_t batch, bool singles) {
   library_result out;
   world w(url, batch);
@@ -289,7 +289,7 @@ int main(int argc, char** argv) {
         "raw rows/s | answered / raw | written / raw |\n");
     std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
     const std::size_t deferred = std::numeric_limits<std::size_t>::max();
-    const std::size_t default_batch = segs::options{}.market_projection_batch;
+    const std::size_t default_batch = segs::options{}.market.projection_batch;
     const auto every = std::to_string(default_batch) + " rows";
     const auto sqlite = [&](const std::string& name, const char* params) {
       return "sqlite:" + (dir / name).string() + params;

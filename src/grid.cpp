@@ -4,6 +4,7 @@
 #include "grid_core.hpp"
 #include "identity/roles.hpp"
 #include "region/region_service.hpp"
+#include "market/market_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -133,6 +134,11 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                    "identity");
     if (id.otp_max_attempts < 1 || id.max_login_attempts < 1)
       detail::fail(errc::validation_error, "attempt limits must be 1 or more", "identity");
+    // The market's options, before anything is written: the same rules a
+    // region's own settings follow (their errors name the member).
+    if (opts.market.projection_batch < 1)
+      detail::fail(errc::validation_error, "projection_batch must be 1 or more", "projection_batch");
+    detail::validate_settings(opts.market.defaults);
 
     std::unique_ptr<grid> g(new grid());
     auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));
@@ -162,7 +168,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->audit = std::make_unique<audit_log>(core);
     g->impl_->outbox = std::make_unique<segs::outbox>(core);
     // Rebuilds every open slot's book from storage.
-    g->impl_->market = std::make_unique<market_service>(core);
+    g->impl_->market = detail::make_market_service(core);
     g->impl_->due.push_back({"market", [&m = *g->impl_->market](timestamp, due_work_report& r) {
                                r.gate_closures = m.close_due_gates().value();
                              }});

@@ -335,7 +335,7 @@ std::vector<segs::role_definition> parse_roles(const setting& s, const std::stri
 
 // One SEGS_MARKET_* setting into the deployment's market defaults.
 void load_market_setting(config& cfg, const setting& s, const std::string& name, const std::string& v) {
-  auto& m = cfg.grid.market_defaults;
+  auto& m = cfg.grid.market.defaults;
   auto money_of = [&](const std::string& text) {
     auto r = segs::money::parse(text, segs::rounding::exact, s.env);
     if (!r) bad(s, "expected a decimal amount such as 0.0001, got \"" + text + "\"");
@@ -371,7 +371,7 @@ void load_market_setting(config& cfg, const setting& s, const std::string& name,
     if (!cfg.due_work_interval_given)
       cfg.due_work_interval = std::chrono::milliseconds(parse_int<int>(s, v, 10, 3'600'000));
   } else if (name == "SEGS_MARKET_PROJECTION_BATCH") {
-    cfg.grid.market_projection_batch = static_cast<std::size_t>(parse_int<int>(s, v, 1, 10'000'000));
+    cfg.grid.market.projection_batch = static_cast<std::size_t>(parse_int<int>(s, v, 1, 10'000'000));
   }
 }
 

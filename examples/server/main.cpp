@@ -45,6 +45,21 @@ std::string describe(const segs::error& e) {
   return std::string(segs::to_string(e.code)) + ": " + e.message;
 }
 
+// A market setting refused by the library names its C++ member; the
+// operator wrote a configuration key (SEGS_MARKET_SLOT_MINUTES,
+// --market-regions south:slot_minutes=...): name that too.
+std::string describe_market(const segs::error& e) {
+  static constexpr std::pair<std::string_view, std::string_view> keys[] = {
+      {"slot_length", "slot_minutes"},          {"open_ahead", "open_minutes_ahead"},
+      {"gate_closure", "gate_closure_minutes"}, {"fee_ppm", "fee_percent"},
+      {"imbalance_price", "imbalance_price"},   {"stp", "self_trade_prevention"},
+      {"projection_batch", "projection_batch"}, {"tick", "tick"},
+      {"fee_per_kwh", "fee_per_kwh"}};
+  for (const auto& [member, key] : keys)
+    if (e.field == member) return describe(e) + " (setting " + std::string(key) + ")";
+  return describe(e);
+}
+
 void create_db_dir(const std::string& url) {
   constexpr std::string_view scheme = "sqlite:";
   if (!url.starts_with(scheme) || url == "sqlite::memory:") return;
@@ -139,7 +154,7 @@ int serve(segs_server::config& cfg) {
         throw config_error("SEGS_DEFAULT_REGION (--default-region): " + describe(err));
       if (err.message.starts_with("region "))  // a region of SEGS_REGIONS, named first
         throw config_error("SEGS_REGIONS (--regions): " + describe(err));
-      throw config_error("SEGS_MARKET_* (--market-*): " + describe(err));
+      throw config_error("SEGS_MARKET_* (--market-*): " + describe_market(err));
     }
     const auto msg = "SEGS_DB_URL (--db-url): cannot open the database: " + describe(opened.error());
     if (opened.error().code == segs::errc::validation_error) throw config_error(msg);
@@ -162,7 +177,7 @@ int serve(segs_server::config& cfg) {
   ensure_admin(*grid, cfg);
   for (const auto& [region, update] : cfg.market_regions) {
     auto done = grid->market().configure(segs::principal::system(), region, update);
-    if (!done) throw config_error("SEGS_MARKET_REGIONS (--market-regions): " + region + ": " + describe(done.error()));
+    if (!done) throw config_error("SEGS_MARKET_REGIONS (--market-regions): " + region + ": " + describe_market(done.error()));
   }
   if (cfg.seed_demo) seed_demo(*grid);
 

@@ -32,6 +32,7 @@
 #include <segs/export.hpp>
 #include <segs/market.hpp>
 #include <segs/outbox.hpp>
+#include <segs/subscription.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -46,7 +47,6 @@
 namespace segs {
 
 namespace detail {
-class hub_state;
 struct queue_state;
 struct grid_core;
 }  // namespace detail
@@ -79,26 +79,6 @@ struct event_filter {
   std::optional<std::string> region;
 
   [[nodiscard]] SEGS_EXPORT bool matches(const event& e) const noexcept;
-};
-
-/// Ends a callback subscription when destroyed or reset. Movable.
-class SEGS_EXPORT subscription {
- public:
-  subscription() = default;
-  ~subscription();
-  subscription(subscription&&) noexcept;
-  subscription& operator=(subscription&&) noexcept;
-  subscription(const subscription&) = delete;
-  subscription& operator=(const subscription&) = delete;
-  /// Stops delivery. Idempotent; safe after the grid is gone.
-  void reset() noexcept;
-  /// False after reset, or once the grid is gone.
-  [[nodiscard]] bool active() const noexcept;
-
- private:
-  friend class event_hub;
-  std::weak_ptr<detail::hub_state> hub_;
-  std::uint64_t id_ = 0;
 };
 
 /// A bounded queue of events. Movable; unsubscribes when destroyed.

@@ -24,7 +24,7 @@
 // cancel as one entry of its region's journal (from which the deterministic
 // engine re-derives its trades), gate closures directly. The order, trade
 // and slot tables follow the journal in batches (see
-// `options::market_projection_batch`): this grid's own reads always see
+// `market_options::projection_batch`): this grid's own reads always see
 // them current; another grid or process reading the same database sees
 // them as the owner last wrote them (its reads, gate sweeps, full batches
 // and close write them). Opening a grid rebuilds the in-memory books from
@@ -42,6 +42,7 @@
 #include <segs/error.hpp>
 #include <segs/export.hpp>
 #include <segs/identity.hpp>
+#include <segs/subscription.hpp>
 #include <segs/types.hpp>
 
 #include <chrono>
@@ -55,9 +56,14 @@
 
 namespace segs {
 
+class market_service;
+
 namespace detail {
 struct grid_core;
 class market_impl;
+// Internal: the grid's opening code builds its market with this; nothing
+// else can construct a market_service (its constructor is private).
+std::unique_ptr<market_service> make_market_service(grid_core& core);
 }  // namespace detail
 
 enum class market_mechanism {
@@ -320,97 +326,141 @@ struct market_event {
   std::optional<clearing_result> clearing; ///< kind::clearing (no `trades`)
 };
 
-/// Ends the delivery of events to a subscriber when destroyed (or reset).
-class SEGS_EXPORT market_subscription {
- public:
-  market_subscription() = default;
-  ~market_subscription();
-  market_subscription(market_subscription&&) noexcept;
-  market_subscription& operator=(market_subscription&&) noexcept;
-  void reset() noexcept;
-
- private:
-  friend class detail::market_impl;
-  std::function<void()> cancel_;
-};
-
+/// A grid's market: obtained from `grid::market()`, never constructed by
+/// hosts (one per grid, since it owns the grid's books in memory).
 class SEGS_EXPORT market_service {
  public:
-  explicit market_service(detail::grid_core& core);
   ~market_service();
   market_service(const market_service&) = delete;
   market_service& operator=(const market_service&) = delete;
 
   // --- orders ---------------------------------------------------------------
-  /// Places an order. An order that can neither fill nor rest (an
-  /// unfillable FOK, a market order against an empty side, an IOC's rest) is
-  /// accepted and answered `cancelled`. Errors: validation_error naming the
-  /// field (quantity, price, delivery_slot: misaligned, not open yet, past
-  /// gate closure), forbidden (missing permission or foreign region),
-  /// conflict (post_only that would cross: nothing rests).
+  /// Places an order. Needs a signed-in user with `trade:buy` (buy) or
+  /// `trade:sell` (sell), in the user's own region unless the user operates
+  /// the named one. An order that can neither fill nor rest (an unfillable
+  /// FOK, a market order against an empty side, an IOC's rest) is accepted
+  /// and answered `cancelled`. Errors: validation_error naming the
+  /// order_spec member (quantity, price, delivery_slot: misaligned, not open
+  /// yet, past gate closure; region), unauthorized (anonymous), forbidden
+  /// (API keys and the system; missing permission; foreign region), conflict
+  /// (post_only that would cross: nothing rests), unavailable (another grid
+  /// runs the region).
   result<order> submit(const principal& who, const order_spec& spec);
-  /// Places several orders in one transaction, in order; each answer is the
-  /// order or why it was refused (a refusal does not stop the others).
+  /// Places several orders (at most 100000) in one transaction, in order;
+  /// each answer is the order or why submit() would have refused it (a
+  /// refusal does not stop the others). Permissions as submit(). Errors of
+  /// the whole call: unauthorized, forbidden (not a user), validation_error
+  /// (field "orders": too many), unavailable.
   result<std::vector<result<order>>> submit_many(const principal& who,
                                                  const std::vector<order_spec>& specs);
-  /// Cancels an open order; answers it. conflict when it is no longer open,
-  /// not_found when it is not the caller's to touch.
+  /// Cancels an open order; answers it. Needs a signed-in principal that
+  /// owns the order or operates its region. Errors: unauthorized, not_found
+  /// (field "id": no such order, or not the caller's to touch), conflict
+  /// (no longer open), unavailable.
   result<order> cancel(const principal& who, const uuid& id);
   /// Changes an open order (see order_change). Reducing the open quantity
   /// keeps time priority; raising it or changing the price loses it, and the
-  /// order may then trade at once. conflict when it is no longer open.
+  /// order may then trade at once. Who may: as cancel(). Errors:
+  /// validation_error naming the order_change member (quantity, price:
+  /// neither given, not positive, off the tick, a market order's price),
+  /// unauthorized, not_found (as cancel()), conflict (no longer open; a
+  /// post_only order that would cross at the new price), unavailable.
   result<order> modify(const principal& who, const uuid& id, const order_change& change);
+  /// One order. Needs a signed-in principal that owns it or operates its
+  /// region. Writes only the waiting rows of the order's region first.
+  /// Errors: unauthorized, not_found (field "id").
   result<order> get_order(const principal& who, const uuid& id);
+  /// A user's orders, newest first: the caller's (a signed-in user), or with
+  /// `user_id` someone else's (`market:operate`; region-scoped operators see
+  /// their region's). Writes only the waiting rows of the regions the user
+  /// trades in first. Errors: unauthorized, forbidden (not a user; user_id
+  /// without market:operate), validation_error (page, per_page).
   result<page<order>> orders(const principal& who, const order_query& q);
 
   // --- market data ------------------------------------------------------------
-  /// Depth, `depth` levels per side (1..1000). `region` defaults to the caller's.
+  /// Depth, `depth` levels per side (1..1000). `region` defaults to the
+  /// caller's. Needs any signed-in principal. Errors: unauthorized,
+  /// validation_error (depth; region empty or too long; delivery_slot
+  /// misaligned), unavailable (another grid runs the region).
   result<order_book> book(const principal& who, timestamp delivery_slot,
                           std::optional<std::string> region = std::nullopt, int depth = 10);
+  /// A slot's market data. Who may, and errors: as book() (no depth).
   result<market_stats> stats(const principal& who, timestamp delivery_slot,
                              std::optional<std::string> region = std::nullopt);
-  /// The caller's trades, newest first.
+  /// The caller's trades, newest first. Needs a signed-in user. Writes only
+  /// the waiting rows of the regions the caller trades in first. Errors:
+  /// unauthorized, forbidden (not a user), validation_error (page, per_page).
   result<page<user_trade>> history(const principal& who, const trade_query& q);
-  /// A slot's public trade tape, oldest first.
+  /// A slot's public trade tape, oldest first (order ids only for the
+  /// caller's own). Who may, and errors: as stats().
   result<std::vector<public_trade>> matches(const principal& who, timestamp delivery_slot,
                                             std::optional<std::string> region = std::nullopt);
 
   // --- gates, clearing and settlement -----------------------------------------
-  /// Closes a slot's gate now (operators of the region, admins): its resting
-  /// orders expire, or, in an epoch market, its auction runs. Closing a
-  /// closed slot answers the first result.
+  /// Closes a slot's gate now: its resting orders expire, or, in an epoch
+  /// market, its auction runs. Needs `market:operate` over the region
+  /// (operators of the region, admins). When this call closes the slot it
+  /// writes a "market.clear" audit record (region and slot in its details,
+  /// `ctx` as where the request came from) in the same transaction.
+  /// Closing a closed slot answers the first result and records nothing; so
+  /// does a slot whose gate time had passed (the clock closed it). Errors:
+  /// unauthorized (anonymous), forbidden (no operator scope over the region),
+  /// validation_error (region empty; delivery_slot misaligned), unavailable
+  /// (another grid runs the region).
   result<clearing_result> clear(const principal& who, std::string_view region,
-                                timestamp delivery_slot);
+                                timestamp delivery_slot, const request_context& ctx = {});
   /// Closes every slot, in every region this grid runs, whose gate closure
   /// time has passed by the grid's clock, and writes the order and trade
   /// rows still waiting for their batch; answers what each closure did,
-  /// oldest slot first.
+  /// oldest slot first. Takes no principal: the host's timer calls it.
+  /// Regions another grid runs are skipped. Errors: unavailable (storage).
   result<std::vector<clearing_result>> close_due_gates();
-  /// Settles a closed slot (operators of the region, admins). Without
-  /// deliveries, a slot whose delivery has ended settles as traded, and one
-  /// whose delivery has not ended is a conflict. A seller absent from the
-  /// deliveries delivered as traded. Settling again answers the first
-  /// settlement and changes nothing.
+  /// Settles a closed slot. Needs `market:operate` over the region
+  /// (operators of the region, admins). Without deliveries, a slot whose
+  /// delivery has ended settles as traded, and one whose delivery has not
+  /// ended is a conflict. A seller absent from the deliveries delivered as
+  /// traded. Writes a "market.settle" audit record (region, slot, the number
+  /// of deliveries and of entries) in the settlement's transaction. Settling
+  /// again answers the first settlement, changes nothing and records
+  /// nothing. Errors: unauthorized, forbidden (as clear), validation_error
+  /// (region empty; a negative or repeated delivery, naming it), conflict
+  /// (gate still open; delivery not ended without deliveries), unavailable.
   result<settlement> settle(const principal& who, std::string_view region,
                             timestamp delivery_slot,
-                            std::optional<std::vector<delivery>> deliveries = std::nullopt);
+                            std::optional<std::vector<delivery>> deliveries = std::nullopt,
+                            const request_context& ctx = {});
 
   // --- markets ----------------------------------------------------------------
   /// Every region known to the grid (users' regions and configured markets).
+  /// Needs any signed-in principal. Errors: unauthorized.
   result<std::vector<market_info>> markets(const principal& who);
+  /// One region's market (the defaults when it has no settings). Needs any
+  /// signed-in principal. Errors: unauthorized, validation_error (region
+  /// empty).
   result<market_info> market(const principal& who, std::string_view region);
-  /// Changes a region's settings (admins). Slots that already hold orders keep
-  /// the settings they opened with.
+  /// Changes a region's settings. Needs `market:manage` (admins). Slots that
+  /// already hold orders keep the settings they opened with. Writes a
+  /// "market.configure" audit record (the region and the names of the
+  /// members given) in the same transaction as the settings. Errors:
+  /// unauthorized, forbidden (no market:manage), validation_error (region
+  /// not 1..100 characters; a setting out of range, naming it),
+  /// unavailable (another grid runs the region).
   result<market_info> configure(const principal& who, std::string_view region,
-                                const market_settings_update& update);
+                                const market_settings_update& update,
+                                const request_context& ctx = {});
 
   // --- events -----------------------------------------------------------------
   /// Calls `fn` for every event, after its transaction committed, on the
   /// thread that caused it, in order per region. `fn` must not call back into
-  /// the market of that region. Destroying the handle stops delivery.
-  [[nodiscard]] market_subscription subscribe(std::function<void(const market_event&)> fn);
+  /// the market of that region. Destroying the handle stops delivery. No
+  /// principal and no errors: the host filters what it forwards. The same
+  /// as subscribing to the grid's event hub (grid::events()) for the
+  /// "market." events; the handle may outlive the grid.
+  [[nodiscard]] subscription subscribe(std::function<void(const market_event&)> fn);
 
  private:
+  friend std::unique_ptr<market_service> detail::make_market_service(detail::grid_core& core);
+  explicit market_service(detail::grid_core& core);
   std::unique_ptr<detail::market_impl> impl_;
 };
 

@@ -72,6 +72,22 @@ struct storage_options {
   bool migrate = true;
 };
 
+/// Market settings (market.hpp). `grid::open` refuses invalid ones with a
+/// validation_error naming the member (`projection_batch`, or the
+/// `market_settings` member of `defaults`, e.g. `slot_length`).
+struct market_options {
+  /// The settings of every region's market that has none of its own.
+  market_settings defaults;
+  /// The market commits each accepted order, amendment and cancel as one
+  /// journal entry before answering, and writes the order, trade and slot
+  /// rows it changed in batches: before anything reads them, at gate
+  /// closures, and once this many rows are waiting (docs/market.md,
+  /// "Durability"). Larger batches absorb bursts faster; the rows wait in
+  /// memory (a few hundred bytes each) and a reopen replays their entries.
+  /// 1 or more.
+  std::size_t projection_batch = 5'000;
+};
+
 /// Everything `grid::open` accepts besides the URL.
 struct options {
   /// The clock; null means the system clock.
@@ -80,15 +96,7 @@ struct options {
   storage_options storage;
   /// The deployment's regions and its default region (region.hpp).
   region_options regions;
-  /// The settings of every region's market that has none of its own.
-  market_settings market_defaults;
-  /// The market commits each accepted order, amendment and cancel as one
-  /// journal entry before answering, and writes the order, trade and slot
-  /// rows it changed in batches: before anything reads them, at gate
-  /// closures, and once this many rows are waiting (docs/market.md,
-  /// "Durability"). Larger batches absorb bursts faster; the rows wait in
-  /// memory (a few hundred bytes each) and a reopen replays their entries.
-  std::size_t market_projection_batch = 5'000;
+  market_options market;
 };
 
 }  // namespace segs

@@ -121,6 +121,64 @@ json::value id_or_null(const std::optional<uuid>& id) {
 /// fee_percent on the wire is a percent; the library keeps millionths.
 constexpr int percent_scale = 4;  // 1 % = 10^4 ppm
 
+// --- errors in this API's words ---------------------------------------------------
+
+// The library names the C++ members in its errors (quantity, price,
+// slot_length, fee_ppm, deliveries[i].delivered, ...); this API's clients
+// wrote JSON fields. A refused request is answered in their words: the
+// field, and the message's leading phrase, as this API always answered.
+struct wire_name {
+  std::string_view cpp, wire;
+};
+constexpr std::array<wire_name, 8> wire_fields{{
+    {"quantity", "quantity_kwh"},
+    {"price", "price_per_kwh"},
+    {"slot_length", "slot_minutes"},
+    {"open_ahead", "open_minutes_ahead"},
+    {"gate_closure", "gate_closure_minutes"},
+    {"fee_ppm", "fee_percent"},
+    {"imbalance_price", "imbalance_price_per_kwh"},
+    {"stp", "self_trade_prevention"},
+}};
+// Message prefixes: the library's, then this API's (units differ for fees).
+constexpr std::array<wire_name, 12> wire_messages{{
+    {"quantity must be a positive whole number of Wh", "quantity_kwh must be a positive whole number of Wh"},
+    {"a market order takes no price", "a market order takes no price_per_kwh"},
+    {"a limit order needs a price", "a limit order needs price_per_kwh"},
+    {"price must be positive", "price_per_kwh must be positive"},
+    {"price must be a multiple of the tick ", "price_per_kwh must be a multiple of the tick "},
+    {"give quantity and/or price", "give quantity_kwh and/or price_per_kwh"},
+    {"slot_length must divide a day (1..1440 minutes, e.g. 15, 30, 60)",
+     "slot_minutes must divide a day (1..1440, e.g. 15, 30, 60)"},
+    {"gate_closure must be between 0 and 10080 minutes", "gate_closure_minutes must be between 0 and 10080"},
+    {"open_ahead must be more than gate_closure and at most 44640 minutes (31 days)",
+     "open_minutes_ahead must be more than gate_closure_minutes and at most 44640 (31 days)"},
+    {"fee_ppm must be between 0 and 1000000", "fee_percent must be between 0 and 100"},
+    {"imbalance_price must be positive", "imbalance_price_per_kwh must be positive"},
+    {"delivered must not be negative", "delivered_kwh must not be negative"},
+}};
+
+segs::error in_wire_words(segs::error e) {
+  for (const auto& n : wire_fields)
+    if (e.field == n.cpp) e.field = std::string(n.wire);
+  // deliveries[i].delivered -> deliveries[i].delivered_kwh
+  constexpr std::string_view delivered = ".delivered";
+  if (e.field.starts_with("deliveries[") && e.field.ends_with(delivered)) e.field += "_kwh";
+  for (const auto& m : wire_messages)
+    if (std::string_view(e.message).starts_with(m.cpp)) {
+      e.message = std::string(m.wire) + e.message.substr(m.cpp.size());
+      break;
+    }
+  return e;
+}
+
+/// take() for the market's answers: its error in this API's words.
+template <class T>
+T answer(result<T> r) {
+  if (!r) throw segs::exception(in_wire_words(r.error()));
+  return std::move(r).value();
+}
+
 // --- views ----------------------------------------------------------------------
 
 json::value view(const order_fill& f) {
@@ -341,7 +399,7 @@ void add_trading_routes(router& r) {
   const std::string base = "/api/v1/trading";
 
   r.add("POST", base + "/orders", access::signed_in, [](call& c) {
-    auto placed = take(c.grid.market().submit(c.caller(), read_order_spec(c.body)));
+    auto placed = answer(c.grid.market().submit(c.caller(), read_order_spec(c.body)));
     return ok(view(placed), "order placed", 201);
   });
 
@@ -352,34 +410,34 @@ void add_trading_routes(router& r) {
       q.delivery_slot = parse_time(*slot, "delivery_slot");
     q.page = c.query_int("page", 1);
     q.per_page = c.query_int("per_page", 20);
-    return ok(paged(take(c.grid.market().orders(c.caller(), q)), "orders"), "orders");
+    return ok(paged(answer(c.grid.market().orders(c.caller(), q)), "orders"), "orders");
   });
 
   r.add("GET", base + "/orders/:id", access::signed_in, [](call& c) {
-    return ok(view(take(c.grid.market().get_order(c.caller(), c.param_id("id")))), "order");
+    return ok(view(answer(c.grid.market().get_order(c.caller(), c.param_id("id")))), "order");
   });
 
   r.add("PUT", base + "/orders/:id", access::signed_in, [](call& c) {
     order_change change;
     change.quantity = optional_energy(c.body, "quantity_kwh");
     change.price = optional_money(c.body, "price_per_kwh");
-    auto changed = take(c.grid.market().modify(c.caller(), c.param_id("id"), change));
+    auto changed = answer(c.grid.market().modify(c.caller(), c.param_id("id"), change));
     return ok(view(changed), "order changed");
   });
 
   r.add("DELETE", base + "/orders/:id", access::signed_in, [](call& c) {
-    return ok(view(take(c.grid.market().cancel(c.caller(), c.param_id("id")))),
+    return ok(view(answer(c.grid.market().cancel(c.caller(), c.param_id("id")))),
               "order cancelled");
   });
 
   r.add("GET", base + "/orderbook", access::signed_in, [](call& c) {
-    auto book = take(c.grid.market().book(c.caller(), query_slot(c), c.query_value("region"),
+    auto book = answer(c.grid.market().book(c.caller(), query_slot(c), c.query_value("region"),
                                           c.query_int("depth", 10)));
     return ok(view(book), "order book");
   });
 
   r.add("GET", base + "/market", access::signed_in, [](call& c) {
-    auto stats = take(c.grid.market().stats(c.caller(), query_slot(c), c.query_value("region")));
+    auto stats = answer(c.grid.market().stats(c.caller(), query_slot(c), c.query_value("region")));
     return ok(view(stats), "market data");
   });
 
@@ -389,36 +447,36 @@ void add_trading_routes(router& r) {
       q.delivery_slot = parse_time(*slot, "delivery_slot");
     q.page = c.query_int("page", 1);
     q.per_page = c.query_int("per_page", 20);
-    return ok(paged(take(c.grid.market().history(c.caller(), q)), "trades"), "trade history");
+    return ok(paged(answer(c.grid.market().history(c.caller(), q)), "trades"), "trade history");
   });
 
   r.add("GET", base + "/matches", access::signed_in, [](call& c) {
-    auto tape = take(c.grid.market().matches(c.caller(), query_slot(c), c.query_value("region")));
+    auto tape = answer(c.grid.market().matches(c.caller(), query_slot(c), c.query_value("region")));
     return ok(view(tape), "trades");
   });
 
   r.add("POST", base + "/clear", access::signed_in, [](call& c) {
     const auto region = required_string(c.body, "region");
-    auto cleared = take(c.grid.market().clear(c.caller(), region, required_slot(c.body)));
+    auto cleared = answer(c.grid.market().clear(c.caller(), region, required_slot(c.body), c.ctx));
     return ok(view(cleared), "gate closed");
   });
 
   r.add("POST", base + "/settle", access::signed_in, [](call& c) {
     const auto region = required_string(c.body, "region");
     const auto slot = required_slot(c.body);
-    auto settled = take(c.grid.market().settle(c.caller(), region, slot, read_deliveries(c.body)));
+    auto settled = answer(c.grid.market().settle(c.caller(), region, slot, read_deliveries(c.body), c.ctx));
     return ok(view(settled), "slot settled");
   });
 
   r.add("GET", base + "/markets", access::signed_in, [](call& c) {
     json::array out;
-    for (const auto& m : take(c.grid.market().markets(c.caller()))) out.push_back(view(m));
+    for (const auto& m : answer(c.grid.market().markets(c.caller()))) out.push_back(view(m));
     return ok(std::move(out), "markets");
   });
 
   r.add("PUT", base + "/markets/:region", access::signed_in, [](call& c) {
-    auto saved = take(c.grid.market().configure(c.caller(), c.param("region"),
-                                                read_settings_update(c.body)));
+    auto saved = answer(c.grid.market().configure(c.caller(), c.param("region"),
+                                                read_settings_update(c.body), c.ctx));
     return ok(view(saved), "market updated");
   });
 }

@@ -186,7 +186,7 @@ TEST_CASE("market: settlement is refused while the gate is open and validates de
   CHECK(open.error().code == errc::conflict);
   auto neg = f.market().settle(f.op, "north", s, std::vector<segs::delivery>{{f.seller.id, wh(-1)}});
   REQUIRE_FALSE(neg);
-  CHECK(neg.error().field == "deliveries[0].delivered_kwh");
+  CHECK(neg.error().field == "deliveries[0].delivered");
   CHECK(f.market().settle(f.buyer, "north", s).error().code == errc::forbidden);
   CHECK(f.market().settle(f.op_south, "north", s).error().code == errc::forbidden);
 }

@@ -375,10 +375,10 @@ TEST_CASE("market: a reopen replays the journal: the same orders, trade ids, boo
   CHECK(f.market().history(f.buyer, {})->total == 4);
 }
 
-TEST_CASE("market: the tables trail the journal by at most market_projection_batch rows") {
+TEST_CASE("market: the tables trail the journal by at most market_options::projection_batch rows") {
   if (current_backend() == "sqlite-memory") return;  // a private database per grid
   market_fixture f;
-  f.opts.market_projection_batch = 10;
+  f.opts.market.projection_batch = 10;
   f.grid = f.open();
   const auto s = f.slot();
   auto reader = f.open();  // another grid: it sees only the written tables

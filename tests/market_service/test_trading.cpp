@@ -6,6 +6,12 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
+
+// Only the grid builds its market: hosts cannot make a second one over the
+// same books.
+static_assert(!std::is_constructible_v<segs::market_service, segs::detail::grid_core&>);
+static_assert(!std::is_copy_constructible_v<segs::market_service>);
 
 using namespace segs_test;
 using segs::errc;
@@ -112,17 +118,17 @@ TEST_CASE("market: bad input is refused naming the field, and nothing is written
     CHECK(r.error().code == code);
     CHECK(r.error().field == field);
   };
-  expect(f.limit(order_side::sell, 0, 200'000, s), errc::validation_error, "quantity_kwh");
-  expect(f.limit(order_side::sell, -5, 200'000, s), errc::validation_error, "quantity_kwh");
-  expect(f.limit(order_side::sell, 1000, 200'050, s), errc::validation_error, "price_per_kwh");  // off tick
-  expect(f.limit(order_side::sell, 1000, 0, s), errc::validation_error, "price_per_kwh");
-  expect(f.limit(order_side::sell, 1000, -100, s), errc::validation_error, "price_per_kwh");
+  expect(f.limit(order_side::sell, 0, 200'000, s), errc::validation_error, "quantity");
+  expect(f.limit(order_side::sell, -5, 200'000, s), errc::validation_error, "quantity");
+  expect(f.limit(order_side::sell, 1000, 200'050, s), errc::validation_error, "price");  // off tick
+  expect(f.limit(order_side::sell, 1000, 0, s), errc::validation_error, "price");
+  expect(f.limit(order_side::sell, 1000, -100, s), errc::validation_error, "price");
   auto no_price = f.limit(order_side::sell, 1000, 100, s);
   no_price.price.reset();
-  expect(no_price, errc::validation_error, "price_per_kwh");
+  expect(no_price, errc::validation_error, "price");
   auto market_with_price = f.limit(order_side::sell, 1000, 100, s);
   market_with_price.type = segs::order_type::market;
-  expect(market_with_price, errc::validation_error, "price_per_kwh");
+  expect(market_with_price, errc::validation_error, "price");
   expect(f.limit(order_side::sell, 1000, 200'000, s + 1min), errc::validation_error, "delivery_slot");
   // Past gate closure: a slot that has started.
   const auto past = f.slot(-2);
@@ -250,8 +256,8 @@ TEST_CASE("market: cancel and modify, and finished orders answer CONFLICT") {
   auto filled_modify = f.market().modify(f.buyer2, bid.id, {wh(10), std::nullopt});
   REQUIRE_FALSE(filled_modify);
   CHECK(filled_modify.error().code == errc::conflict);
-  CHECK(f.market().modify(f.seller2, second.id, {wh(0), std::nullopt}).error().field == "quantity_kwh");
-  CHECK(f.market().modify(f.seller2, second.id, {std::nullopt, price(200'001)}).error().field == "price_per_kwh");
+  CHECK(f.market().modify(f.seller2, second.id, {wh(0), std::nullopt}).error().field == "quantity");
+  CHECK(f.market().modify(f.seller2, second.id, {std::nullopt, price(200'001)}).error().field == "price");
 }
 
 TEST_CASE("market: self-trade prevention follows the market's policy") {
@@ -314,10 +320,16 @@ TEST_CASE("market: settings changes apply to slots that hold no orders yet") {
   CHECK(f.market().submit(f.buyer, f.limit(order_side::buy, 100, 190'100, s)).has_value());
   auto r = f.market().submit(f.buyer, f.limit(order_side::buy, 100, 190'100, f.slot(1)));
   REQUIRE_FALSE(r);
-  CHECK(r.error().field == "price_per_kwh");
+  CHECK(r.error().field == "price");
   segs::market_settings_update bad;
   bad.slot_length = std::chrono::minutes(7);
-  CHECK(f.market().configure(f.admin, "north", bad).error().field == "slot_minutes");
+  CHECK(f.market().configure(f.admin, "north", bad).error().field == "slot_length");
+  // C++ callers read the C++ members, in their units.
+  segs::market_settings_update fee;
+  fee.fee_ppm = 1'000'001;
+  const auto fee_err = f.market().configure(f.admin, "north", fee).error();
+  CHECK(fee_err.field == "fee_ppm");
+  CHECK(fee_err.message == "fee_ppm must be between 0 and 1000000");
   auto all = f.market().markets(f.buyer).value();
   REQUIRE(all.size() == 2);  // north (configured) and south (users' region)
   CHECK(all[0].region == "north");
@@ -375,7 +387,7 @@ TEST_CASE("market: bulk submission places every order in one call and reports re
   REQUIRE(r);
   REQUIRE(r->size() == 51);
   for (int i = 0; i < 50; ++i) CHECK((*r)[static_cast<std::size_t>(i)].has_value());
-  CHECK((*r)[50].error().field == "quantity_kwh");
+  CHECK((*r)[50].error().field == "quantity");
   auto book = f.market().book(f.buyer, s).value();
   REQUIRE(book.asks.size() == 5);
   CHECK(book.asks[0].orders == 10);
@@ -455,8 +467,8 @@ TEST_CASE("market: a refused call still writes the gate closures it ran into") {
   auto b = f.place(f.seller, f.limit(order_side::sell, 1000, 200'000, s2));
   f.clock->set(s1 - 5min);  // s1's gate has passed, s2's has not
   // Refused (off the tick) after the call closed s1's gate on its way.
-  CHECK(f.market().modify(f.seller, b.id, {std::nullopt, price(200'050)}).error().field == "price_per_kwh");
-  CHECK(f.market().submit(f.seller, f.limit(order_side::sell, 0, 200'000, s2)).error().field == "quantity_kwh");
+  CHECK(f.market().modify(f.seller, b.id, {std::nullopt, price(200'050)}).error().field == "price");
+  CHECK(f.market().submit(f.seller, f.limit(order_side::sell, 0, 200'000, s2)).error().field == "quantity");
   CHECK(f.market().get_order(f.seller, a.id)->status == order_status::expired);
   CHECK(f.market().get_order(f.seller, b.id)->status == order_status::open);
   if (current_backend() != "sqlite-memory") {  // and storage agrees after a reopen
@@ -465,4 +477,20 @@ TEST_CASE("market: a refused call still writes the gate closures it ran into") {
     CHECK(f.market().get_order(f.seller, a.id)->status == order_status::expired);
     CHECK(f.market().book(f.seller, s2)->asks.at(0).quantity == wh(1000));
   }
+}
+
+TEST_CASE("market: grid::open validates market_options, naming the member") {
+  fresh_database db;
+  segs::options o;
+  o.market.projection_batch = 0;
+  auto none = segs::grid::open(db.url(), o);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == errc::validation_error);
+  CHECK(none.error().field == "projection_batch");
+  o.market.projection_batch = 1;
+  o.market.defaults.slot_length = std::chrono::minutes{7};
+  auto odd = segs::grid::open(db.url(), o);
+  REQUIRE_FALSE(odd);
+  CHECK(odd.error().code == errc::validation_error);
+  CHECK(odd.error().field == "slot_length");
 }

@@ -498,6 +498,39 @@ def test_example_simulates_a_day_of_epoch_slots() -> None:
 
 
 
+def test_operator_calls_write_audit_records_with_their_origin(grid: segs.Grid,
+                                                               clock: segs.ManualClock,
+                                                               admin: segs.Principal) -> None:
+    seller, buyer, _ = epoch_slot(grid, admin)  # configures north: one record
+    m = grid.market
+    with pytest.raises(segs.Forbidden):  # refused: no record
+        m.clear(buyer, "north", SLOT, ip="198.51.100.7")
+    m.clear(admin, "north", SLOT, ip="198.51.100.7", user_agent="ops/1")
+    clock.set(SLOT + dt.timedelta(minutes=15))
+    m.settle(admin, "north", SLOT, ip="198.51.100.8")
+    m.configure(admin, "south", tick="0.01", ip="198.51.100.9", user_agent="ops/2")
+
+    def only(action: str) -> segs.AuditRecord:
+        page = grid.audit.query(admin, action=action)
+        assert page.total == 1, (action, page.total)
+        return page.items[0]
+
+    clear = only("market.clear")
+    assert (clear.actor_id, clear.target_id, clear.ip, clear.user_agent) == \
+        (str(admin.id), "north", "198.51.100.7", "ops/1")
+    assert clear.details["delivery_slot"].startswith("2025-")
+    assert only("market.settle").ip == "198.51.100.8"
+    configured = grid.audit.query(admin, action="market.configure")
+    assert configured.total == 2  # north by epoch_slot (no origin), south here
+    assert (configured.items[0].target_id, configured.items[0].ip) == ("south", "198.51.100.9")
+    assert configured.items[0].details["changed"] == "tick"
+    # Errors still name the keywords.
+    with pytest.raises(segs.ValidationError) as info:
+        m.configure(admin, "south", fee_percent=101)
+    assert info.value.field == "fee_percent"
+    assert info.value.message == "fee_percent must be between 0 and 100"
+
+
 def test_market_projection_batch_option(tmp_path: Path, clock: segs.ManualClock) -> None:
     from segs_testlib import FAST
     with pytest.raises(segs.ValidationError) as bad:

@@ -637,3 +637,40 @@ TEST_CASE("trading: GET /orders pages and filters like GET /users") {
     CHECK(field_of(res) == field);
   }
 }
+
+TEST_CASE("trading: clear and configure are audited with the request's origin, errors in wire words") {
+  fixture f;
+  auto seller = make_trader(f, "sun@example.org", "prosumer");
+  auto op = make_trader(f, "opn@example.org", "operator", "north");
+  auto admin = make_trader(f, "root@example.org", "admin");
+  const auto s = slot(f);
+  place(f, limit("sell", 1, 0.245, s), seller.token);
+
+  CHECK(f.post("/api/v1/trading/clear", {{"region", "north"}, {"delivery_slot", s}}, seller.token).status ==
+        403);
+  data_of(f.post("/api/v1/trading/clear", {{"region", "north"}, {"delivery_slot", s}}, op.token));
+  data_of(f.put("/api/v1/trading/markets/north", {{"tick", 0.001}}, admin.token));
+  // The library says fee_ppm, in millionths; this API answers as it always did.
+  auto fee = f.put("/api/v1/trading/markets/north", {{"fee_percent", 101}}, admin.token);
+  CHECK(fee.status == 400);
+  CHECK(field_of(fee) == "fee_percent");
+  CHECK(std::string(body_of(fee).at("error").at("message").as_string()) ==
+        "fee_percent must be between 0 and 100");
+
+  segs::audit_query q;
+  q.action = "market.";
+  const auto auditor = f.grid->identity().authenticate(f.login("root@example.org")).value();
+  const auto records = f.grid->audit().query(auditor, q).value();
+  REQUIRE(records.total == 2);  // the refusals wrote none
+  const auto& configured = records.items.at(0);
+  const auto& cleared = records.items.at(1);
+  CHECK(configured.action == "market.configure");
+  CHECK(configured.actor_id == admin.id());
+  CHECK(cleared.action == "market.clear");
+  CHECK(cleared.actor_id == op.id());
+  for (const auto* r : {&configured, &cleared}) {
+    CHECK(r->ip == "203.0.113.7");
+    CHECK(r->user_agent == "rest-tests/1");
+    CHECK(r->target_id == "north");
+  }
+}

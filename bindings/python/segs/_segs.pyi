@@ -904,7 +904,13 @@ class Market(metaclass=_pybind11_type):
         self, principal: Principal, delivery_slot: datetime.datetime, *, region: Optional[str] = None
     ) -> list[PublicTrade]: ...
     def clear(
-        self, principal: Principal, region: str, delivery_slot: datetime.datetime
+        self,
+        principal: Principal,
+        region: str,
+        delivery_slot: datetime.datetime,
+        *,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> ClearingResult: ...
     def close_due_gates(self) -> list[ClearingResult]: ...
     def settle(
@@ -913,6 +919,9 @@ class Market(metaclass=_pybind11_type):
         region: str,
         delivery_slot: datetime.datetime,
         deliveries: Optional[_Deliveries] = None,
+        *,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> Settlement: ...
     def markets(self, principal: Principal) -> list[MarketInfo]: ...
     def market(self, principal: Principal, region: str) -> MarketInfo: ...
@@ -930,6 +939,8 @@ class Market(metaclass=_pybind11_type):
         fee_percent: _Decimal = ...,
         imbalance_price_per_kwh: Optional[_Decimal] = ...,
         self_trade_prevention: str = ...,
+        ip: Optional[str] = None,
+        user_agent: Optional[str] = None,
     ) -> MarketInfo: ...
     def events(
         self,

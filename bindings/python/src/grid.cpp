@@ -106,10 +106,12 @@ void register_grid(py::module_& m) {
             set_duration(o.storage.busy_timeout, busy_timeout, "busy_timeout");
             set_value(o.storage.max_retries, max_retries);
             o.storage.migrate = migrate;
+            // Checked here so the error names the Python keyword; the grid
+            // would name the C++ member (market_options::projection_batch).
             if (market_projection_batch && *market_projection_batch == 0)
               raise_error(errc::validation_error, "market_projection_batch must be 1 or more",
                           "market_projection_batch");
-            set_value(o.market_projection_batch, market_projection_batch);
+            set_value(o.market.projection_batch, market_projection_batch);
             if (!regions.is_none()) {
               if (!py::isinstance<py::dict>(regions))
                 throw py::type_error("regions must be a dict of code -> dict of region fields");

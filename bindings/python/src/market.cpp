@@ -15,6 +15,7 @@
 #include <Python.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,10 +34,63 @@ struct py_market {
   holder_ptr holder;
 };
 
+// The library's errors name C++ members (quantity, price, slot_length,
+// fee_ppm, deliveries[i].delivered, ...); this package's callers wrote
+// keywords (quantity_kwh, slot_minutes, fee_percent, ...), the REST API's
+// names (src/rest/routes_trading.cpp keeps the same table). Errors are
+// raised in the caller's words: the field, and the message's leading phrase.
+struct py_name {
+  std::string_view cpp, py;
+};
+constexpr std::array<py_name, 8> py_fields{{
+    {"quantity", "quantity_kwh"},
+    {"price", "price_per_kwh"},
+    {"slot_length", "slot_minutes"},
+    {"open_ahead", "open_minutes_ahead"},
+    {"gate_closure", "gate_closure_minutes"},
+    {"fee_ppm", "fee_percent"},
+    {"imbalance_price", "imbalance_price_per_kwh"},
+    {"stp", "self_trade_prevention"},
+}};
+constexpr std::array<py_name, 12> py_messages{{
+    {"quantity must be a positive whole number of Wh", "quantity_kwh must be a positive whole number of Wh"},
+    {"a market order takes no price", "a market order takes no price_per_kwh"},
+    {"a limit order needs a price", "a limit order needs price_per_kwh"},
+    {"price must be positive", "price_per_kwh must be positive"},
+    {"price must be a multiple of the tick ", "price_per_kwh must be a multiple of the tick "},
+    {"give quantity and/or price", "give quantity_kwh and/or price_per_kwh"},
+    {"slot_length must divide a day (1..1440 minutes, e.g. 15, 30, 60)",
+     "slot_minutes must divide a day (1..1440, e.g. 15, 30, 60)"},
+    {"gate_closure must be between 0 and 10080 minutes", "gate_closure_minutes must be between 0 and 10080"},
+    {"open_ahead must be more than gate_closure and at most 44640 minutes (31 days)",
+     "open_minutes_ahead must be more than gate_closure_minutes and at most 44640 (31 days)"},
+    {"fee_ppm must be between 0 and 1000000", "fee_percent must be between 0 and 100"},
+    {"imbalance_price must be positive", "imbalance_price_per_kwh must be positive"},
+    {"delivered must not be negative", "delivered_kwh must not be negative"},
+}};
+
+segs::error in_python_words(segs::error e) {
+  for (const auto& n : py_fields)
+    if (e.field == n.cpp) e.field = std::string(n.py);
+  if (e.field.starts_with("deliveries[") && e.field.ends_with(".delivered")) e.field += "_kwh";
+  for (const auto& m : py_messages)
+    if (std::string_view(e.message).starts_with(m.cpp)) {
+      e.message = std::string(m.py) + e.message.substr(m.cpp.size());
+      break;
+    }
+  return e;
+}
+
+template <class T>
+result<T> in_python_words(result<T>&& r) {
+  if (!r) return in_python_words(r.error());
+  return std::move(r);
+}
+
 template <class Fn>
 auto with_market(const py_market& s, Fn&& fn) {
   auto g = s.holder->get();
-  return released([&] { return fn(g->market()); });
+  return released([&] { return in_python_words(fn(g->market())); });
 }
 
 // --- conversion -------------------------------------------------------------------
@@ -245,7 +299,7 @@ std::vector<delivery> deliveries_from_py(const py::object& in) {
 
 // --- settings input -------------------------------------------------------------------
 
-market_settings_update settings_update_from_py(const py::kwargs& kw) {
+market_settings_update settings_update_from_py(const py::dict& kw) {
   market_settings_update u;
   for (auto kv : kw) {
     const auto key = kv.first.cast<std::string>();
@@ -288,45 +342,28 @@ std::string_view kind_name(market_event::kind k) {
   return "order";
 }
 
-constexpr unsigned all_kinds = 0xF;
-unsigned kind_bit(market_event::kind k) { return 1U << static_cast<unsigned>(k); }
-
-unsigned kinds_from_py(const py::object& types) {
-  if (types.is_none()) return all_kinds;
+/// The hub's names for the market events a Python caller asks for by type
+/// ("order", "trade", "book", "clearing"; none: all of them).
+std::vector<std::string> event_names_from_py(const py::object& types) {
+  if (types.is_none()) return {"market."};
   if (py::isinstance<py::str>(types))
     throw py::type_error("types must be a sequence of str, not a str");
-  unsigned mask = 0;
+  std::vector<std::string> names;
   for (auto t : types) {
     const auto s = str_from_py(t, "types");
     bool known = false;
     for (auto k : {market_event::kind::order, market_event::kind::trade, market_event::kind::book,
                    market_event::kind::clearing})
       if (kind_name(k) == s) {
-        mask |= kind_bit(k);
+        names.push_back("market." + std::string(s));
         known = true;
       }
     if (!known)
       raise_error(errc::validation_error, "types must name order, trade, book or clearing",
                   "types");
   }
-  return mask;
+  return names;
 }
-
-/// Events delivered by the market's callback and read by a Python
-/// iterator. The callback only copies the event in: it never takes the GIL,
-/// so a slow Python reader cannot stall the thread that traded.
-struct event_queue {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<market_event> items;
-  bool closed = false;
-  std::optional<std::string> region;
-  unsigned kinds = all_kinds;
-  /// A reader that falls behind loses the oldest events beyond this many,
-  /// rather than the process its memory.
-  std::size_t max_pending = 100'000;
-  std::uint64_t dropped = 0;
-};
 
 /// Releases the GIL for `fn` when this thread holds it (destructors run
 /// from garbage collection hold it; close() from Python does too).
@@ -340,12 +377,15 @@ void without_gil(Fn&& fn) {
   }
 }
 
+/// A Python iterator over a queue of the grid's event hub. The hub only
+/// copies events in (it never takes the GIL), so a slow Python reader cannot
+/// stall the thread that traded; a reader that falls behind loses the oldest
+/// events beyond max_pending rather than the process its memory.
 struct py_market_events {
-  std::shared_ptr<event_queue> q;
-  // The subscription points into the grid's market: it keeps the grid open
-  // until the stream is closed.
+  std::shared_ptr<segs::event_queue> q;
+  // Keeps the grid open until the stream is closed (the queue itself would
+  // survive the grid, closed).
   std::shared_ptr<segs::grid> grid;
-  market_subscription sub;
   std::optional<std::chrono::microseconds> timeout;
 
   py_market_events() = default;
@@ -356,17 +396,10 @@ struct py_market_events {
   ~py_market_events() { close(); }
 
   void close() {
-    if (q) {
-      {
-        std::lock_guard lk(q->mu);
-        q->closed = true;
-      }
-      q->cv.notify_all();
-    }
-    auto s = std::move(sub);
+    auto queue = q;
     auto g = std::move(grid);
     without_gil([&] {
-      s.reset();
+      if (queue) queue->close();
       g.reset();
     });
   }
@@ -380,21 +413,20 @@ struct py_market_events {
     const auto deadline = wait ? steady::now() + std::max(*wait, std::chrono::microseconds(0))
                                : steady::time_point::max();
     for (;;) {
-      std::optional<market_event> got;
+      std::optional<segs::event> got;
       bool closed = false;
       {
         py::gil_scoped_release nogil;
-        std::unique_lock lk(queue->mu);
         // Wake up now and then to let Ctrl-C through.
-        const auto slice = std::min(deadline, steady::now() + std::chrono::milliseconds(100));
-        queue->cv.wait_until(lk, slice, [&] { return !queue->items.empty() || queue->closed; });
-        if (!queue->items.empty()) {
-          got = std::move(queue->items.front());
-          queue->items.pop_front();
-        }
-        closed = queue->closed;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::min(deadline - steady::now(), steady::duration(std::chrono::milliseconds(100))));
+        got = queue->pop(std::max(left, std::chrono::milliseconds(0)));
+        closed = !got && queue->closed() && queue->size() == 0;
       }
-      if (got) return got;
+      if (got) {
+        if (const auto* m = got->get<market_event>()) return *m;
+        continue;
+      }
       if (closed) return std::nullopt;
       if (PyErr_CheckSignals() != 0) throw py::error_already_set();
       if (steady::now() >= deadline) return std::nullopt;
@@ -402,13 +434,12 @@ struct py_market_events {
   }
 };
 
-
 struct py_market_subscription {
   // Held here too, so that the market dropping its copy (under its own lock)
   // is never the last reference: the callable is released with the GIL held.
   std::shared_ptr<py_callback> cb;
   std::shared_ptr<segs::grid> grid;
-  market_subscription sub;
+  subscription sub;
 
   py_market_subscription() = default;
   py_market_subscription(const py_market_subscription&) = delete;
@@ -842,38 +873,22 @@ void register_market(py::module_& m) {
           "drain",
           [](py_market_events& s) {
             std::vector<market_event> out;
-            if (s.q) {
-              std::lock_guard lk(s.q->mu);
-              out.assign(std::make_move_iterator(s.q->items.begin()),
-                         std::make_move_iterator(s.q->items.end()));
-              s.q->items.clear();
-            }
+            if (s.q)
+              for (auto& e : s.q->drain())
+                if (auto* m = e.get<market_event>()) out.push_back(std::move(*m));
             return out;
           },
           "Every event queued now, oldest first, without waiting (a list).")
       .def_property_readonly(
           "pending",
-          [](const py_market_events& s) -> std::size_t {
-            if (!s.q) return 0;
-            std::lock_guard lk(s.q->mu);
-            return s.q->items.size();
-          },
+          [](const py_market_events& s) -> std::size_t { return s.q ? s.q->size() : 0; },
           "Number of events queued and not read yet.")
       .def_property_readonly(
           "dropped",
-          [](const py_market_events& s) -> std::uint64_t {
-            if (!s.q) return 0;
-            std::lock_guard lk(s.q->mu);
-            return s.q->dropped;
-          },
+          [](const py_market_events& s) -> std::uint64_t { return s.q ? s.q->dropped() : 0; },
           "Events lost because more than ``max_pending`` were waiting (oldest first).")
       .def_property_readonly(
-          "closed",
-          [](const py_market_events& s) {
-            if (!s.q) return true;
-            std::lock_guard lk(s.q->mu);
-            return s.q->closed;
-          },
+          "closed", [](const py_market_events& s) { return !s.q || s.q->closed(); },
           "True after close().")
       .def(
           "close", [](py_market_events& s) { s.close(); },
@@ -971,7 +986,8 @@ void register_market(py::module_& m) {
                 with_market(s, [&](market_service& mk) { return mk.submit_many(who, specs); });
             for (std::size_t k = 0; k < answers.size(); ++k) {
               auto& r = answers[k];
-              out[slot_of[k]] = r ? py::cast(std::move(r).value()) : exception_for(r.error());
+              out[slot_of[k]] =
+                  r ? py::cast(std::move(r).value()) : exception_for(in_python_words(r.error()));
             }
             return out;
           },
@@ -1084,15 +1100,18 @@ void register_market(py::module_& m) {
       .def(
           "clear",
           [](const py_market& s, const principal& who, const std::string& region,
-             const py::object& delivery_slot) {
+             const py::object& delivery_slot, const opt_str& ip, const opt_str& user_agent) {
             auto slot = timestamp_from_py(delivery_slot, "delivery_slot");
-            return with_market(s,
-                               [&](market_service& mk) { return mk.clear(who, region, slot); });
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(
+                s, [&](market_service& mk) { return mk.clear(who, region, slot, ctx); });
           },
-          py::arg("principal"), py::arg("region"), py::arg("delivery_slot"),
+          py::arg("principal"), py::arg("region"), py::arg("delivery_slot"), py::kw_only(),
+          py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
           "Closes a slot's gate now (operators of the region, admins): its resting orders "
-          "expire or, in an epoch market, its auction runs. Clearing again answers the "
-          "first ClearingResult.")
+          "expire or, in an epoch market, its auction runs, and a market.clear audit record "
+          "(with ip and user_agent, when given) is written with it. Clearing again answers "
+          "the first ClearingResult.")
       .def(
           "close_due_gates",
           [](const py_market& s) {
@@ -1103,20 +1122,25 @@ void register_market(py::module_& m) {
       .def(
           "settle",
           [](const py_market& s, const principal& who, const std::string& region,
-             const py::object& delivery_slot, const py::object& deliveries) {
+             const py::object& delivery_slot, const py::object& deliveries, const opt_str& ip,
+             const opt_str& user_agent) {
             auto slot = timestamp_from_py(delivery_slot, "delivery_slot");
             std::optional<std::vector<delivery>> d;
             if (!deliveries.is_none()) d = deliveries_from_py(deliveries);
-            return with_market(
-                s, [&](market_service& mk) { return mk.settle(who, region, slot, std::move(d)); });
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(s, [&](market_service& mk) {
+              return mk.settle(who, region, slot, std::move(d), ctx);
+            });
           },
           py::arg("principal"), py::arg("region"), py::arg("delivery_slot"),
-          py::arg("deliveries") = py::none(),
+          py::arg("deliveries") = py::none(), py::kw_only(), py::arg("ip") = py::none(),
+          py::arg("user_agent") = py::none(),
           "Settles a closed slot (operators of the region, admins) and answers the "
           "Settlement. ``deliveries``: what sellers delivered, as (user_id, delivered_kwh) "
           "pairs, mappings with those keys, or one {user_id: delivered_kwh} mapping; a "
           "seller left out delivered as traded. Without deliveries a slot whose delivery "
-          "has not ended raises Conflict. Settling again answers the first settlement.")
+          "has not ended raises Conflict. Writes a market.settle audit record (with ip and "
+          "user_agent, when given). Settling again answers the first settlement.")
       .def(
           "markets",
           [](const py_market& s, const principal& who) {
@@ -1134,45 +1158,47 @@ void register_market(py::module_& m) {
           "configure",
           [](const py_market& s, const principal& who, const std::string& region,
              const py::kwargs& settings) {
-            auto u = settings_update_from_py(settings);
-            return with_market(s,
-                               [&](market_service& mk) { return mk.configure(who, region, u); });
+            // ip and user_agent ride with the settings' keywords: they are
+            // the audit record's, not settings.
+            py::dict rest;
+            opt_str ip, user_agent;
+            for (const auto& kv : settings) {
+              const auto key = kv.first.cast<std::string>();
+              if (key == "ip" || key == "user_agent") {
+                auto& slot = key == "ip" ? ip : user_agent;
+                if (!kv.second.is_none()) slot = kv.second.cast<std::string>();
+              } else {
+                rest[kv.first] = kv.second;
+              }
+            }
+            auto u = settings_update_from_py(rest);
+            auto ctx = make_ctx(ip, user_agent);
+            return with_market(
+                s, [&](market_service& mk) { return mk.configure(who, region, u, ctx); });
           },
           py::arg("principal"), py::arg("region"),
           "Changes a region's settings (admins); arguments left out keep their value: "
           "mechanism, slot_minutes, open_minutes_ahead, gate_closure_minutes, tick, "
           "fee_per_kwh, fee_percent, imbalance_price_per_kwh (None: the slot's highest "
           "trade price) and self_trade_prevention (see MarketSettings). Slots that "
-          "already hold orders keep the settings they opened with. Answers the MarketInfo.")
+          "already hold orders keep the settings they opened with. ``ip`` and ``user_agent`` "
+          "go to the market.configure audit record written with the change. Answers the "
+          "MarketInfo.")
       .def(
           "events",
           [](const py_market& s, opt_str region, const py::object& types,
              const py::object& timeout, std::size_t max_pending) {
             if (max_pending == 0) throw py::value_error("max_pending must be at least 1");
             auto g = s.holder->get();
-            auto q = std::make_shared<event_queue>();
-            q->max_pending = max_pending;
-            q->region = std::move(region);
-            q->kinds = kinds_from_py(types);
+            segs::event_filter filter;
+            filter.names = event_names_from_py(types);
+            filter.region = std::move(region);
             py_market_events out;
-            out.q = q;
             if (!timeout.is_none()) out.timeout = duration_from_py(timeout, "timeout");
             {
               py::gil_scoped_release nogil;
-              out.sub = g->market().subscribe([q](const market_event& e) {
-                if (!(q->kinds & kind_bit(e.type))) return;
-                if (q->region && *q->region != e.region) return;
-                {
-                  std::lock_guard lk(q->mu);
-                  if (q->closed) return;
-                  if (q->items.size() >= q->max_pending) {
-                    q->items.pop_front();
-                    ++q->dropped;
-                  }
-                  q->items.push_back(e);
-                }
-                q->cv.notify_one();
-              });
+              out.q = std::make_shared<segs::event_queue>(
+                  g->events().queue(max_pending, std::move(filter)));
             }
             out.grid = std::move(g);
             return out;

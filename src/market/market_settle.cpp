@@ -1,0 +1,82 @@
+// Settling a closed slot: the ledger from its trades and the deliveries,
+// written with its audit record. Separate from the gates because it runs
+// long after them and never touches the books.
+#include "market/market_impl.hpp"
+
+namespace segs::detail {
+
+// Audited in the settlement's transaction; answering an earlier settlement
+// writes nothing.
+settlement market_impl::settle(const principal& who, std::string_view name, timestamp slot,
+                               const std::optional<std::vector<delivery>>& deliveries,
+                               const request_context& ctx) {
+  if (name.empty()) fail(errc::validation_error, "region is required", "region");
+  require_operator(who, name);
+  std::map<uuid, energy> delivered;
+  if (deliveries) {
+    for (std::size_t i = 0; i < deliveries->size(); ++i) {
+      const auto& d = (*deliveries)[i];
+      const auto field = "deliveries[" + std::to_string(i) + "]";
+      if (d.delivered.wh < 0) fail(errc::validation_error, "delivered must not be negative", field + ".delivered");
+      if (!delivered.emplace(d.user_id, d.delivered).second)
+        fail(errc::validation_error, "a user appears twice in deliveries", field + ".user_id");
+    }
+  }
+  auto& r = region(name);
+  auto lk = lock(r);
+  const auto now = core_.now();
+  close_due(r, now);
+  flush(r);
+  auto it = r.slots.find(to_micros(slot));
+  if (it != r.slots.end() && it->second.rec.state == slot_state::open)
+    fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");
+  std::optional<slot_record> in_memory;
+  if (it != r.slots.end()) in_memory = it->second.rec;
+  auto answer = core_.write([&](storage::transaction& tx) -> settlement {
+    auto rec = in_memory;  // the unit may run again: no state outside it
+    if (!rec) rec = store::find_slot(tx, r.name, slot);
+    settlement s;
+    s.region = r.name;
+    s.delivery_slot = slot;
+    if (rec && rec->state == slot_state::settled) {
+      s.settled_at = rec->settled_at.value_or(timestamp{});
+      s.entries = store::entries(tx, r.name, slot);
+      return s;
+    }
+    const auto& settings = rec ? rec->settings : r.settings;
+    check_aligned(settings, slot);
+    if (!rec) {
+      // Never traded: settle empty once the gate time has passed.
+      if (now < gate_of(settings, slot))
+        fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");
+      auto fresh = new_slot(r.name, slot, settings);
+      fresh.state = slot_state::closed;
+      fresh.closed_at = now;
+      store::insert_slot(tx, fresh);
+      rec = fresh;
+    }
+    const auto delivery_end = from_micros(to_micros(slot) + us(settings.slot_length));
+    if (!deliveries && now < delivery_end)
+      fail(errc::conflict,
+           "the slot's delivery ends at " + to_rfc3339(delivery_end) +
+               "; settle after it, or give the deliveries",
+           "delivery_slot");
+    const auto trades = store::slot_trades(tx, r.name, slot);
+    s.entries = settle_slot(trades, delivered, settings.imbalance_price);
+    if (!store::mark_settled(tx, r.name, slot, now)) fail(errc::conflict, "the slot was settled meanwhile");
+    int line = 0;
+    for (const auto& e : s.entries) store::insert_entry(tx, core_.new_id(), r.name, slot, ++line, e, now);
+    s.settled_at = now;
+    audit_market(core_, tx, who, ctx, "market.settle", r.name, slot,
+                 {{"deliveries", deliveries ? std::to_string(deliveries->size()) : std::string("as traded")},
+                  {"entries", std::to_string(s.entries.size())}});
+    return s;
+  });
+  if (it != r.slots.end()) {
+    it->second.rec.state = slot_state::settled;
+    it->second.rec.settled_at = answer.settled_at;
+  }
+  return answer;
+}
+
+}  // namespace segs::detail
