@@ -10,5 +10,6 @@
 #include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
+#include <segs/page.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>
