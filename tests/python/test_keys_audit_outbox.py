@@ -160,10 +160,10 @@ def test_listener_closing_over_the_grid_is_released(clock: segs.ManualClock) -> 
 
 
 def test_listings_share_one_paging_rule(grid: segs.Grid, admin: segs.Principal) -> None:
-    register_verified(grid, "ada@example.org", region="north")
+    ada = register_verified(grid, "ada@example.org", region="north")
     for listing in (lambda **kw: grid.identity.list_users(admin, **kw),
                     lambda **kw: grid.audit.query(admin, **kw),
-                    lambda **kw: grid.audit.activity(admin, admin.id, **kw)):
+                    lambda **kw: grid.audit.activity(admin, ada.id, **kw)):
         assert listing(per_page=100).per_page == 100
         for kwargs, field in (({"per_page": 101}, "per_page"), ({"per_page": 0}, "per_page"),
                               ({"page": 0}, "page")):
