@@ -12,6 +12,7 @@
 #include <segs/error.hpp>
 #include <segs/export.hpp>
 #include <segs/identity.hpp>
+#include <segs/page.hpp>
 #include <segs/types.hpp>
 
 #include <cstdint>
@@ -35,6 +36,8 @@ struct audit_record {
   std::string details;  ///< a JSON object as text; never secrets
 };
 
+/// Filters for reading the audit log, and the page to answer (see page.hpp
+/// for the paging rule).
 struct audit_query {
   std::optional<std::string> actor_id;
   std::optional<std::string> target_id;
@@ -44,8 +47,8 @@ struct audit_query {
   std::optional<std::string> outcome;
   std::optional<timestamp> from;  ///< inclusive
   std::optional<timestamp> to;    ///< exclusive
-  int page = 1;
-  int per_page = 50;  ///< 1..500
+  int page = 1;       ///< from 1
+  int per_page = 50;  ///< 1..100
 };
 
 struct audit_verification {

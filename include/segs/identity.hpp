@@ -16,6 +16,7 @@
 #include <segs/access.hpp>
 #include <segs/error.hpp>
 #include <segs/export.hpp>
+#include <segs/page.hpp>
 #include <segs/types.hpp>
 
 #include <cstdint>
@@ -172,7 +173,8 @@ struct notification_preferences {
   timestamp updated_at{};
 };
 
-/// Filters for listing users. Page numbers start at 1.
+/// Filters for listing users, and the page to answer (see page.hpp for the
+/// paging rule).
 struct user_query {
   std::string search;  ///< matches email, username or name (case-insensitive)
   std::optional<std::string> role;
@@ -180,20 +182,8 @@ struct user_query {
   std::optional<std::string> department;
   std::optional<user_status> status;
   bool include_deleted = false;
-  int page = 1;
+  int page = 1;       ///< from 1
   int per_page = 20;  ///< 1..100
-};
-
-/// One page of a listing.
-template <class T>
-struct page {
-  std::vector<T> items;
-  std::int64_t total = 0;
-  int page = 1;
-  int per_page = 20;
-  [[nodiscard]] std::int64_t total_pages() const noexcept {
-    return per_page > 0 ? (total + per_page - 1) / per_page : 0;
-  }
 };
 
 /// Information about a department, from its users.

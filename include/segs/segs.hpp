@@ -11,6 +11,8 @@
 #include <segs/market.hpp>
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
+#include <segs/page.hpp>
 #include <segs/region.hpp>
+#include <segs/subscription.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>

@@ -1,5 +1,6 @@
 #include "audit/chain.hpp"
 
+#include "core/paging.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "identity/roles.hpp"
@@ -79,20 +80,11 @@ namespace segs {
 
 audit_log::audit_log(detail::grid_core& core) : core_(core) {}
 
-namespace {
-void check_paging(int page, int per_page, int max_per_page) {
-  if (page < 1) detail::fail(errc::validation_error, "page must be 1 or more", "page");
-  if (per_page < 1 || per_page > max_per_page)
-    detail::fail(errc::validation_error,
-                 "per_page must be between 1 and " + std::to_string(max_per_page), "per_page");
-}
-}  // namespace
-
 result<page<audit_record>> audit_log::query(const principal& who, const audit_query& q) {
   return detail::guard([&] {
     if (!who.can(permission::audit_read) || who.scope != role_scope::all)
       detail::fail(errc::forbidden, "reading the audit log needs the audit:read permission");
-    check_paging(q.page, q.per_page, 500);
+    detail::check_page(q.page, q.per_page);
     return core_.read([&](storage::transaction& tx) { return storage::audit::query(tx, q); });
   });
 }
@@ -103,7 +95,7 @@ result<page<audit_record>> audit_log::activity(const principal& who, const uuid&
     const bool own = who.type == principal::kind::user && who.id == user_id;
     if (!own && !(who.can(permission::users_read) && who.scope != role_scope::self))
       detail::fail(errc::forbidden, "reading another user's activity needs users:read");
-    check_paging(page, per_page, 500);
+    detail::check_page(page, per_page);
     audit_query q;
     q.involving = user_id.to_string();
     q.page = page;

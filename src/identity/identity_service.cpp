@@ -6,6 +6,7 @@
 // audit log. Calls that must record a failure (a wrong password, a wrong
 // code) commit that bookkeeping and then return the error.
 #include "audit/chain.hpp"
+#include "core/paging.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jwt.hpp"
@@ -886,9 +887,7 @@ result<notification_preferences> identity_service::set_preferences(
 result<page<user>> identity_service::list_users(const principal& who, const user_query& query) {
   return guard([&] {
     require(who, permission::users_read);
-    if (query.page < 1) fail(errc::validation_error, "page must be 1 or more", "page");
-    if (query.per_page < 1 || query.per_page > 100)
-      fail(errc::validation_error, "per_page must be between 1 and 100", "per_page");
+    detail::check_page(query.page, query.per_page);
     if (query.search.size() > 200)
       fail(errc::validation_error, "search is longer than 200 characters", "search");
     auto q = query;

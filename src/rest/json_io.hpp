@@ -59,16 +59,29 @@ namespace segs::rest::detail {
 [[nodiscard]] boost::json::value view(const audit_record& r);
 [[nodiscard]] boost::json::value view(const audit_verification& v);
 
-/// {<items_name>: [...], total, page, per_page, total_pages}.
-template <class T>
-[[nodiscard]] boost::json::value view(const page<T>& p, std::string_view items_name) {
+/// The answer of every listing route: {<items_name>: [item_view(item)...],
+/// total, page, per_page, total_pages}, so that clients page every listing
+/// the same way.
+template <class T, class ItemView>
+[[nodiscard]] boost::json::value view(const page<T>& p, std::string_view items_name,
+                                      ItemView&& item_view) {
   boost::json::array items;
-  for (const auto& item : p.items) items.push_back(view(item));
+  items.reserve(p.items.size());
+  for (const auto& item : p.items) items.push_back(item_view(item));
   return boost::json::object{{items_name, std::move(items)},
                              {"total", p.total},
                              {"page", p.page},
                              {"per_page", p.per_page},
                              {"total_pages", p.total_pages()}};
+}
+
+/// The listing answer above with the item views declared in this header.
+/// Items whose view is declared elsewhere pass it as a lambda, e.g.
+/// `[](const order& o) { return view(o); }`: from here, argument-dependent
+/// lookup searches namespace segs for the item's view, never this one.
+template <class T>
+[[nodiscard]] boost::json::value view(const page<T>& p, std::string_view items_name) {
+  return view(p, items_name, [](const T& item) { return view(item); });
 }
 
 /// Serializes like boost::json::serialize, except that doubles are written

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <segs/grid.hpp>
+#include <segs/page.hpp>
 #include <segs/rest.hpp>
 
 #include <boost/json.hpp>
@@ -55,6 +56,10 @@ struct call {
   /// An integer query parameter; validation_error naming it when it is not
   /// one. Ranges are the library's to check.
   [[nodiscard]] int query_int(std::string_view name, int fallback) const;
+  /// The `page` (default 1) and `per_page` query parameters of a listing;
+  /// validation_error naming the one that is not an integer. The paging
+  /// rule is the library's to check.
+  [[nodiscard]] page_request query_page(int default_per_page) const;
   /// The signed-in principal; unauthorized without one.
   [[nodiscard]] const principal& caller() const;
   /// The principal, or principal::anonymous() (public routes).

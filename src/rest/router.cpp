@@ -135,6 +135,10 @@ int call::query_int(std::string_view name, int fallback) const {
   return n;
 }
 
+page_request call::query_page(int default_per_page) const {
+  return {.page = query_int("page", 1), .per_page = query_int("per_page", default_per_page)};
+}
+
 const principal& call::caller() const {
   if (!who) throw segs::exception(make_error(errc::unauthorized, "authentication required"));
   return *who;

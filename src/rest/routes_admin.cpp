@@ -16,8 +16,9 @@ user_query read_user_query(const call& c) {
   q.role = c.query_value("role");
   q.department = c.query_value("department");
   if (auto s = c.query_value("status")) q.status = parse_status(*s, "status");
-  q.page = c.query_int("page", 1);
-  q.per_page = c.query_int("per_page", 20);
+  const auto paging = c.query_page(20);
+  q.page = paging.page;
+  q.per_page = paging.per_page;
   return q;
 }
 
@@ -106,8 +107,9 @@ void add_admin_routes(router& r) {
     q.outcome = c.query_value("outcome");
     if (auto from = c.query_value("from")) q.from = parse_time(*from, "from");
     if (auto to = c.query_value("to")) q.to = parse_time(*to, "to");
-    q.page = c.query_int("page", 1);
-    q.per_page = c.query_int("per_page", 50);
+    const auto paging = c.query_page(50);
+    q.page = paging.page;
+    q.per_page = paging.per_page;
     return ok(view(take(c.grid.audit().query(c.caller(), q)), "logs"), "audit log");
   });
   r.add("GET", admin + "/audit-logs/verify", access::signed_in, [](call& c) {

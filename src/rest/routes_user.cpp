@@ -46,8 +46,8 @@ void add_user_routes(router& r) {
     // Only a user has an activity history of their own; the library
     // refuses an API key here (it is not an account).
     auto me = take(c.grid.identity().profile(who));
-    auto page = take(c.grid.audit().activity(who, me.id, c.query_int("page", 1),
-                                             c.query_int("per_page", 50)));
+    const auto paging = c.query_page(50);
+    auto page = take(c.grid.audit().activity(who, me.id, paging.page, paging.per_page));
     return ok(view(page, "activity"), "activity");
   });
 }

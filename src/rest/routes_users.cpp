@@ -54,8 +54,8 @@ void add_users_routes(router& r) {
     // Seeing the user first applies the library's scope: an operator reads
     // the activity of users of their own region only, others are not found.
     (void)take(c.grid.identity().get_user(c.caller(), id));
-    auto page = take(c.grid.audit().activity(c.caller(), id, c.query_int("page", 1),
-                                             c.query_int("per_page", 50)));
+    const auto paging = c.query_page(50);
+    auto page = take(c.grid.audit().activity(c.caller(), id, paging.page, paging.per_page));
     return ok(view(page, "activity"), "activity");
   });
 

@@ -157,3 +157,19 @@ def test_listener_closing_over_the_grid_is_released(clock: segs.ManualClock) -> 
     grid.identity.register_user(email="ada@example.org", password=PASSWORD, name="Ada",
                                 region="north")
     grid.close()
+
+
+def test_listings_share_one_paging_rule(grid: segs.Grid, admin: segs.Principal) -> None:
+    ada = register_verified(grid, "ada@example.org", region="north")
+    for listing in (lambda **kw: grid.identity.list_users(admin, **kw),
+                    lambda **kw: grid.audit.query(admin, **kw),
+                    lambda **kw: grid.audit.activity(admin, ada.id, **kw)):
+        assert listing(per_page=100).per_page == 100
+        for kwargs, field in (({"per_page": 101}, "per_page"), ({"per_page": 0}, "per_page"),
+                              ({"page": 0}, "page")):
+            with pytest.raises(segs.ValidationError) as info:
+                listing(**kwargs)
+            assert info.value.field == field
+        past = listing(page=1000, per_page=1)
+        assert isinstance(past, segs.Page) and len(past) == 0 and past.items == []
+        assert past.page == 1000 and past.total >= 1 and past.total_pages == past.total

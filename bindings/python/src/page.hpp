@@ -12,6 +12,8 @@ struct py_page {
   std::int64_t total = 0;
   int page = 1;
   int per_page = 20;
+  /// From segs::page, so that Python counts pages as C++ does.
+  std::int64_t total_pages = 0;
 };
 
 /// Converts a C++ page (REQUIRES: the GIL is held).
@@ -22,6 +24,7 @@ py_page to_py_page(segs::page<T>&& p) {
   out.total = p.total;
   out.page = p.page;
   out.per_page = p.per_page;
+  out.total_pages = p.total_pages();
   return out;
 }
 

@@ -242,17 +242,13 @@ void register_types(py::module_& m) {
   // --- page -----------------------------------------------------------------------------------
   py::class_<py_page>(m, "Page",
                       "One page of a listing: ``items`` plus paging totals. Iterable and "
-                      "sized over its items.")
+                      "sized over its items. Every listing takes ``page`` (from 1) and "
+                      "``per_page`` (1 to 100); a page past the end has no items.")
       .def_readonly("items", &py_page::items, "The items of this page (a list).")
       .def_readonly("total", &py_page::total, "Number of matching items over all pages.")
       .def_readonly("page", &py_page::page, "This page's number (from 1).")
       .def_readonly("per_page", &py_page::per_page, "Items per page.")
-      .def_property_readonly(
-          "total_pages",
-          [](const py_page& p) -> std::int64_t {
-            return p.per_page > 0 ? (p.total + p.per_page - 1) / p.per_page : 0;
-          },
-          "Number of pages.")
+      .def_readonly("total_pages", &py_page::total_pages, "Number of pages (0 when empty).")
       .def("__len__", [](const py_page& p) { return py::len(p.items); })
       .def("__iter__", [](const py_page& p) { return p.items.attr("__iter__")(); })
       .def("__repr__", [](const py_page& p) {

@@ -1,6 +1,7 @@
 #include "storage/stores/audit_store.hpp"
 
 #include "storage/stores/filter.hpp"
+#include "storage/stores/listing.hpp"
 
 namespace segs::storage::audit {
 namespace {
@@ -60,16 +61,14 @@ page<audit_record> query(transaction& tx, const audit_query& q) {
   if (q.from) f.add("at >= ?", to_micros(*q.from));
   if (q.to) f.add("at < ?", to_micros(*q.to));
 
-  page<audit_record> out;
-  out.page = q.page;
-  out.per_page = q.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM audit_log" + f.where(), f.params()).rows.at(0).i64(0);
-  auto [limit, params] = f.paged(q.page, q.per_page);
-  auto res = tx.exec("SELECT " + std::string(kColumns) + " FROM audit_log" + f.where() +
-                         " ORDER BY seq DESC" + limit,
-                     params);
-  for (const auto& r : res.rows) out.items.push_back(read(r).record);
-  return out;
+  // seq is unique: newest first, and pages never overlap.
+  auto rows = fetch_page(tx,
+                         {.select = std::string(kColumns),
+                          .from = "audit_log" + f.where(),
+                          .params = f.params(),
+                          .order_by = "seq DESC"},
+                         {.page = q.page, .per_page = q.per_page});
+  return to_page<audit_record>(std::move(rows), [](const row& r) { return read(r).record; });
 }
 
 std::vector<chained_record> scan(transaction& tx, std::int64_t after, std::int64_t limit) {

@@ -30,7 +30,9 @@ class filter {
   [[nodiscard]] const std::vector<value>& params() const noexcept { return params_; }
 
   /// The parameters plus LIMIT/OFFSET of page `page` (from 1), and the
-  /// matching " LIMIT $a OFFSET $b" to append after ORDER BY.
+  /// matching " LIMIT $a OFFSET $b" to append after ORDER BY. Listings use
+  /// fetch_page (listing.hpp) instead; this stays until the market store's
+  /// listings move onto it.
   [[nodiscard]] std::pair<std::string, std::vector<value>> paged(int page, int per_page) const {
     auto p = params_;
     p.emplace_back(std::int64_t{per_page});

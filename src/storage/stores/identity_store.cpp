@@ -2,6 +2,7 @@
 
 #include "storage/stores/filter.hpp"
 #include "storage/stores/json_text.hpp"
+#include "storage/stores/listing.hpp"
 
 #include <algorithm>
 #include <string>
@@ -186,16 +187,13 @@ page<user> list_users(transaction& tx, const user_query& q) {
   if (q.status) f.add("status = ?", std::string(to_string(*q.status)));
   if (!q.include_deleted && !q.status) f.add("status <> 'deleted'");
 
-  page<user> out;
-  out.page = q.page;
-  out.per_page = q.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM users" + f.where(), f.params()).rows.at(0).i64(0);
-  auto [limit, params] = f.paged(q.page, q.per_page);
-  auto res = tx.exec("SELECT " + std::string(kUserColumns) + " FROM users" + f.where() +
-                         " ORDER BY created_at, id" + limit,
-                     params);
-  for (const auto& r : res.rows) out.items.push_back(read_user(r).user);
-  return out;
+  auto rows = fetch_page(tx,
+                         {.select = std::string(kUserColumns),
+                          .from = "users" + f.where(),
+                          .params = f.params(),
+                          .order_by = "created_at, id"},
+                         {.page = q.page, .per_page = q.per_page});
+  return to_page<user>(std::move(rows), [](const row& r) { return read_user(r).user; });
 }
 
 std::optional<department_info> department(transaction& tx, std::string_view name) {
