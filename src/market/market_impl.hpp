@@ -20,6 +20,7 @@
 // journal entries after the projection's mark, through the same code.
 #pragma once
 
+#include "core/paging.hpp"
 #include "grid_core.hpp"
 #include "market/engine.hpp"
 #include "market/journal.hpp"
@@ -103,11 +104,6 @@ inline eng::stp_policy engine_stp(self_trade_prevention s) {
 }
 inline eng::side engine_side(order_side s) { return s == order_side::buy ? eng::side::buy : eng::side::sell; }
 inline order_side public_side(eng::side s) { return s == eng::side::buy ? order_side::buy : order_side::sell; }
-
-inline void check_paging(int page, int per_page) {
-  if (page < 1) fail(errc::validation_error, "page must be 1 or more", "page");
-  if (per_page < 1 || per_page > 100) fail(errc::validation_error, "per_page must be between 1 and 100", "per_page");
-}
 
 inline void require_signed_in(const principal& who) {
   if (who.type == principal::kind::anonymous) fail(errc::unauthorized, "sign in to use the market");

@@ -16,7 +16,7 @@ order market_impl::get_order(const principal& who, const uuid& id) {
 
 page<order> market_impl::orders(const principal& who, const order_query& q) {
   if (!q.user_id || !who.can(permission::market_operate)) require_user(who);
-  check_paging(q.page, q.per_page);
+  check_page(q.page, q.per_page);
   store::order_filter f;
   f.user_id = q.user_id.value_or(who.id);
   if (q.user_id && !(*q.user_id == who.id)) {
@@ -151,7 +151,7 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
 
 page<user_trade> market_impl::history(const principal& who, const trade_query& q) {
   require_user(who);
-  check_paging(q.page, q.per_page);
+  check_page(q.page, q.per_page);
   sync_user(who.id, std::nullopt);
   return core_.read([&](storage::transaction& tx) { return store::user_trades(tx, who.id, q); });
 }

@@ -309,28 +309,6 @@ json::value view(const market_info& m) {
                                                   : json::value(nullptr)}};
 }
 
-/// view(page<T>, name) finds the item view by argument-dependent lookup,
-/// which searches namespace segs for a segs::order but never this one; a
-/// page of `listed` items lets it find the views above.
-template <class T>
-struct listed {
-  const T* item;
-};
-template <class T>
-json::value view(const listed<T>& l) {
-  return view(*l.item);
-}
-template <class T>
-json::value paged(const page<T>& p, std::string_view items_name) {
-  page<listed<T>> out;
-  out.total = p.total;
-  out.page = p.page;
-  out.per_page = p.per_page;
-  out.items.reserve(p.items.size());
-  for (const auto& item : p.items) out.items.push_back({&item});
-  return detail::view(out, items_name);
-}
-
 // --- requests -------------------------------------------------------------------
 
 order_spec read_order_spec(const json::object& body) {
@@ -408,9 +386,12 @@ void add_trading_routes(router& r) {
     if (auto s = c.query_value("status")) q.status = take(parse_order_status(*s));
     if (auto slot = c.query_value("delivery_slot"))
       q.delivery_slot = parse_time(*slot, "delivery_slot");
-    q.page = c.query_int("page", 1);
-    q.per_page = c.query_int("per_page", 20);
-    return ok(paged(answer(c.grid.market().orders(c.caller(), q)), "orders"), "orders");
+    const auto pr = c.query_page(20);
+    q.page = pr.page;
+    q.per_page = pr.per_page;
+    return ok(detail::view(answer(c.grid.market().orders(c.caller(), q)), "orders",
+                           [](const order& o) { return view(o); }),
+              "orders");
   });
 
   r.add("GET", base + "/orders/:id", access::signed_in, [](call& c) {
@@ -445,9 +426,12 @@ void add_trading_routes(router& r) {
     trade_query q;
     if (auto slot = c.query_value("delivery_slot"))
       q.delivery_slot = parse_time(*slot, "delivery_slot");
-    q.page = c.query_int("page", 1);
-    q.per_page = c.query_int("per_page", 20);
-    return ok(paged(answer(c.grid.market().history(c.caller(), q)), "trades"), "trade history");
+    const auto pr = c.query_page(20);
+    q.page = pr.page;
+    q.per_page = pr.per_page;
+    return ok(detail::view(answer(c.grid.market().history(c.caller(), q)), "trades",
+                           [](const user_trade& t) { return view(t); }),
+              "trade history");
   });
 
   r.add("GET", base + "/matches", access::signed_in, [](call& c) {

@@ -29,18 +29,6 @@ class filter {
   [[nodiscard]] const std::string& where() const noexcept { return where_; }
   [[nodiscard]] const std::vector<value>& params() const noexcept { return params_; }
 
-  /// The parameters plus LIMIT/OFFSET of page `page` (from 1), and the
-  /// matching " LIMIT $a OFFSET $b" to append after ORDER BY. Listings use
-  /// fetch_page (listing.hpp) instead; this stays until the market store's
-  /// listings move onto it.
-  [[nodiscard]] std::pair<std::string, std::vector<value>> paged(int page, int per_page) const {
-    auto p = params_;
-    p.emplace_back(std::int64_t{per_page});
-    p.emplace_back(std::int64_t{per_page} * (page - 1));
-    return {" LIMIT $" + std::to_string(p.size() - 1) + " OFFSET $" + std::to_string(p.size()),
-            std::move(p)};
-  }
-
  private:
   std::string where_ = " WHERE 1 = 1";
   std::vector<value> params_;

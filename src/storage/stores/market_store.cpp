@@ -1,5 +1,7 @@
 #include "storage/stores/market_store.hpp"
 
+#include "storage/stores/listing.hpp"
+
 #include "storage/stores/filter.hpp"
 
 #include <boost/json.hpp>
@@ -394,16 +396,13 @@ page<order> list_orders(transaction& tx, const order_filter& f) {
   if (f.region) w.add("region = ?", *f.region);
   if (f.status) w.add("status = ?", std::string(to_string(*f.status)));
   if (f.delivery_slot) w.add("slot_start = ?", to_micros(*f.delivery_slot));
-  page<order> out;
-  out.page = f.page;
-  out.per_page = f.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM market_orders" + w.where(), w.params()).rows.at(0).i64(0);
-  auto [limit, params] = w.paged(f.page, f.per_page);
-  auto res = tx.exec(sql({"SELECT ", order_columns, " FROM market_orders"}) + w.where() +
-                         " ORDER BY created_at DESC, seq DESC" + limit,
-                     params);
-  for (const auto& r : res.rows) out.items.push_back(order_from(r).o);
-  return out;
+  auto rows = fetch_page(tx,
+                         {.select = std::string(order_columns),
+                          .from = "market_orders" + w.where(),
+                          .params = w.params(),
+                          .order_by = "created_at DESC, seq DESC, id DESC"},
+                         {f.page, f.per_page});
+  return to_page<order>(std::move(rows), [](const row& r) { return order_from(r).o; });
 }
 
 // --- trades ---------------------------------------------------------------------
@@ -446,14 +445,13 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
       "SELECT id, region, slot_start, 'sell' AS side, price, quantity_wh, seller_fee AS fee, "
       "sell_order_id AS order_id, executed_at, seq FROM market_trades" + w.where() +
       " AND seller_id = $1";
-  page<user_trade> out;
-  out.page = q.page;
-  out.per_page = q.per_page;
-  out.total = tx.exec("SELECT COUNT(*) FROM (" + sides + ") AS t", w.params()).rows.at(0).i64(0);
-  auto [limit, params] = w.paged(q.page, q.per_page);
-  auto res = tx.exec("SELECT * FROM (" + sides + ") AS t ORDER BY executed_at DESC, seq DESC, side" + limit,
-                     params);
-  for (const auto& r : res.rows) {
+  auto rows = fetch_page(tx,
+                         {.select = "*",
+                          .from = "(" + sides + ") AS t",
+                          .params = w.params(),
+                          .order_by = "executed_at DESC, seq DESC, side, id"},
+                         {q.page, q.per_page});
+  return to_page<user_trade>(std::move(rows), [](const row& r) {
     user_trade t;
     t.id = r.id(0);
     t.region = r.text(1);
@@ -464,9 +462,8 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
     t.fee = money{r.i64(6)};
     t.order_id = r.id(7);
     t.executed_at = from_micros(r.i64(8));
-    out.items.push_back(std::move(t));
-  }
-  return out;
+    return t;
+  });
 }
 
 // --- ledger ---------------------------------------------------------------------
