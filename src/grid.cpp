@@ -165,8 +165,9 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->regions.reset(new region_service(core));
     // The constructor is private (only the grid creates the service): no make_unique.
     g->impl_->identity = std::unique_ptr<identity_service>(new identity_service(core));
-    g->impl_->audit = std::make_unique<audit_log>(core);
-    g->impl_->outbox = std::make_unique<segs::outbox>(core);
+    // Private constructors: only the grid creates its services.
+    g->impl_->audit = std::unique_ptr<audit_log>(new audit_log(core));
+    g->impl_->outbox = std::unique_ptr<segs::outbox>(new segs::outbox(core));
     // Rebuilds every open slot's book from storage.
     g->impl_->market = detail::make_market_service(core);
     g->impl_->due.push_back({"market", [&m = *g->impl_->market](timestamp, due_work_report& r) {
@@ -207,24 +208,29 @@ int grid::schema_version() const noexcept { return impl_->core->schema_version; 
 
 // --- outbox ---------------------------------------------------------------------
 
-outbox::outbox(detail::grid_core& core) : core_(core) {}
+struct outbox::impl {
+  detail::grid_core& core;
+};
+
+outbox::outbox(detail::grid_core& core) : impl_(std::make_unique<impl>(impl{core})) {}
+outbox::~outbox() = default;
 
 result<std::vector<outbox_message>> outbox::drain(std::size_t max) {
   return detail::guard([&] {
     if (max == 0 || max > 10000)
       detail::fail(errc::validation_error, "max must be between 1 and 10000", "max");
-    return core_.take_outbox(max);
+    return impl_->core.take_outbox(max);
   });
 }
 
 void outbox::set_listener(listener fn) {
-  core_.set_listener(std::move(fn));
-  core_.notify_outbox();  // hand over what queued before the listener came
+  impl_->core.set_listener(std::move(fn));
+  impl_->core.notify_outbox();  // hand over what queued before the listener came
 }
 
 result<std::int64_t> outbox::pending() {
   return detail::guard([&] {
-    return core_.read([](storage::transaction& tx) { return storage::outbox::count_pending(tx); });
+    return impl_->core.read([](storage::transaction& tx) { return storage::outbox::count_pending(tx); });
   });
 }
 

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -59,13 +60,21 @@ struct audit_verification {
   std::string problem;
 };
 
+class grid;
+namespace storage {
+class backend;
+}
+struct options;
+
 namespace detail {
 struct grid_core;
-}
+// Creates the grid and its services (see grid.hpp); the only way to get one.
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
 
 class SEGS_EXPORT audit_log {
  public:
-  explicit audit_log(detail::grid_core& core);
+  ~audit_log();
   audit_log(const audit_log&) = delete;
   audit_log& operator=(const audit_log&) = delete;
 
@@ -80,7 +89,11 @@ class SEGS_EXPORT audit_log {
   result<audit_verification> verify(const principal& who);
 
  private:
-  detail::grid_core& core_;
+  // Created only by the grid (grid::audit()).
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>, options);
+  explicit audit_log(detail::grid_core& core);
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace segs

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,15 +34,23 @@ struct outbox_message {
   timestamp created_at{};
 };
 
+class grid;
+namespace storage {
+class backend;
+}
+struct options;
+
 namespace detail {
 struct grid_core;
-}
+// Creates the grid and its services (see grid.hpp); the only way to get one.
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
 
 class SEGS_EXPORT outbox {
  public:
   using listener = std::function<void(const outbox_message&)>;
 
-  explicit outbox(detail::grid_core& core);
+  ~outbox();
   outbox(const outbox&) = delete;
   outbox& operator=(const outbox&) = delete;
 
@@ -50,13 +59,19 @@ class SEGS_EXPORT outbox {
   result<std::vector<outbox_message>> drain(std::size_t max = 100);
   /// Installs (or with an empty function removes) the push listener. While
   /// one is installed, each call that queues messages drains them to it after
-  /// its transaction commits.
+  /// its transaction commits. The listener is a subscription to the "mail"
+  /// events of the grid's hub (events.hpp): any "mail" subscriber there
+  /// takes the messages the same way.
   void set_listener(listener fn);
   /// Number of undelivered messages.
   result<std::int64_t> pending();
 
  private:
-  detail::grid_core& core_;
+  // Created only by the grid (grid::outbox()).
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>, options);
+  explicit outbox(detail::grid_core& core);
+  struct impl;
+  std::unique_ptr<impl> impl_;
 };
 
 }  // namespace segs

@@ -78,14 +78,19 @@ audit_record audit_append(grid_core& core, storage::transaction& tx, const actor
 
 namespace segs {
 
-audit_log::audit_log(detail::grid_core& core) : core_(core) {}
+struct audit_log::impl {
+  detail::grid_core& core;
+};
+
+audit_log::audit_log(detail::grid_core& core) : impl_(std::make_unique<impl>(impl{core})) {}
+audit_log::~audit_log() = default;
 
 result<page<audit_record>> audit_log::query(const principal& who, const audit_query& q) {
   return detail::guard([&] {
     if (!who.can(permission::audit_read) || who.scope != role_scope::all)
       detail::fail(errc::forbidden, "reading the audit log needs the audit:read permission");
     detail::check_page(q.page, q.per_page);
-    return core_.read([&](storage::transaction& tx) { return storage::audit::query(tx, q); });
+    return impl_->core.read([&](storage::transaction& tx) { return storage::audit::query(tx, q); });
   });
 }
 
@@ -100,7 +105,7 @@ result<page<audit_record>> audit_log::activity(const principal& who, const uuid&
     q.involving = user_id.to_string();
     q.page = page;
     q.per_page = per_page;
-    return core_.read([&](storage::transaction& tx) {
+    return impl_->core.read([&](storage::transaction& tx) {
       // Another user's history is visible only within the principal's scope;
       // out of scope it is "not found", like the account itself.
       if (!own) {
@@ -117,7 +122,7 @@ result<audit_verification> audit_log::verify(const principal& who) {
   return detail::guard([&] {
     if (!who.can(permission::audit_read) || who.scope != role_scope::all)
       detail::fail(errc::forbidden, "verifying the audit log needs the audit:read permission");
-    return core_.read([&](storage::transaction& tx) {
+    return impl_->core.read([&](storage::transaction& tx) {
       audit_verification v;
       std::int64_t expected_seq = 1;
       std::string prev;
