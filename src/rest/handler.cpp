@@ -1,7 +1,7 @@
 // The request pipeline: request id -> CORS -> body size -> routing -> body
 // type -> authentication -> rate limit -> route -> headers and metrics.
 #include "rest/http_util.hpp"
-#include "rest/json_io.hpp"
+#include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 #include "rest/state.hpp"
 

@@ -1,6 +1,8 @@
 #include "rest/json_io.hpp"
 
+#include <array>
 #include <charconv>
+#include <limits>
 #include <cmath>
 
 #include <segs/error.hpp>
@@ -13,13 +15,19 @@ void invalid(std::string_view field, std::string message) {
   throw segs::exception(make_error(errc::validation_error, std::move(message), std::string(field)));
 }
 
-namespace {
-
-/// The member, or null when absent or JSON null.
 const json::value* member(const json::object& o, std::string_view field) {
   auto it = o.find(field);
   if (it == o.end() || it->value().is_null()) return nullptr;
   return &it->value();
+}
+
+namespace {
+
+/// Unwraps a library result for the reader that asked.
+template <class T>
+T unwrap(result<T> r) {
+  if (!r) throw segs::exception(r.error());
+  return std::move(r).value();
 }
 
 }  // namespace
@@ -75,155 +83,95 @@ timestamp parse_time(std::string_view text, std::string_view field) {
   return *t;
 }
 
-user_status parse_status(std::string_view text, std::string_view field) {
-  for (auto s : {user_status::pending_verification, user_status::active, user_status::suspended,
-                 user_status::deleted})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) +
-                     " must be one of pending_verification, active, suspended, deleted");
+// --- numbers: decimal kWh and money ------------------------------------------
+
+/// A JSON number as decimal text: integers as they are, doubles in their
+/// shortest round-trip fixed form (0.245 -> "0.245", 1e-7 -> "0.0000001").
+std::string number_text(const json::value& v, std::string_view field) {
+  if (v.is_int64()) return std::to_string(v.get_int64());
+  if (v.is_uint64()) return std::to_string(v.get_uint64());
+  if (!v.is_double()) invalid(field, std::string(field) + " must be a number");
+  const double d = v.get_double();
+  if (!std::isfinite(d)) invalid(field, std::string(field) + " must be a finite number");
+  // The fixed form of the largest double has 309 digits before the point.
+  std::array<char, 400> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
+  if (ec != std::errc{}) invalid(field, std::string(field) + " is out of range");
+  return {buf.data(), end};
 }
 
-role_scope parse_scope(std::string_view text, std::string_view field) {
-  for (auto s : {role_scope::self, role_scope::department, role_scope::region, role_scope::all})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) + " must be one of self, department, region, all");
+energy to_energy(const json::value& v, std::string_view field) {
+  return unwrap(energy::from_kwh(number_text(v, field), rounding::exact, field));
 }
 
-// --- views ------------------------------------------------------------------
-
-namespace {
-
-json::value opt(const std::optional<std::string>& s) {
-  if (!s) return nullptr;
-  return json::string(*s);
+money to_money(const json::value& v, std::string_view field) {
+  return unwrap(money::parse(number_text(v, field), rounding::exact, field));
 }
 
-/// Stored JSON text embedded as JSON; text that is not JSON stays a string.
-json::value embedded(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec) return json::string(text);
-  return v;
+std::optional<energy> optional_energy(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  return to_energy(*v, field);
 }
 
-}  // namespace
+std::optional<money> optional_money(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  return to_money(*v, field);
+}
+
+/// A whole number of minutes (slot_minutes, ...); ranges are the library's.
+std::optional<std::chrono::minutes> optional_minutes(const json::object& o,
+                                                     std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  auto n = unwrap(parse_decimal(number_text(*v, field), 0, rounding::exact, field));
+  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+    invalid(field, std::string(field) + " is out of range");
+  return std::chrono::minutes{n};
+}
+
+std::optional<double> optional_number(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  if (v->is_double()) return v->as_double();
+  if (v->is_int64()) return static_cast<double>(v->as_int64());
+  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
+  invalid(field, std::string(field) + " must be a number");
+}
+
+
+/// units x 10^-scale as a JSON number: an integer when whole (1.5 kWh, but 2
+/// rather than 2E0), else the double nearest to the exact decimal text.
+json::value decimal_number(std::int64_t units, int scale) {
+  std::int64_t one = 1;
+  for (int i = 0; i < scale; ++i) one *= 10;
+  if (units % one == 0) return units / one;
+  const auto text = format_decimal(units, scale);
+  double d = 0;
+  std::from_chars(text.data(), text.data() + text.size(), d);
+  return d;
+}
+
+json::value number(money m) { return decimal_number(m.micros, 6); }
+json::value number(energy e) { return decimal_number(e.wh, 3); }
+json::value number_or_null(const std::optional<money>& m) {
+  if (!m) return nullptr;
+  return number(*m);
+}
+json::value number_or_null(const std::optional<energy>& e) {
+  if (!e) return nullptr;
+  return number(*e);
+}
+json::value id_or_null(const std::optional<uuid>& id) {
+  if (!id) return nullptr;
+  return json::string(id->to_string());
+}
+
 
 json::value time_or_null(const std::optional<timestamp>& t) {
   if (!t) return nullptr;
   return json::string(to_rfc3339(*t));
-}
-
-json::value view(const user& u) {
-  return json::object{{"id", u.id.to_string()},
-                      {"email", u.email},
-                      {"username", opt(u.username)},
-                      {"name", u.name},
-                      {"first_name", opt(u.first_name)},
-                      {"last_name", opt(u.last_name)},
-                      {"role", u.role},
-                      {"region", u.region},
-                      {"department", u.department},
-                      {"department_metadata", embedded(u.department_metadata)},
-                      {"wallet_address", opt(u.wallet_address)},
-                      {"blockchain_registered", u.wallet_address.has_value()},
-                      {"email_verified", u.email_verified},
-                      {"has_password", u.has_password},
-                      {"status", to_string(u.status)},
-                      {"status_reason", opt(u.status_reason)},
-                      {"created_at", to_rfc3339(u.created_at)},
-                      {"updated_at", to_rfc3339(u.updated_at)},
-                      {"last_login_at", time_or_null(u.last_login_at)}};
-}
-
-json::object view(const token_pair& t) {
-  return json::object{{"access_token", t.access_token},
-                      {"refresh_token", t.refresh_token},
-                      {"token_type", t.token_type},
-                      {"expires_in", t.expires_in},
-                      {"user", view(t.user)}};
-}
-
-json::value view(const session_info& s) {
-  return json::object{{"id", s.id.to_string()},
-                      {"created_at", to_rfc3339(s.created_at)},
-                      {"expires_at", to_rfc3339(s.expires_at)},
-                      {"last_used_at", time_or_null(s.last_used_at)},
-                      {"ip", s.ip},
-                      {"user_agent", s.user_agent},
-                      {"current", s.current}};
-}
-
-json::value view(const notification_preferences& p) {
-  return json::object{{"email", p.email},     {"sms", p.sms},         {"push", p.push},
-                      {"alerts", p.alerts},   {"billing", p.billing}, {"trading", p.trading},
-                      {"security", p.security}, {"updated_at", to_rfc3339(p.updated_at)}};
-}
-
-json::value view(const department_info& d) {
-  json::object by_role;
-  for (const auto& [role, n] : d.users_by_role) by_role[role] = n;
-  json::array regions;
-  for (const auto& r : d.regions) regions.emplace_back(r);
-  return json::object{{"name", d.name},
-                      {"user_count", d.user_count},
-                      {"active_users", d.active_users},
-                      {"users_by_role", std::move(by_role)},
-                      {"regions", std::move(regions)}};
-}
-
-json::value view(const role_definition& r) {
-  json::array perms;
-  for (const auto& p : r.permissions) perms.emplace_back(p);
-  return json::object{{"name", r.name},
-                      {"permissions", std::move(perms)},
-                      {"scope", to_string(r.scope)},
-                      {"self_service", r.self_service},
-                      {"builtin", r.builtin}};
-}
-
-json::value view(const api_key_info& k) {
-  json::array scopes;
-  for (const auto& s : k.scopes) scopes.emplace_back(s);
-  json::array meters;
-  for (const auto& m : k.meter_ids) meters.emplace_back(m);
-  return json::object{{"id", k.id.to_string()},
-                      {"name", k.name},
-                      {"prefix", k.prefix},
-                      {"scopes", std::move(scopes)},
-                      {"region", opt(k.region)},
-                      {"meter_ids", std::move(meters)},
-                      {"created_by", k.created_by.to_string()},
-                      {"created_at", to_rfc3339(k.created_at)},
-                      {"expires_at", time_or_null(k.expires_at)},
-                      {"revoked_at", time_or_null(k.revoked_at)},
-                      {"last_used_at", time_or_null(k.last_used_at)}};
-}
-
-json::value view(const audit_record& r) {
-  auto empty_null = [](const std::string& s) -> json::value {
-    if (s.empty()) return nullptr;
-    return json::string(s);
-  };
-  return json::object{{"seq", r.seq},
-                      {"id", r.id.to_string()},
-                      {"at", to_rfc3339(r.at)},
-                      {"actor_kind", r.actor_kind},
-                      {"actor_id", empty_null(r.actor_id)},
-                      {"action", r.action},
-                      {"target_id", empty_null(r.target_id)},
-                      {"outcome", r.outcome},
-                      {"ip", r.ip},
-                      {"user_agent", r.user_agent},
-                      {"details", embedded(r.details.empty() ? "{}" : r.details)}};
-}
-
-json::value view(const audit_verification& v) {
-  json::value bad = nullptr;
-  if (v.first_bad_seq) bad = *v.first_bad_seq;
-  return json::object{{"intact", v.intact},
-                      {"records_checked", v.records_checked},
-                      {"first_bad_seq", bad},
-                      {"problem", v.problem}};
 }
 
 namespace {

@@ -1,16 +1,20 @@
-// Internal: typed readers of request bodies and writers of response data.
+// Internal: the wire helpers every capability's routes share: typed readers
+// of request bodies, decimal kWh and money, RFC 3339 times, ids, the page
+// answer and the serializer. A capability's own views live with it
+// (identity_views.cpp, routes_trading.cpp, routes_regions.cpp).
 //
 // Readers check the JSON type only and name the field on failure ("email
 // must be a string"); what a value must look like is the library's business,
 // so validation lives in one place. JSON null counts as absent.
 #pragma once
 
-#include <segs/audit.hpp>
-#include <segs/identity.hpp>
+#include <segs/page.hpp>
 #include <segs/types.hpp>
 
 #include <boost/json.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,25 +43,39 @@ namespace segs::rest::detail {
                                                      std::string_view field);
 /// Parses RFC 3339 text from a query parameter.
 [[nodiscard]] timestamp parse_time(std::string_view text, std::string_view field);
-/// "pending_verification", "active", ... from text; validation_error naming `field`.
-[[nodiscard]] user_status parse_status(std::string_view text, std::string_view field);
-/// "self", "department", "region" or "all"; validation_error naming `field`.
-[[nodiscard]] role_scope parse_scope(std::string_view text, std::string_view field);
+// --- numbers: decimal kWh and money on the wire ------------------------------
+// Energy is kWh and money currency units as JSON numbers; the library keeps
+// whole Wh and micro-units, and a number that does not fit exactly is
+// refused naming the field rather than rounded.
+
+/// A JSON number as decimal text (integers as they are, doubles in their
+/// shortest round-trip fixed form); validation_error naming `field`.
+[[nodiscard]] std::string number_text(const boost::json::value& v, std::string_view field);
+[[nodiscard]] energy to_energy(const boost::json::value& v, std::string_view field);
+[[nodiscard]] money to_money(const boost::json::value& v, std::string_view field);
+[[nodiscard]] std::optional<energy> optional_energy(const boost::json::object& o,
+                                                    std::string_view field);
+[[nodiscard]] std::optional<money> optional_money(const boost::json::object& o,
+                                                  std::string_view field);
+/// A whole number of minutes; ranges are the library's.
+[[nodiscard]] std::optional<std::chrono::minutes> optional_minutes(const boost::json::object& o,
+                                                                   std::string_view field);
+/// A number (physical quantities such as volts; never money).
+[[nodiscard]] std::optional<double> optional_number(const boost::json::object& o,
+                                                    std::string_view field);
+/// units x 10^-scale as a JSON number: an integer when whole.
+[[nodiscard]] boost::json::value decimal_number(std::int64_t units, int scale);
+[[nodiscard]] boost::json::value number(money m);
+[[nodiscard]] boost::json::value number(energy e);
+[[nodiscard]] boost::json::value number_or_null(const std::optional<money>& m);
+[[nodiscard]] boost::json::value number_or_null(const std::optional<energy>& e);
+[[nodiscard]] boost::json::value id_or_null(const std::optional<uuid>& id);
+/// The member, or null when absent or JSON null.
+[[nodiscard]] const boost::json::value* member(const boost::json::object& o, std::string_view field);
 
 // --- views ------------------------------------------------------------------
 
 [[nodiscard]] boost::json::value time_or_null(const std::optional<timestamp>& t);
-[[nodiscard]] boost::json::value view(const user& u);
-/// access_token, refresh_token, token_type, expires_in, user.
-[[nodiscard]] boost::json::object view(const token_pair& t);
-[[nodiscard]] boost::json::value view(const session_info& s);
-[[nodiscard]] boost::json::value view(const notification_preferences& p);
-[[nodiscard]] boost::json::value view(const department_info& d);
-/// name, permissions, scope, self_service, builtin.
-[[nodiscard]] boost::json::value view(const role_definition& r);
-[[nodiscard]] boost::json::value view(const api_key_info& k);
-[[nodiscard]] boost::json::value view(const audit_record& r);
-[[nodiscard]] boost::json::value view(const audit_verification& v);
 
 /// The answer of every listing route: {<items_name>: [item_view(item)...],
 /// total, page, per_page, total_pages}, so that clients page every listing
@@ -75,14 +93,6 @@ template <class T, class ItemView>
                              {"total_pages", p.total_pages()}};
 }
 
-/// The listing answer above with the item views declared in this header.
-/// Items whose view is declared elsewhere pass it as a lambda, e.g.
-/// `[](const order& o) { return view(o); }`: from here, argument-dependent
-/// lookup searches namespace segs for the item's view, never this one.
-template <class T>
-[[nodiscard]] boost::json::value view(const page<T>& p, std::string_view items_name) {
-  return view(p, items_name, [](const T& item) { return view(item); });
-}
 
 /// Serializes like boost::json::serialize, except that doubles are written
 /// in their shortest round-trip form, fixed where that is shortest ("0.245"

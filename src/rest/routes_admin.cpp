@@ -1,7 +1,7 @@
 // /api/v1/operator/* and /api/v1/admin/*: user administration, the audit
 // log and API keys. Who may do what is decided by the library (permissions
 // and scope of the principal); these routes only translate.
-#include "rest/json_io.hpp"
+#include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 
 namespace segs::rest::detail {
@@ -27,7 +27,9 @@ user_query read_user_query(const call& c) {
 reply list_users(call& c, std::optional<std::string> region) {
   auto q = read_user_query(c);
   q.region = std::move(region);
-  return ok(view(take(c.grid.identity().list_users(c.caller(), q)), "users"), "users");
+  return ok(view(take(c.grid.identity().list_users(c.caller(), q)), "users",
+                 [](const user& u) { return view(u); }),
+            "users");
 }
 
 void add_admin_routes(router& r) {
@@ -110,7 +112,9 @@ void add_admin_routes(router& r) {
     const auto paging = c.query_page(50);
     q.page = paging.page;
     q.per_page = paging.per_page;
-    return ok(view(take(c.grid.audit().query(c.caller(), q)), "logs"), "audit log");
+    return ok(view(take(c.grid.audit().query(c.caller(), q)), "logs",
+                   [](const audit_record& rec) { return view(rec); }),
+              "audit log");
   });
   r.add("GET", admin + "/audit-logs/verify", access::signed_in, [](call& c) {
     auto v = take(c.grid.audit().verify(c.caller()));

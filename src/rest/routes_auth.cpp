@@ -1,6 +1,6 @@
 // /api/v1/auth/*: registration, verification, sign-in, tokens, passwords,
 // sessions and the P2P seed's own-profile routes.
-#include "rest/json_io.hpp"
+#include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 
 namespace segs::rest::detail {

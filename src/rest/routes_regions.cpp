@@ -23,14 +23,6 @@ json::value view(const region& r) {
   };
 }
 
-std::optional<double> optional_number(const json::object& o, std::string_view field) {
-  const auto* v = o.if_contains(field);
-  if (!v || v->is_null()) return std::nullopt;
-  if (v->is_double()) return v->as_double();
-  if (v->is_int64()) return static_cast<double>(v->as_int64());
-  if (v->is_uint64()) return static_cast<double>(v->as_uint64());
-  invalid(field, std::string(field) + " must be a number");
-}
 
 }  // namespace
 

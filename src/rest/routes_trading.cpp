@@ -24,61 +24,6 @@ namespace json = boost::json;
 
 namespace {
 
-// --- reading numbers ------------------------------------------------------------
-
-/// The member, or null when absent or JSON null.
-const json::value* member(const json::object& o, std::string_view field) {
-  auto it = o.find(field);
-  if (it == o.end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
-
-/// A JSON number as decimal text: integers as they are, doubles in their
-/// shortest round-trip fixed form (0.245 -> "0.245", 1e-7 -> "0.0000001").
-std::string number_text(const json::value& v, std::string_view field) {
-  if (v.is_int64()) return std::to_string(v.get_int64());
-  if (v.is_uint64()) return std::to_string(v.get_uint64());
-  if (!v.is_double()) invalid(field, std::string(field) + " must be a number");
-  const double d = v.get_double();
-  if (!std::isfinite(d)) invalid(field, std::string(field) + " must be a finite number");
-  // The fixed form of the largest double has 309 digits before the point.
-  std::array<char, 400> buf{};
-  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), d, std::chars_format::fixed);
-  if (ec != std::errc{}) invalid(field, std::string(field) + " is out of range");
-  return {buf.data(), end};
-}
-
-energy to_energy(const json::value& v, std::string_view field) {
-  return take(energy::from_kwh(number_text(v, field), rounding::exact, field));
-}
-
-money to_money(const json::value& v, std::string_view field) {
-  return take(money::parse(number_text(v, field), rounding::exact, field));
-}
-
-std::optional<energy> optional_energy(const json::object& o, std::string_view field) {
-  const auto* v = member(o, field);
-  if (!v) return std::nullopt;
-  return to_energy(*v, field);
-}
-
-std::optional<money> optional_money(const json::object& o, std::string_view field) {
-  const auto* v = member(o, field);
-  if (!v) return std::nullopt;
-  return to_money(*v, field);
-}
-
-/// A whole number of minutes (slot_minutes, ...); ranges are the library's.
-std::optional<std::chrono::minutes> optional_minutes(const json::object& o,
-                                                     std::string_view field) {
-  const auto* v = member(o, field);
-  if (!v) return std::nullopt;
-  auto n = take(parse_decimal(number_text(*v, field), 0, rounding::exact, field));
-  if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
-    invalid(field, std::string(field) + " is out of range");
-  return std::chrono::minutes{n};
-}
-
 timestamp required_slot(const json::object& o) {
   return parse_time(required_string(o, "delivery_slot"), "delivery_slot");
 }
@@ -87,35 +32,6 @@ timestamp query_slot(const call& c) {
   auto text = c.query_value("delivery_slot");
   if (!text) invalid("delivery_slot", "delivery_slot is required");
   return parse_time(*text, "delivery_slot");
-}
-
-// --- writing numbers ------------------------------------------------------------
-
-/// units x 10^-scale as a JSON number: an integer when whole (1.5 kWh, but 2
-/// rather than 2E0), else the double nearest to the exact decimal text.
-json::value decimal_number(std::int64_t units, int scale) {
-  std::int64_t one = 1;
-  for (int i = 0; i < scale; ++i) one *= 10;
-  if (units % one == 0) return units / one;
-  const auto text = format_decimal(units, scale);
-  double d = 0;
-  std::from_chars(text.data(), text.data() + text.size(), d);
-  return d;
-}
-
-json::value number(money m) { return decimal_number(m.micros, 6); }
-json::value number(energy e) { return decimal_number(e.wh, 3); }
-json::value number_or_null(const std::optional<money>& m) {
-  if (!m) return nullptr;
-  return number(*m);
-}
-json::value number_or_null(const std::optional<energy>& e) {
-  if (!e) return nullptr;
-  return number(*e);
-}
-json::value id_or_null(const std::optional<uuid>& id) {
-  if (!id) return nullptr;
-  return json::string(id->to_string());
 }
 
 /// fee_percent on the wire is a percent; the library keeps millionths.

@@ -1,5 +1,5 @@
 // /api/v1/user/*: the signed-in user's own account.
-#include "rest/json_io.hpp"
+#include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 
 namespace segs::rest::detail {
@@ -48,7 +48,7 @@ void add_user_routes(router& r) {
     auto me = take(c.grid.identity().profile(who));
     const auto paging = c.query_page(50);
     auto page = take(c.grid.audit().activity(who, me.id, paging.page, paging.per_page));
-    return ok(view(page, "activity"), "activity");
+    return ok(view(page, "activity", [](const audit_record& rec) { return view(rec); }), "activity");
   });
 }
 

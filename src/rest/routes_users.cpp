@@ -1,5 +1,5 @@
 // The P2P seed's /api/v1/users/* and /api/v1/departments/*.
-#include "rest/json_io.hpp"
+#include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 
 namespace segs::rest::detail {
@@ -56,7 +56,7 @@ void add_users_routes(router& r) {
     (void)take(c.grid.identity().get_user(c.caller(), id));
     const auto paging = c.query_page(50);
     auto page = take(c.grid.audit().activity(c.caller(), id, paging.page, paging.per_page));
-    return ok(view(page, "activity"), "activity");
+    return ok(view(page, "activity", [](const audit_record& rec) { return view(rec); }), "activity");
   });
 
   r.add("GET", "/api/v1/departments/:department", access::open, [](call& c) {
