@@ -34,5 +34,8 @@ fi
 # The server keeps its database, signing key and mail under ./var/ (git-ignored).
 mkdir -p var
 export SEGS_MAIL_SINK="${SEGS_MAIL_SINK:-file:var/mail.jsonl}"
+# Two demo regions besides the default one (registrations name a registered
+# region or none).
+export SEGS_REGIONS="${SEGS_REGIONS:-north:name=North,time_zone=Europe/Berlin,currency=EUR;south:name=South,time_zone=Europe/Madrid,currency=EUR}"
 echo "run-example.sh: starting $exe (mail goes to ${SEGS_MAIL_SINK#file:})"
 exec "$exe" --seed-demo "$@"
