@@ -344,7 +344,9 @@ class SEGS_EXPORT identity_service {
   /// validation_error "name" (1 to 32 of a-z, 0-9, '_'), conflict "name" for
   /// a built-in role (consumer, prosumer, operator, admin cannot change),
   /// validation_error "permissions" for a string not in
-  /// `permission::catalogue()`. Audited as `role.define`.
+  /// `permission::catalogue()`, validation_error "scope" for a self-service
+  /// role whose scope is not self (anyone may register into it). Audited as
+  /// `role.define`.
   result<role_definition> define_role(const principal& who, const role_definition& r,
                                       const request_context& ctx = {});
 

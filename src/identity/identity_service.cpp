@@ -1108,6 +1108,11 @@ result<role_definition> identity_service::define_role(const principal& who,
     for (const auto& p : r.permissions)
       if (std::find(cat.begin(), cat.end(), p) == cat.end())
         fail(errc::validation_error, "permissions: unknown permission '" + p + "'", "permissions");
+    // Anyone may register into a self-service role: it must not reach past
+    // the registrant's own account.
+    if (r.self_service && r.scope != role_scope::self)
+      fail(errc::validation_error,
+           "scope must be self for a role people choose at registration (self_service)", "scope");
     // Nobody hands out more than they hold.
     for (const auto& p : r.permissions)
       if (!who.can(p)) fail(errc::forbidden, "you cannot grant '" + p + "' which you do not hold");

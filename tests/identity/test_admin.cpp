@@ -198,7 +198,14 @@ TEST_CASE("host-defined roles: a self-service student role") {
   segs::role_definition builtin{"admin", {}, segs::role_scope::self, false, false};
   CHECK(f.id().define_role(admin, builtin).error().code == errc::conflict);
   CHECK(f.id().define_role(p, student).error().code == errc::forbidden);
+  // A role anyone may register into cannot reach past the registrant.
+  segs::role_definition wide{"monitor", {"users:read"}, segs::role_scope::region, true, false};
+  auto refused = f.id().define_role(admin, wide);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::validation_error);
+  CHECK(refused.error().field == "scope");
   auto roles = f.id().roles().value();
+  CHECK_FALSE(std::any_of(roles.begin(), roles.end(), [](auto& r) { return r.name == "monitor"; }));
   CHECK(std::any_of(roles.begin(), roles.end(), [](auto& r) { return r.name == "student"; }));
   (void)s;
 }
