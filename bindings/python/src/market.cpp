@@ -7,6 +7,8 @@
 // is the library's ValidationError naming the argument, never a rounding.
 // Enums are their wire names as str, like User.status.
 #include "common.hpp"
+
+#include <segs/rest.hpp>
 #include "page.hpp"
 #include "services.hpp"
 
@@ -35,51 +37,10 @@ struct py_market {
 };
 
 // The library's errors name C++ members (quantity, price, slot_length,
-// fee_ppm, deliveries[i].delivered, ...); this package's callers wrote
-// keywords (quantity_kwh, slot_minutes, fee_percent, ...), the REST API's
-// names (src/rest/routes_trading.cpp keeps the same table). Errors are
-// raised in the caller's words: the field, and the message's leading phrase.
-struct py_name {
-  std::string_view cpp, py;
-};
-constexpr std::array<py_name, 8> py_fields{{
-    {"quantity", "quantity_kwh"},
-    {"price", "price_per_kwh"},
-    {"slot_length", "slot_minutes"},
-    {"open_ahead", "open_minutes_ahead"},
-    {"gate_closure", "gate_closure_minutes"},
-    {"fee_ppm", "fee_percent"},
-    {"imbalance_price", "imbalance_price_per_kwh"},
-    {"stp", "self_trade_prevention"},
-}};
-constexpr std::array<py_name, 12> py_messages{{
-    {"quantity must be a positive whole number of Wh", "quantity_kwh must be a positive whole number of Wh"},
-    {"a market order takes no price", "a market order takes no price_per_kwh"},
-    {"a limit order needs a price", "a limit order needs price_per_kwh"},
-    {"price must be positive", "price_per_kwh must be positive"},
-    {"price must be a multiple of the tick ", "price_per_kwh must be a multiple of the tick "},
-    {"give quantity and/or price", "give quantity_kwh and/or price_per_kwh"},
-    {"slot_length must divide a day (1..1440 minutes, e.g. 15, 30, 60)",
-     "slot_minutes must divide a day (1..1440, e.g. 15, 30, 60)"},
-    {"gate_closure must be between 0 and 10080 minutes", "gate_closure_minutes must be between 0 and 10080"},
-    {"open_ahead must be more than gate_closure and at most 44640 minutes (31 days)",
-     "open_minutes_ahead must be more than gate_closure_minutes and at most 44640 (31 days)"},
-    {"fee_ppm must be between 0 and 1000000", "fee_percent must be between 0 and 100"},
-    {"imbalance_price must be positive", "imbalance_price_per_kwh must be positive"},
-    {"delivered must not be negative", "delivered_kwh must not be negative"},
-}};
-
-segs::error in_python_words(segs::error e) {
-  for (const auto& n : py_fields)
-    if (e.field == n.cpp) e.field = std::string(n.py);
-  if (e.field.starts_with("deliveries[") && e.field.ends_with(".delivered")) e.field += "_kwh";
-  for (const auto& m : py_messages)
-    if (std::string_view(e.message).starts_with(m.cpp)) {
-      e.message = std::string(m.py) + e.message.substr(m.cpp.size());
-      break;
-    }
-  return e;
-}
+// fee_ppm, ...); this package's callers wrote keywords (quantity_kwh,
+// slot_minutes, fee_percent, ...), the REST API's names: errors are raised
+// in their words, through the REST layer's one table.
+segs::error in_python_words(segs::error e) { return segs::rest::in_wire_words(std::move(e)); }
 
 template <class T>
 result<T> in_python_words(result<T>&& r) {
