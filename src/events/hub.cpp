@@ -21,6 +21,7 @@ namespace {
 // An event name of another capability counts under "other".
 constexpr std::array<std::string_view, 2> capabilities{"mail", "market"};
 constexpr std::size_t other = capabilities.size();
+constexpr std::size_t mail = 0;  // capabilities[mail] == "mail": events of no region
 
 std::size_t capability_of(std::string_view name) {
   const auto dot = name.find('.');
@@ -99,8 +100,7 @@ class hub_state {
     return subs_.count(id) > 0;
   }
   bool wanted(std::string_view name) const noexcept {
-    return all_.load(std::memory_order_acquire) > 0 ||
-           per_capability_[capability_of(name)].load(std::memory_order_acquire) > 0;
+    return per_capability_[capability_of(name)].load(std::memory_order_acquire) > 0;
   }
   void publish(std::vector<event>& events) {
     std::vector<std::shared_ptr<subscriber>> targets;
@@ -126,20 +126,24 @@ class hub_state {
   }
 
  private:
+  // Counts the subscriber under every capability whose events its filter
+  // can match. A region filter never matches mail (mail has no region):
+  // counting it there would let the outbox hand messages to nobody.
   void count(const subscriber& s, int delta) {
-    if (s.filter.names.empty()) {
-      all_.fetch_add(delta, std::memory_order_acq_rel);
-      return;
-    }
-    for (const auto& n : s.filter.names)
-      per_capability_[capability_of(n)].fetch_add(delta, std::memory_order_acq_rel);
+    std::array<bool, capabilities.size() + 1> can{};
+    if (s.filter.names.empty())
+      can.fill(true);
+    else
+      for (const auto& n : s.filter.names) can[capability_of(n)] = true;
+    if (s.filter.region) can[mail] = false;
+    for (std::size_t i = 0; i < can.size(); ++i)
+      if (can[i]) per_capability_[i].fetch_add(delta, std::memory_order_acq_rel);
   }
 
   std::mutex mu_;
   std::map<std::uint64_t, std::shared_ptr<subscriber>> subs_;
   std::uint64_t next_id_ = 1;
   std::uint64_t seq_ = 0;
-  std::atomic<int> all_{0};
   std::array<std::atomic<int>, capabilities.size() + 1> per_capability_{};
 };
 

@@ -73,9 +73,26 @@ TEST_CASE("events: wanted() follows the subscribers' names") {
     CHECK_FALSE(hub.wanted("market.trade"));
   }
   CHECK_FALSE(hub.wanted("mail"));
+  {
+    // A region filter never matches mail, which has no region: it must not
+    // make the outbox hand messages over to nobody.
+    auto north = hub.queue(10, {.names = {}, .region = "north"});
+    auto named = hub.subscribe([](const segs::event&) {}, {.names = {"mail", "market.trade"}, .region = "north"});
+    CHECK(hub.wanted("market.trade"));
+    CHECK_FALSE(hub.wanted("mail"));
+  }
   auto everything = hub.queue(10);
   CHECK(hub.wanted("market.clearing"));
   CHECK(hub.wanted("mail"));
+  CHECK(hub.wanted("meter.reading"));  // a capability the hub does not list yet
+}
+
+TEST_CASE("events: a region subscriber leaves mail in the outbox") {
+  grid_fixture f;
+  auto north = f.grid->events().queue(10, {.names = {}, .region = "north"});
+  REQUIRE(f.id().register_user(f.reg("ada@example.org")));
+  CHECK(north.size() == 0);
+  CHECK(f.grid->outbox().pending().value() == 1);
 }
 
 TEST_CASE("events: a full queue drops the oldest and counts them") {
