@@ -210,6 +210,19 @@ std::chrono::microseconds duration_from_py(py::handle h, const char* what) {
   throw py::type_error(std::string(what) + " must be a datetime.timedelta or a number of seconds");
 }
 
+std::string str_from_py(py::handle h, const std::string& field) {
+  if (!py::isinstance<py::str>(h)) throw py::type_error(field + " must be a str");
+  return h.cast<std::string>();
+}
+
+std::vector<std::string> strings_from_py(py::handle h, const std::string& field) {
+  if (py::isinstance<py::str>(h))
+    throw py::type_error(field + " must be a sequence of str, not a str");
+  std::vector<std::string> out;
+  for (auto item : h) out.push_back(str_from_py(item, field));
+  return out;
+}
+
 std::string json_object_from_py(py::handle h, const char* field) {
   if (py::isinstance<py::str>(h)) return h.cast<std::string>();
   if (py::isinstance<py::dict>(h))

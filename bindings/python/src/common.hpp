@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace segs::python {
 
@@ -44,8 +45,6 @@ struct py_callback {
 
 // --- errors -------------------------------------------------------------------
 
-/// Creates segs.Error and one subclass per error code in `m`.
-void register_errors(py::module_& m);
 /// Raises the Python exception for `e` (sets the Python error and throws
 /// py::error_already_set). REQUIRES: the GIL is held.
 [[noreturn]] void raise_error(const segs::error& e);
@@ -69,6 +68,19 @@ auto released(Fn&& fn) {
     return fn();
   }();
   return unwrap(std::move(r));
+}
+
+/// Releases the GIL for `fn` when this thread holds it (destructors run
+/// from garbage collection hold it; close() from Python does too), so that
+/// whatever `fn` waits for never waits for the GIL.
+template <class Fn>
+void without_gil(Fn&& fn) {
+  if (Py_IsInitialized() && PyGILState_Check()) {
+    py::gil_scoped_release nogil;
+    fn();
+  } else {
+    fn();
+  }
 }
 
 // --- the grid holder ------------------------------------------------------------
@@ -96,6 +108,16 @@ class grid_holder {
 
 using holder_ptr = std::shared_ptr<grid_holder>;
 
+/// Runs `fn` on one service of the holder's grid (`pick(grid)`, e.g.
+/// `grid.identity()`) the way every service method does: the grid taken
+/// from the holder (ServiceUnavailable once closed) and kept for the call,
+/// the call made with the GIL released, the result unwrapped with it held.
+template <class Pick, class Fn>
+auto with_service(const grid_holder& holder, Pick&& pick, Fn&& fn) {
+  auto g = holder.get();
+  return released([&] { return fn(pick(*g)); });
+}
+
 // --- value conversion -------------------------------------------------------------
 
 /// A timezone-aware UTC datetime.datetime.
@@ -117,6 +139,11 @@ std::optional<timestamp> opt_timestamp_from_py(py::handle h, const char* what);
 uuid uuid_from_py(py::handle h, const char* field);
 /// A datetime.timedelta or a number of seconds -> microseconds.
 std::chrono::microseconds duration_from_py(py::handle h, const char* what);
+/// A str, else TypeError naming `field`.
+std::string str_from_py(py::handle h, const std::string& field);
+/// A sequence of str (a lone str is refused: it would be a sequence of its
+/// characters), else TypeError naming `field`.
+std::vector<std::string> strings_from_py(py::handle h, const std::string& field);
 /// A dict (serialized) or a str holding a JSON object.
 std::string json_object_from_py(py::handle h, const char* field);
 /// Parses a JSON object stored as text into a dict (an empty dict on "").
@@ -148,11 +175,8 @@ class repr_builder {
   bool first_ = true;
 };
 
-// --- module parts -----------------------------------------------------------------
-
-void register_types(py::module_& m);
-void register_services(py::module_& m);
-void register_rest(py::module_& m);
+// --- shared by the parts --------------------------------------------------------------
+// (Each part's register_* function is declared in module.cpp's one list.)
 
 /// A dict of region fields (Grid.open's `regions`) -> region_spec; unknown
 /// keys raise ValidationError naming them.

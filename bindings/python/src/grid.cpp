@@ -1,7 +1,8 @@
-// segs.Grid: open (keyword options mirroring segs::options), the services,
-// close() and the context-manager protocol.
+// segs.Grid: open (keyword options mirroring segs::options), close() and the
+// context-manager protocol. Each capability's part adds its service to Grid
+// (grid.hpp's add_grid_service), after this part has registered the class.
 #include "common.hpp"
-#include "services.hpp"
+#include "grid.hpp"
 
 namespace segs::python {
 
@@ -16,6 +17,13 @@ void set_duration(std::chrono::duration<Rep, Period>& out, const py::object& in,
 template <class T>
 void set_value(T& out, const std::optional<T>& in) {
   if (in) out = *in;
+}
+
+/// Grid.close() and leaving a ``with`` block.
+void close_grid(const py_grid& g) {
+  auto grid = g.holder->take();
+  py::gil_scoped_release nogil;
+  grid.reset();  // the storage closes here unless a call is still running
 }
 
 }  // namespace
@@ -148,27 +156,6 @@ void register_grid(py::module_& m) {
           "default_region: the region of registrations that name none (default \"default\"). Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(
-          "identity",
-          [](const py_grid& g) {
-            (void)g.holder->get();
-            return py_identity{{g.holder}};
-          },
-          "The Identity service.")
-      .def_property_readonly(
-          "audit",
-          [](const py_grid& g) {
-            (void)g.holder->get();
-            return py_audit{{g.holder}};
-          },
-          "The Audit log.")
-      .def_property_readonly(
-          "outbox",
-          [](const py_grid& g) {
-            (void)g.holder->get();
-            return py_outbox{{g.holder}};
-          },
-          "The notification Outbox.")
-      .def_property_readonly(
           "backend_name",
           [](const py_grid& g) { return std::string(g.holder->get()->backend_name()); },
           "\"sqlite\" or \"postgres\".")
@@ -199,12 +186,7 @@ void register_grid(py::module_& m) {
           "now", [](const py_grid& g) { return to_py(g.holder->get()->clock().now()); },
           "The grid clock's current time (aware UTC datetime).")
       .def(
-          "close",
-          [](const py_grid& g) {
-            auto grid = g.holder->take();
-            py::gil_scoped_release nogil;
-            grid.reset();  // the storage closes here unless a call is still running
-          },
+          "close", [](const py_grid& g) { close_grid(g); },
           "Releases the grid. Idempotent. Calls running on other threads finish first; "
           "a segs.rest.Handler created over this grid keeps the storage open until it "
           "is itself released.")
@@ -212,9 +194,7 @@ void register_grid(py::module_& m) {
       .def(
           "__exit__",
           [](const py_grid& g, const py::object&, const py::object&, const py::object&) {
-            auto grid = g.holder->take();
-            py::gil_scoped_release nogil;
-            grid.reset();
+            close_grid(g);
           },
           py::arg("exc_type"), py::arg("exc_value"), py::arg("traceback"))
       .def("__repr__", [](const py_grid& g) {

@@ -7,10 +7,11 @@
 // is the library's ValidationError naming the argument, never a rounding.
 // Enums are their wire names as str, like User.status.
 #include "common.hpp"
+#include "event_stream.hpp"
 
 #include <segs/rest.hpp>
 #include "page.hpp"
-#include "services.hpp"
+#include "grid.hpp"
 
 #include <pybind11/gil_safe_call_once.h>
 
@@ -19,9 +20,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -50,8 +49,8 @@ result<T> in_python_words(result<T>&& r) {
 
 template <class Fn>
 auto with_market(const py_market& s, Fn&& fn) {
-  auto g = s.holder->get();
-  return released([&] { return in_python_words(fn(g->market())); });
+  return with_service(*s.holder, [](segs::grid& g) -> market_service& { return g.market(); },
+                      [&](market_service& mk) { return in_python_words(fn(mk)); });
 }
 
 // --- conversion -------------------------------------------------------------------
@@ -122,11 +121,6 @@ std::optional<money> opt_money_from_py(py::handle h, const std::string& field) {
 std::optional<energy> opt_energy_from_py(py::handle h, const std::string& field) {
   if (h.is_none()) return std::nullopt;
   return energy_from_py(h, field);
-}
-
-std::string str_from_py(py::handle h, const std::string& field) {
-  if (!py::isinstance<py::str>(h)) throw py::type_error(field + " must be a str");
-  return h.cast<std::string>();
 }
 
 /// Minutes as a whole int (bool refused: True is not a duration).
@@ -305,13 +299,12 @@ std::string_view kind_name(market_event::kind k) {
 
 /// The hub's names for the market events a Python caller asks for by type
 /// ("order", "trade", "book", "clearing"; none: all of them).
+/// An empty list is refused: the hub reads no names as every event, "mail"
+/// included, and a queue that receives mail takes it from the outbox.
 std::vector<std::string> event_names_from_py(const py::object& types) {
   if (types.is_none()) return {"market."};
-  if (py::isinstance<py::str>(types))
-    throw py::type_error("types must be a sequence of str, not a str");
   std::vector<std::string> names;
-  for (auto t : types) {
-    const auto s = str_from_py(t, "types");
+  for (const auto& s : strings_from_py(types, "types")) {
     bool known = false;
     for (auto k : {market_event::kind::order, market_event::kind::trade, market_event::kind::book,
                    market_event::kind::clearing})
@@ -323,77 +316,11 @@ std::vector<std::string> event_names_from_py(const py::object& types) {
       raise_error(errc::validation_error, "types must name order, trade, book or clearing",
                   "types");
   }
+  if (names.empty())
+    raise_error(errc::validation_error, "types must name order, trade, book or clearing",
+                "types");
   return names;
 }
-
-/// Releases the GIL for `fn` when this thread holds it (destructors run
-/// from garbage collection hold it; close() from Python does too).
-template <class Fn>
-void without_gil(Fn&& fn) {
-  if (Py_IsInitialized() && PyGILState_Check()) {
-    py::gil_scoped_release nogil;
-    fn();
-  } else {
-    fn();
-  }
-}
-
-/// A Python iterator over a queue of the grid's event hub. The hub only
-/// copies events in (it never takes the GIL), so a slow Python reader cannot
-/// stall the thread that traded; a reader that falls behind loses the oldest
-/// events beyond max_pending rather than the process its memory.
-struct py_market_events {
-  std::shared_ptr<segs::event_queue> q;
-  // Keeps the grid open until the stream is closed (the queue itself would
-  // survive the grid, closed).
-  std::shared_ptr<segs::grid> grid;
-  std::optional<std::chrono::microseconds> timeout;
-
-  py_market_events() = default;
-  py_market_events(const py_market_events&) = delete;
-  py_market_events& operator=(const py_market_events&) = delete;
-  py_market_events(py_market_events&&) = default;
-  py_market_events& operator=(py_market_events&&) = default;
-  ~py_market_events() { close(); }
-
-  void close() {
-    auto queue = q;
-    auto g = std::move(grid);
-    without_gil([&] {
-      if (queue) queue->close();
-      g.reset();
-    });
-  }
-
-  /// The next event, waiting up to `wait` (none: until closed). Empty on
-  /// timeout, or when closed and drained. REQUIRES: the GIL is held.
-  std::optional<market_event> next(std::optional<std::chrono::microseconds> wait) {
-    using steady = std::chrono::steady_clock;
-    auto queue = q;
-    if (!queue) return std::nullopt;
-    const auto deadline = wait ? steady::now() + std::max(*wait, std::chrono::microseconds(0))
-                               : steady::time_point::max();
-    for (;;) {
-      std::optional<segs::event> got;
-      bool closed = false;
-      {
-        py::gil_scoped_release nogil;
-        // Wake up now and then to let Ctrl-C through.
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::min(deadline - steady::now(), steady::duration(std::chrono::milliseconds(100))));
-        got = queue->pop(std::max(left, std::chrono::milliseconds(0)));
-        closed = !got && queue->closed() && queue->size() == 0;
-      }
-      if (got) {
-        if (const auto* m = got->get<market_event>()) return *m;
-        continue;
-      }
-      if (closed) return std::nullopt;
-      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      if (steady::now() >= deadline) return std::nullopt;
-    }
-  }
-};
 
 struct py_market_subscription {
   // Held here too, so that the market dropping its copy (under its own lock)
@@ -806,62 +733,14 @@ void register_market(py::module_& m) {
       });
 
   // --- event streams ------------------------------------------------------------------------
-  py::class_<py_market_events>(
+  register_event_stream<market_event>(
       m, "MarketEvents",
       "A stream of MarketEvents from Market.events(): an iterator over a thread-safe "
       "queue the market fills after each commit. Iteration blocks with the GIL released "
       "until an event arrives, the stream's timeout passes (the loop then ends; iterate "
-      "again later) or the stream is closed. Use it as a context manager, or close() it: "
-      "an open stream keeps its grid's storage open and collects events.")
-      .def("__iter__", [](py::object self) { return self; })
-      .def("__next__",
-           [](py_market_events& s) {
-             auto e = s.next(s.timeout);
-             if (!e) throw py::stop_iteration();
-             return std::move(*e);
-           })
-      .def(
-          "get",
-          [](py_market_events& s, const py::object& timeout) -> std::optional<market_event> {
-            std::optional<std::chrono::microseconds> wait;
-            if (!timeout.is_none()) wait = duration_from_py(timeout, "timeout");
-            return s.next(wait);
-          },
-          py::arg("timeout") = py::none(),
-          "The next event, waiting up to ``timeout`` (a timedelta or seconds; None: until "
-          "one arrives or the stream is closed). None when none came.")
-      .def(
-          "drain",
-          [](py_market_events& s) {
-            std::vector<market_event> out;
-            if (s.q)
-              for (auto& e : s.q->drain())
-                if (auto* m = e.get<market_event>()) out.push_back(std::move(*m));
-            return out;
-          },
-          "Every event queued now, oldest first, without waiting (a list).")
-      .def_property_readonly(
-          "pending",
-          [](const py_market_events& s) -> std::size_t { return s.q ? s.q->size() : 0; },
-          "Number of events queued and not read yet.")
-      .def_property_readonly(
-          "dropped",
-          [](const py_market_events& s) -> std::uint64_t { return s.q ? s.q->dropped() : 0; },
-          "Events lost because more than ``max_pending`` were waiting (oldest first).")
-      .def_property_readonly(
-          "closed", [](const py_market_events& s) { return !s.q || s.q->closed(); },
-          "True after close().")
-      .def(
-          "close", [](py_market_events& s) { s.close(); },
-          "Stops the delivery of events and lets the grid close; events already queued can "
-          "still be read. Idempotent; wakes up readers waiting on other threads.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def(
-          "__exit__",
-          [](py_market_events& s, const py::object&, const py::object&, const py::object&) {
-            s.close();
-          },
-          py::arg("exc_type"), py::arg("exc_value"), py::arg("traceback"));
+      "again later) or the stream (or its grid) is closed. Use it as a context manager, or "
+      "close() it: an open stream keeps its grid's storage open and collects events.",
+      "event");
 
   py::class_<py_market_subscription>(
       m, "MarketSubscription",
@@ -1149,20 +1028,11 @@ void register_market(py::module_& m) {
           "events",
           [](const py_market& s, opt_str region, const py::object& types,
              const py::object& timeout, std::size_t max_pending) {
-            if (max_pending == 0) throw py::value_error("max_pending must be at least 1");
-            auto g = s.holder->get();
             segs::event_filter filter;
             filter.names = event_names_from_py(types);
             filter.region = std::move(region);
-            py_market_events out;
-            if (!timeout.is_none()) out.timeout = duration_from_py(timeout, "timeout");
-            {
-              py::gil_scoped_release nogil;
-              out.q = std::make_shared<segs::event_queue>(
-                  g->events().queue(max_pending, std::move(filter)));
-            }
-            out.grid = std::move(g);
-            return out;
+            return std::make_unique<typed_event_stream<market_event>>(
+                s.holder, std::move(filter), max_pending, timeout);
           },
           py::kw_only(), py::arg("region") = py::none(), py::arg("types") = py::none(),
           py::arg("timeout") = py::none(), py::arg("max_pending") = std::size_t{100'000},
@@ -1204,16 +1074,7 @@ void register_market(py::module_& m) {
           "callback must not call the market back (it runs while the region is locked); "
           "exceptions it raises go to sys.unraisablehook. Answers a MarketSubscription.");
 
-  // Grid.market: added here so the market part of the binding stays in one file.
-  py::object grid_class = m.attr("Grid");
-  py::class_<py_grid>(grid_class)
-      .def_property_readonly(
-          "market",
-          [](const py_grid& g) {
-            (void)g.holder->get();
-            return py_market{g.holder};
-          },
-          "The energy Market.");
+  add_grid_service<py_market>(m, "market", "The energy Market.");
 }
 
 }  // namespace segs::python

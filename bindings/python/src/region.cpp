@@ -1,6 +1,6 @@
 // segs.Region and segs.Regions (Grid.regions): the region registry.
 #include "common.hpp"
-#include "services.hpp"
+#include "grid.hpp"
 
 #include <segs/region.hpp>
 
@@ -14,8 +14,8 @@ struct py_regions {
 
 template <class Fn>
 auto with_regions(const py_regions& s, Fn&& fn) {
-  auto g = s.holder->get();
-  return released([&] { return fn(g->regions()); });
+  return with_service(*s.holder, [](segs::grid& g) -> region_service& { return g.regions(); },
+                      std::forward<Fn>(fn));
 }
 
 }  // namespace
@@ -109,15 +109,7 @@ void register_region(py::module_& m) {
           [](const py_regions& s) { return s.holder->get()->regions().default_region(); },
           "The region of registrations that name none.");
 
-  // Grid.regions: added here so the region part of the binding stays in one file.
-  py::object grid_class = m.attr("Grid");
-  py::class_<py_grid>(grid_class).def_property_readonly(
-      "regions",
-      [](const py_grid& g) {
-        (void)g.holder->get();
-        return py_regions{g.holder};
-      },
-      "The Regions registry.");
+  add_grid_service<py_regions>(m, "regions", "The Regions registry.");
 }
 
 }  // namespace segs::python

@@ -3,7 +3,7 @@
 // outlive it), and the holder, so that handle() after Grid.close() raises
 // like every other call.
 #include "common.hpp"
-#include "services.hpp"
+#include "grid.hpp"
 
 #include <segs/rest.hpp>
 

@@ -1,29 +1,27 @@
-// Grid, Identity, Audit and Outbox. Each Python service object holds the
-// grid holder (shared ownership), so dropping the Grid while keeping a
-// service is safe; after Grid.close() every call raises ServiceUnavailable.
+// segs.Identity (Grid.identity): accounts, verification, passwords, sign-in,
+// tokens, sessions, roles and API keys, plus the read-only values it answers
+// (User, TokenPair, Verification, Session, NotificationPreferences,
+// DepartmentInfo, RoleDefinition, ApiKey, CreatedApiKey). Principal is in
+// types.cpp: every capability takes one.
 #include "common.hpp"
+#include "grid.hpp"
 #include "page.hpp"
-#include "services.hpp"
-
-#include <Python.h>
 
 namespace segs::python {
 
 namespace {
 
+struct py_identity {
+  holder_ptr holder;
+};
+
+template <class Fn>
+auto with_identity(const py_identity& s, Fn&& fn) {
+  return with_service(*s.holder, [](segs::grid& g) -> identity_service& { return g.identity(); },
+                      std::forward<Fn>(fn));
+}
+
 using opt_str = std::optional<std::string>;
-
-template <class Fn>
-auto with_identity(const py_service& s, Fn&& fn) {
-  auto g = s.holder->get();
-  return released([&] { return fn(g->identity()); });
-}
-
-template <class Fn>
-auto with_audit(const py_service& s, Fn&& fn) {
-  auto g = s.holder->get();
-  return released([&] { return fn(g->audit()); });
-}
 
 user_status status_from_str(const std::string& s) {
   for (auto st : {user_status::pending_verification, user_status::active, user_status::suspended,
@@ -69,25 +67,228 @@ std::optional<std::string> opt_json(const py::object& o, const char* field) {
   return json_object_from_py(o, field);
 }
 
-std::vector<std::string> strings_from_py(const py::object& o, const char* field) {
-  if (py::isinstance<py::str>(o))
-    throw py::type_error(std::string(field) + " must be a sequence of str, not a str");
-  std::vector<std::string> out;
-  for (auto item : o) out.push_back(item.cast<std::string>());
-  return out;
-}
-
-std::optional<std::string> opt_id_text(const py::object& o, const char* field) {
-  if (o.is_none()) return std::nullopt;
-  if (py::isinstance<py::str>(o)) return o.cast<std::string>();
-  return uuid_from_py(o, field).to_string();
-}
-
-
 }  // namespace
 
-void register_services(py::module_& m) {
-  // --- Identity -------------------------------------------------------------------------
+void register_identity(py::module_& m) {
+  // --- user ---------------------------------------------------------------------------
+  py::class_<user>(m, "User", "An account as callers see it (never the password hash). Read-only.")
+      .def_property_readonly(
+          "id", [](const user& u) { return to_py(u.id); }, "uuid.UUID")
+      .def_readonly("email", &user::email, "The email address.")
+      .def_readonly("username", &user::username, "The username, or None.")
+      .def_readonly("name", &user::name, "The display name.")
+      .def_readonly("first_name", &user::first_name, "The given name, or None.")
+      .def_readonly("last_name", &user::last_name, "The family name, or None.")
+      .def_readonly("role", &user::role, "The role name.")
+      .def_readonly("region", &user::region, "The region.")
+      .def_readonly("department", &user::department, "The department (may be empty).")
+      .def_property_readonly(
+          "department_metadata", [](const user& u) { return json_object_to_py(u.department_metadata); },
+          "Department metadata as a dict (a fresh copy on each access).")
+      .def_readonly("wallet_address", &user::wallet_address, "The wallet address, or None.")
+      .def_readonly("email_verified", &user::email_verified, "Whether the email is verified.")
+      .def_readonly("has_password", &user::has_password, "Whether a password is set.")
+      .def_property_readonly(
+          "status", [](const user& u) { return std::string(to_string(u.status)); },
+          "\"pending_verification\", \"active\", \"suspended\" or \"deleted\".")
+      .def_readonly("status_reason", &user::status_reason,
+                    "Why the account was suspended/reactivated/deleted, or None.")
+      .def_property_readonly(
+          "created_at", [](const user& u) { return to_py(u.created_at); }, "Aware UTC datetime.")
+      .def_property_readonly(
+          "updated_at", [](const user& u) { return to_py(u.updated_at); }, "Aware UTC datetime.")
+      .def_property_readonly(
+          "last_login_at", [](const user& u) { return to_py(u.last_login_at); },
+          "Aware UTC datetime of the last sign-in, or None.")
+      .def("__repr__", [](const user& u) {
+        return repr_builder("User")
+            .add("id", to_py(u.id))
+            .add("email", py::str(u.email))
+            .add("name", py::str(u.name))
+            .add("role", py::str(u.role))
+            .add("status", py::str(std::string(to_string(u.status))))
+            .str();
+      });
+
+  // --- tokens, verification, sessions ---------------------------------------------------
+  py::class_<token_pair>(m, "TokenPair",
+                         "Access + refresh tokens answered by login and refresh. Read-only; "
+                         "repr() never shows the tokens.")
+      .def_readonly("access_token", &token_pair::access_token, "The JWT access token.")
+      .def_readonly("refresh_token", &token_pair::refresh_token, "The opaque refresh token.")
+      .def_readonly("token_type", &token_pair::token_type, "Always \"Bearer\".")
+      .def_readonly("expires_in", &token_pair::expires_in,
+                    "Seconds until the access token expires.")
+      .def_property_readonly(
+          "session_id", [](const token_pair& t) { return to_py(t.session_id); }, "uuid.UUID")
+      .def_readonly("user", &token_pair::user, "The signed-in User.")
+      .def("__repr__", [](const token_pair& t) {
+        return repr_builder("TokenPair")
+            .add("token_type", py::str(t.token_type))
+            .add("expires_in", py::int_(t.expires_in))
+            .add("session_id", to_py(t.session_id))
+            .add("user", py::cast(t.user))
+            .str();
+      });
+
+  py::class_<verification>(m, "Verification", "What Identity.verify_email answers. Read-only.")
+      .def_readonly("user", &verification::user, "The verified User.")
+      .def_readonly("tokens", &verification::tokens,
+                    "A TokenPair for an account without a password (so it can call "
+                    "set_password), else None.")
+      .def("__repr__", [](const verification& v) {
+        return repr_builder("Verification")
+            .add("user", py::cast(v.user))
+            .add("tokens", v.tokens ? py::str("<TokenPair>") : py::object(py::none()))
+            .str();
+      });
+
+  py::class_<session_info>(m, "Session", "An open session of a user. Read-only.")
+      .def_property_readonly(
+          "id", [](const session_info& s) { return to_py(s.id); }, "uuid.UUID")
+      .def_property_readonly(
+          "created_at", [](const session_info& s) { return to_py(s.created_at); }, "Aware UTC datetime.")
+      .def_property_readonly(
+          "expires_at", [](const session_info& s) { return to_py(s.expires_at); }, "Aware UTC datetime.")
+      .def_property_readonly(
+          "last_used_at", [](const session_info& s) { return to_py(s.last_used_at); },
+          "Aware UTC datetime, or None.")
+      .def_readonly("ip", &session_info::ip, "The client address at sign-in.")
+      .def_readonly("user_agent", &session_info::user_agent, "The user agent at sign-in.")
+      .def_readonly("current", &session_info::current, "True for the asking principal's session.")
+      .def("__repr__", [](const session_info& s) {
+        return repr_builder("Session")
+            .add("id", to_py(s.id))
+            .add("ip", py::str(s.ip))
+            .add("current", py::bool_(s.current))
+            .str();
+      });
+
+  // --- preferences (mutable) --------------------------------------------------------------
+  py::class_<notification_preferences>(
+      m, "NotificationPreferences",
+      "Notification preferences of one user. Mutable: edit the fields and pass the "
+      "object to Identity.set_preferences.")
+      .def(py::init([](bool email, bool sms, bool push, bool alerts, bool billing, bool trading,
+                       bool security) {
+             notification_preferences p;
+             p.email = email;
+             p.sms = sms;
+             p.push = push;
+             p.alerts = alerts;
+             p.billing = billing;
+             p.trading = trading;
+             p.security = security;
+             return p;
+           }),
+           py::kw_only(), py::arg("email") = true, py::arg("sms") = false, py::arg("push") = true,
+           py::arg("alerts") = true, py::arg("billing") = true, py::arg("trading") = true,
+           py::arg("security") = true, "Creates preferences (the defaults of a new account).")
+      .def_readwrite("email", &notification_preferences::email, "Email channel.")
+      .def_readwrite("sms", &notification_preferences::sms, "SMS channel.")
+      .def_readwrite("push", &notification_preferences::push, "Push channel.")
+      .def_readwrite("alerts", &notification_preferences::alerts, "Alert notifications.")
+      .def_readwrite("billing", &notification_preferences::billing, "Billing notifications.")
+      .def_readwrite("trading", &notification_preferences::trading, "Trading notifications.")
+      .def_readwrite("security", &notification_preferences::security,
+                     "Security notices (cannot be turned off; the library keeps it on).")
+      .def_property_readonly(
+          "updated_at", [](const notification_preferences& p) { return to_py(p.updated_at); },
+          "Aware UTC datetime of the last change.")
+      .def("__repr__", [](const notification_preferences& p) {
+        return repr_builder("NotificationPreferences")
+            .add("email", py::bool_(p.email))
+            .add("sms", py::bool_(p.sms))
+            .add("push", py::bool_(p.push))
+            .add("alerts", py::bool_(p.alerts))
+            .add("billing", py::bool_(p.billing))
+            .add("trading", py::bool_(p.trading))
+            .add("security", py::bool_(p.security))
+            .str();
+      });
+
+
+  // --- departments, roles ---------------------------------------------------------------------
+  py::class_<department_info>(m, "DepartmentInfo",
+                              "Public information about a department. Read-only.")
+      .def_readonly("name", &department_info::name, "The department.")
+      .def_readonly("user_count", &department_info::user_count, "Its users.")
+      .def_readonly("active_users", &department_info::active_users, "Its active users.")
+      .def_property_readonly(
+          "users_by_role",
+          [](const department_info& d) {
+            py::dict out;
+            for (const auto& [role, n] : d.users_by_role) out[py::str(role)] = n;
+            return out;
+          },
+          "Users per role name (a dict).")
+      .def_readonly("regions", &department_info::regions, "Regions of its users.")
+      .def("__repr__", [](const department_info& d) {
+        return repr_builder("DepartmentInfo")
+            .add("name", py::str(d.name))
+            .add("user_count", py::int_(d.user_count))
+            .add("active_users", py::int_(d.active_users))
+            .str();
+      });
+
+  py::class_<role_definition>(m, "RoleDefinition", "A role: a named permission set. Read-only.")
+      .def_readonly("name", &role_definition::name, "The role name.")
+      .def_readonly("permissions", &role_definition::permissions, "Its permissions.")
+      .def_property_readonly(
+          "scope", [](const role_definition& r) { return std::string(to_string(r.scope)); },
+          "\"self\", \"department\", \"region\" or \"all\".")
+      .def_readonly("self_service", &role_definition::self_service,
+                    "May users pick it at registration?")
+      .def_readonly("builtin", &role_definition::builtin, "Built into the library?")
+      .def("__repr__", [](const role_definition& r) {
+        return repr_builder("RoleDefinition")
+            .add("name", py::str(r.name))
+            .add("scope", py::str(std::string(to_string(r.scope))))
+            .add("permissions", py::cast(r.permissions))
+            .str();
+      });
+
+  // --- API keys ----------------------------------------------------------------------------------
+  py::class_<api_key_info>(m, "ApiKey", "An API key's public information. Read-only.")
+      .def_property_readonly(
+          "id", [](const api_key_info& k) { return to_py(k.id); }, "uuid.UUID")
+      .def_readonly("name", &api_key_info::name, "The key's name.")
+      .def_readonly("prefix", &api_key_info::prefix, "The public part of the key, safe to show.")
+      .def_readonly("scopes", &api_key_info::scopes, "Permission strings.")
+      .def_readonly("region", &api_key_info::region, "The region it is bound to, or None.")
+      .def_readonly("meter_ids", &api_key_info::meter_ids, "Meters it is bound to.")
+      .def_property_readonly(
+          "created_by", [](const api_key_info& k) { return to_py_or_none(k.created_by); },
+          "The creating user's id (uuid.UUID), or None when the system created it.")
+      .def_property_readonly(
+          "created_at", [](const api_key_info& k) { return to_py(k.created_at); }, "Aware UTC datetime.")
+      .def_property_readonly(
+          "expires_at", [](const api_key_info& k) { return to_py(k.expires_at); },
+          "Aware UTC datetime, or None.")
+      .def_property_readonly(
+          "revoked_at", [](const api_key_info& k) { return to_py(k.revoked_at); },
+          "Aware UTC datetime, or None.")
+      .def_property_readonly(
+          "last_used_at", [](const api_key_info& k) { return to_py(k.last_used_at); },
+          "Aware UTC datetime, or None.")
+      .def("__repr__", [](const api_key_info& k) {
+        return repr_builder("ApiKey")
+            .add("id", to_py(k.id))
+            .add("name", py::str(k.name))
+            .add("prefix", py::str(k.prefix))
+            .add("scopes", py::cast(k.scopes))
+            .str();
+      });
+
+  py::class_<created_api_key>(m, "CreatedApiKey",
+                              "A new API key: ``secret`` is shown this once (repr() hides it).")
+      .def_readonly("info", &created_api_key::info, "The ApiKey.")
+      .def_readonly("secret", &created_api_key::secret, "The whole key, for the X-API-Key header.")
+      .def("__repr__", [](const created_api_key& k) {
+        return repr_builder("CreatedApiKey").add("info", py::cast(k.info)).str();
+      });
+
+  // --- the service -----------------------------------------------------------------------
   py::class_<py_identity>(
       m, "Identity",
       "Identity & access: accounts, verification, passwords, sign-in, tokens, "
@@ -514,108 +715,7 @@ void register_services(py::module_& m) {
           py::arg("principal"), py::arg("key_id"), py::kw_only(), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(), "Revokes an API key (needs api_keys:manage).");
 
-  // --- Audit ----------------------------------------------------------------------------------
-  py::class_<py_audit>(m, "Audit",
-                       "The hash-chained audit log. Obtained from Grid.audit; keeps its grid "
-                       "alive. The GIL is released during every call.")
-      .def(
-          "query",
-          [](const py_audit& s, const principal& who, const py::object& actor_id,
-             const py::object& target_id, const py::object& involving, opt_str action,
-             opt_str outcome, const py::object& from, const py::object& to, int page,
-             int per_page) {
-            audit_query q;
-            q.actor_id = opt_id_text(actor_id, "actor_id");
-            q.target_id = opt_id_text(target_id, "target_id");
-            q.involving = opt_id_text(involving, "involving");
-            q.action = std::move(action);
-            q.outcome = std::move(outcome);
-            q.from = opt_timestamp_from_py(from, "from_");
-            q.to = opt_timestamp_from_py(to, "to");
-            q.page = page;
-            q.per_page = per_page;
-            return to_py_page(with_audit(s, [&](audit_log& a) { return a.query(who, q); }));
-          },
-          py::arg("principal"), py::kw_only(), py::arg("actor_id") = py::none(),
-          py::arg("target_id") = py::none(), py::arg("involving") = py::none(),
-          py::arg("action") = py::none(), py::arg("outcome") = py::none(),
-          py::arg("from_") = py::none(), py::arg("to") = py::none(), py::arg("page") = 1,
-          py::arg("per_page") = 50,
-          "Records newest first, filtered (``action`` exact or a prefix ending in '.'; "
-          "``from_`` inclusive, ``to`` exclusive). Needs audit:read. Answers a Page of "
-          "AuditRecord.")
-      .def(
-          "activity",
-          [](const py_audit& s, const principal& who, const py::object& user_id, int page,
-             int per_page) {
-            auto uid = uuid_from_py(user_id, "user_id");
-            return to_py_page(
-                with_audit(s, [&](audit_log& a) { return a.activity(who, uid, page, per_page); }));
-          },
-          py::arg("principal"), py::arg("user_id"), py::kw_only(), py::arg("page") = 1,
-          py::arg("per_page") = 50,
-          "A user's activity (as actor or target), newest first. Answers a Page of AuditRecord.")
-      .def(
-          "verify",
-          [](const py_audit& s, const principal& who) {
-            return with_audit(s, [&](audit_log& a) { return a.verify(who); });
-          },
-          py::arg("principal"),
-          "Walks the whole chain and recomputes every hash (needs audit:read). Answers an "
-          "AuditVerification.");
-
-  // --- Outbox ---------------------------------------------------------------------------------
-  py::class_<py_outbox>(m, "Outbox",
-                        "The notification outbox: verification and reset codes to deliver. "
-                        "Obtained from Grid.outbox; keeps its grid alive.")
-      .def(
-          "drain",
-          [](const py_outbox& s, std::size_t max) {
-            auto g = s.holder->get();
-            return released([&] { return g->outbox().drain(max); });
-          },
-          py::arg("max") = 100,
-          "Takes up to ``max`` undelivered messages, oldest first, and marks them "
-          "delivered (a list of OutboxMessage).")
-      .def(
-          "pending",
-          [](const py_outbox& s) {
-            auto g = s.holder->get();
-            return released([&] { return g->outbox().pending(); });
-          },
-          "Number of undelivered messages.")
-      .def(
-          "set_listener",
-          [](const py_outbox& s, const py::object& fn) {
-            auto g = s.holder->get();
-            if (fn.is_none()) {
-              py::gil_scoped_release nogil;
-              g->outbox().set_listener({});
-              return;
-            }
-            if (!PyCallable_Check(fn.ptr())) throw py::type_error("listener must be callable or None");
-            auto cb = std::make_shared<py_callback>();
-            cb->fn = fn;
-            outbox::listener l = [cb](const outbox_message& msg) {
-              py::gil_scoped_acquire gil;
-              try {
-                cb->fn(msg);
-              } catch (py::error_already_set& e) {
-                // A failing listener must not fail (or crash) the call that
-                // queued the message: report it like an exception in __del__.
-                e.discard_as_unraisable("segs outbox listener");
-              } catch (const std::exception&) {
-                // A C++ exception from a conversion: nothing sensible to do.
-              }
-            };
-            py::gil_scoped_release nogil;
-            g->outbox().set_listener(std::move(l));
-          },
-          py::arg("listener"),
-          "Installs (or with None removes) a callable invoked with each OutboxMessage "
-          "right after the call that queued it commits (and at once for messages "
-          "already waiting). It runs on the calling thread with the GIL held; "
-          "exceptions it raises are reported through sys.unraisablehook and ignored.");
+  add_grid_service<py_identity>(m, "identity", "The Identity service.");
 }
 
 }  // namespace segs::python
