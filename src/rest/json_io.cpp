@@ -1,5 +1,7 @@
 #include "rest/json_io.hpp"
 
+#include "identity/names.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -75,18 +77,17 @@ timestamp parse_time(std::string_view text, std::string_view field) {
   return *t;
 }
 
+// Both from identity's name tables; the messages list the names in order
+// ("pending_verification, active, suspended, deleted"; "self, department,
+// region, all").
 user_status parse_status(std::string_view text, std::string_view field) {
-  for (auto s : {user_status::pending_verification, user_status::active, user_status::suspended,
-                 user_status::deleted})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) +
-                     " must be one of pending_verification, active, suspended, deleted");
+  if (auto s = segs::detail::parse_name<user_status>(text)) return *s;
+  invalid(field, std::string(field) + " must be one of " + segs::detail::name_list<user_status>());
 }
 
 role_scope parse_scope(std::string_view text, std::string_view field) {
-  for (auto s : {role_scope::self, role_scope::department, role_scope::region, role_scope::all})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) + " must be one of self, department, region, all");
+  if (auto s = segs::detail::parse_name<role_scope>(text)) return *s;
+  invalid(field, std::string(field) + " must be one of " + segs::detail::name_list<role_scope>());
 }
 
 // --- views ------------------------------------------------------------------
