@@ -49,7 +49,7 @@ void put_preferences(transaction& tx, const uuid& user_id, const notification_pr
 struct otp_row {
   uuid id;
   uuid user_id;
-  std::string purpose;
+  otp_purpose purpose = otp_purpose::verify_email;
   blob code_hash;
   timestamp created_at{};
   timestamp expires_at{};
@@ -57,10 +57,10 @@ struct otp_row {
   std::optional<timestamp> consumed_at;
 };
 /// Retires every open code of the user for `purpose`.
-void retire_codes(transaction& tx, const uuid& user_id, std::string_view purpose, timestamp now);
+void retire_codes(transaction& tx, const uuid& user_id, otp_purpose purpose, timestamp now);
 void insert_code(transaction& tx, const otp_row& c);
 /// The newest code of the user for `purpose`, consumed or not.
-std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, std::string_view purpose);
+std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, otp_purpose purpose);
 void count_failed_attempt(transaction& tx, const uuid& code_id);
 void consume_code(transaction& tx, const uuid& code_id, timestamp now);
 
