@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -206,10 +207,14 @@ class pg_transaction final : public transaction {
 
   // COPY sends every row in one round trip; below a few rows the prepared
   // INSERTs of the default cost fewer.
-  void append(std::string_view table, std::span<const std::string_view> columns,
-              std::span<const value> values) override {
+  void append(std::string_view table, std::span<const std::string_view> columns, std::span<const value> values,
+              std::string_view on_conflict) override {
     if (columns.empty() || values.size() % columns.size() != 0 || values.size() / columns.size() < 4) {
-      transaction::append(table, columns, values);
+      transaction::append(table, columns, values, on_conflict);
+      return;
+    }
+    if (!on_conflict.empty()) {
+      upsert_rows(table, columns, values, on_conflict);
       return;
     }
     connection& c = live();
@@ -232,6 +237,22 @@ class pg_transaction final : public transaction {
     for (result_ptr extra(PQgetResult(c.conn)); extra; extra.reset(PQgetResult(c.conn))) {
     }
     if (!ok(done.get())) fail(c, done.get());
+  }
+
+  // COPY takes no conflict clause: an upsert of many rows goes as multi-row
+  // INSERTs of a few fixed sizes, largest first, so that a connection
+  // prepares a handful of statement shapes, not one per row count.
+  void upsert_rows(std::string_view table, std::span<const std::string_view> columns,
+                   std::span<const value> values, std::string_view on_conflict) {
+    static constexpr std::array<std::size_t, 4> sizes{64, 16, 4, 1};
+    const std::size_t width = columns.size();
+    const std::size_t rows = values.size() / width;
+    std::size_t done = 0;
+    for (const std::size_t n : sizes) {
+      if (rows - done < n) continue;
+      const auto sql = insert_statement(table, columns, values, on_conflict, n);
+      for (; rows - done >= n; done += n) exec(sql, values.subspan(done * width, n * width));
+    }
   }
 
   void exec_script(std::string_view sql) override {

@@ -260,8 +260,8 @@ class sqlite_transaction final : public transaction {
 
   exec_result exec(std::string_view sql, std::span<const value> params) override;
   void exec_script(std::string_view sql) override;
-  void append(std::string_view table, std::span<const std::string_view> columns,
-              std::span<const value> values) override;
+  void append(std::string_view table, std::span<const std::string_view> columns, std::span<const value> values,
+              std::string_view on_conflict) override;
   // The write transaction already holds SQLite's write lock (BEGIN IMMEDIATE),
   // which excludes every other writer, in this process or another.
   void lock_for_migration() override { live(); }
@@ -559,12 +559,12 @@ exec_result sqlite_transaction::exec(std::string_view sql, std::span<const value
 
 void sqlite_transaction::exec_script(std::string_view sql) { live().script(std::string(sql)); }
 
-// One prepared INSERT, bound and stepped per row: the statement is looked
-// up once, and its $1..$n are the columns in order.
+// One prepared INSERT (or upsert), bound and stepped per row: the statement
+// is looked up once, and its $1..$n are the columns in order.
 void sqlite_transaction::append(std::string_view table, std::span<const std::string_view> columns,
-                                std::span<const value> values) {
+                                std::span<const value> values, std::string_view on_conflict) {
   auto& conn = live();
-  sqlite3_stmt* stmt = conn.prepare(insert_statement(table, columns, values)).stmt;
+  sqlite3_stmt* stmt = conn.prepare(insert_statement(table, columns, values, on_conflict)).stmt;
   statement_guard guard{stmt};
   const int width = static_cast<int>(columns.size());
   for (std::size_t at = 0; at < values.size(); at += columns.size()) {

@@ -88,9 +88,22 @@ slot_record slot_from(const row& r) {
   return s;
 }
 
-constexpr std::string_view order_columns =
-    "id, region, seq, priority, slot_start, user_id, side, order_type, time_in_force, post_only, "
-    "price, quantity_wh, filled_wh, remaining_wh, status, created_at, updated_at";
+// Each table's columns once: the select lists and the appends both use them.
+template <std::size_t N>
+std::string joined(const std::array<std::string_view, N>& columns) {
+  std::string out;
+  for (auto c : columns) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+constexpr std::array<std::string_view, 17> order_column_names{
+    "id",          "region",   "seq",         "priority",  "slot_start",   "user_id",
+    "side",        "order_type", "time_in_force", "post_only", "price",      "quantity_wh",
+    "filled_wh",   "remaining_wh", "status",  "created_at", "updated_at"};
+const std::string order_columns = joined(order_column_names);
 
 order_record order_from(const row& r) {
   order_record rec;
@@ -115,9 +128,10 @@ order_record order_from(const row& r) {
   return rec;
 }
 
-constexpr std::string_view trade_columns =
-    "id, region, seq, slot_start, price, quantity_wh, buy_order_id, sell_order_id, buyer_id, "
-    "seller_id, aggressor, buyer_fee, seller_fee, executed_at";
+constexpr std::array<std::string_view, 14> trade_column_names{
+    "id",           "region",   "seq",      "slot_start", "price",     "quantity_wh", "buy_order_id",
+    "sell_order_id", "buyer_id", "seller_id", "aggressor", "buyer_fee", "seller_fee",  "executed_at"};
+const std::string trade_columns = joined(trade_column_names);
 
 trade_record trade_from(const row& r) {
   trade_record t;
@@ -142,51 +156,6 @@ std::string sql(std::initializer_list<std::string_view> parts) {
   std::string s;
   for (auto p : parts) s += p;
   return s;
-}
-
-// Multi-row statements come in a few fixed sizes, so that the statement
-// caches of both backends hold a handful of shapes, not one per row count.
-constexpr std::array<std::size_t, 4> chunk_sizes{64, 16, 4, 1};
-
-template <class Fn>
-void for_chunks(std::size_t n, Fn&& fn) {
-  std::size_t done = 0;
-  for (std::size_t k = 0; k < chunk_sizes.size(); ++k)
-    while (n - done >= chunk_sizes[k]) {
-      fn(done, k);
-      done += chunk_sizes[k];
-    }
-}
-
-// "($1, ..., $w), ($w+1, ...)" for `rows` rows of `width` parameters, each
-// parameter wrapped as casts[i] says ("" = bare).
-std::string values_list(std::size_t rows, const std::vector<std::string_view>& casts) {
-  std::string out;
-  std::size_t n = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    out += r ? ", (" : "(";
-    for (std::size_t c = 0; c < casts.size(); ++c) {
-      if (c) out += ", ";
-      const auto p = "$" + std::to_string(++n);
-      if (casts[c].empty())
-        out += p;
-      else
-        out += "CAST(" + p + " AS " + std::string(casts[c]) + ")";
-    }
-    out += ')';
-  }
-  return out;
-}
-
-// One statement text per chunk size, built once.
-template <class Build>
-const std::string& chunk_sql(std::size_t k, Build&& build) {
-  static const std::array<std::string, chunk_sizes.size()> texts = [&] {
-    std::array<std::string, chunk_sizes.size()> t;
-    for (std::size_t i = 0; i < t.size(); ++i) t[i] = build(chunk_sizes[i]);
-    return t;
-  }();
-  return texts[k];
 }
 
 void append_order(std::vector<value>& p, const order_record& r) {
@@ -318,37 +287,25 @@ bool mark_settled(transaction& tx, const std::string& region, timestamp start, t
 
 // --- orders ---------------------------------------------------------------------
 
+// Many rows go through the port's one bulk mechanism, transaction::append.
+
 void insert_orders(transaction& tx, std::span<const order_record* const> rows) {
-  static const std::vector<std::string_view> bare(17, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare);
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 17);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * order_column_names.size());
+  for (const auto* r : rows) append_order(p, *r);
+  tx.append("market_orders", order_column_names, p);
 }
 
 void update_orders(transaction& tx, std::span<const order_record* const> rows) {
   // An upsert of whole rows: it finds each row by its primary key on both
   // dialects (SQLite plans UPDATE ... FROM (VALUES ...) as a scan).
-  static const std::vector<std::string_view> bare(17, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare) +
-             " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, quantity_wh = excluded.quantity_wh, "
-             "price = excluded.price, filled_wh = excluded.filled_wh, remaining_wh = excluded.remaining_wh, "
-             "status = excluded.status, updated_at = excluded.updated_at";
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 17);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * order_column_names.size());
+  for (const auto* r : rows) append_order(p, *r);
+  tx.append("market_orders", order_column_names, p,
+            "ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, quantity_wh = excluded.quantity_wh, "
+            "price = excluded.price, filled_wh = excluded.filled_wh, remaining_wh = excluded.remaining_wh, "
+            "status = excluded.status, updated_at = excluded.updated_at");
 }
 
 std::optional<order_record> find_order(transaction& tx, const uuid& id) {
@@ -398,17 +355,10 @@ page<order> list_orders(transaction& tx, const order_filter& f) {
 // --- trades ---------------------------------------------------------------------
 
 void insert_trades(transaction& tx, std::span<const trade_record> rows) {
-  static const std::vector<std::string_view> bare(14, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_trades (", trade_columns, ") VALUES "}) + values_list(n, bare);
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 14);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_trade(p, rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * trade_column_names.size());
+  for (const auto& t : rows) append_trade(p, t);
+  tx.append("market_trades", trade_column_names, p);
 }
 
 std::vector<trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start) {
