@@ -163,6 +163,14 @@ bool admin_exists(transaction& tx) {
   return res.rows.at(0).i64(0) > 0;
 }
 
+std::vector<std::string> user_regions(transaction& tx) {
+  auto res = tx.exec("SELECT DISTINCT region FROM users WHERE status <> 'deleted' ORDER BY region");
+  std::vector<std::string> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(r.text(0));
+  return out;
+}
+
 page<user> list_users(transaction& tx, const user_query& q) {
   filter f;
   if (!q.search.empty())

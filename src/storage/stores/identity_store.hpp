@@ -37,6 +37,8 @@ std::optional<user_row> find_user(transaction& tx, const uuid& id);
 std::optional<user_row> find_user_by_email(transaction& tx, std::string_view key);
 std::optional<user_row> find_user_by_username(transaction& tx, std::string_view key);
 bool admin_exists(transaction& tx);
+/// The regions of users not deleted, each once, sorted.
+std::vector<std::string> user_regions(transaction& tx);
 /// Lists users; `q` already carries the scope restrictions.
 page<user> list_users(transaction& tx, const user_query& q);
 std::optional<department_info> department(transaction& tx, std::string_view name);

@@ -225,10 +225,8 @@ bool region_has_market(transaction& tx, const std::string& region) {
               .rows.empty();
 }
 
-std::vector<std::string> known_regions(transaction& tx) {
-  auto res = tx.exec(
-      "SELECT region FROM users WHERE status <> 'deleted' UNION SELECT region FROM market_settings "
-      "ORDER BY 1");
+std::vector<std::string> configured_regions(transaction& tx) {
+  auto res = tx.exec("SELECT region FROM market_settings ORDER BY region");
   std::vector<std::string> out;
   for (const auto& r : res.rows) out.push_back(r.text(0));
   return out;
