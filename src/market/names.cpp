@@ -13,7 +13,8 @@ template <class E>
 result<E> parse(std::string_view s, std::string_view field) {
   if (auto v = detail::parse_name<E>(s)) return *v;
   return make_error(errc::validation_error,
-                    std::string(field) + " must be one of " + detail::name_list<E>(), std::string(field));
+                    std::string(field) + " must be one of " + detail::name_list<E>(),
+                    std::string(field));
 }
 
 }  // namespace
@@ -29,7 +30,9 @@ std::string_view to_string(ledger_kind v) noexcept { return detail::name_of(v); 
 result<market_mechanism> parse_mechanism(std::string_view s, std::string_view field) {
   return parse<market_mechanism>(s, field);
 }
-result<order_side> parse_side(std::string_view s, std::string_view field) { return parse<order_side>(s, field); }
+result<order_side> parse_side(std::string_view s, std::string_view field) {
+  return parse<order_side>(s, field);
+}
 result<order_type> parse_order_type(std::string_view s, std::string_view field) {
   return parse<order_type>(s, field);
 }

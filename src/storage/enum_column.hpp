@@ -23,9 +23,9 @@ template <class E>
   if (auto v = detail::parse_name<E>(text)) return *v;
   const auto dot = column.rfind('.');
   const auto field = dot == std::string_view::npos ? column : column.substr(dot + 1);
-  throw segs::exception(make_error(errc::internal,
-                                   std::string(column) + " holds an unknown value: " + std::string(text),
-                                   std::string(field)));
+  throw segs::exception(make_error(
+      errc::internal, std::string(column) + " holds an unknown value: " + std::string(text),
+      std::string(field)));
 }
 
 /// Column `i` of `r` (NOT NULL text) as an E; see enum_value.
@@ -36,7 +36,8 @@ template <class E>
 
 /// A nullable enum column: nothing for NULL, otherwise as enum_column.
 template <class E>
-[[nodiscard]] std::optional<E> opt_enum_column(const row& r, std::size_t i, std::string_view column) {
+[[nodiscard]] std::optional<E> opt_enum_column(const row& r, std::size_t i,
+                                               std::string_view column) {
   if (r.is_null(i)) return std::nullopt;
   return enum_value<E>(r.text(i), column);
 }

@@ -1,10 +1,10 @@
 #include "storage/postgres/postgres_backend.hpp"
 
 #include "storage/postgres/postgres_codec.hpp"
+#include "storage/multi_row.hpp"
 
 #include <libpq-fe.h>
 
-#include <array>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -239,20 +239,14 @@ class pg_transaction final : public transaction {
     if (!ok(done.get())) fail(c, done.get());
   }
 
-  // COPY takes no conflict clause: an upsert of many rows goes as multi-row
-  // INSERTs of a few fixed sizes, largest first, so that a connection
-  // prepares a handful of statement shapes, not one per row count.
+  // COPY takes no conflict clause: an upsert of many rows goes as the
+  // multi-row INSERTs of multi_row.hpp (few shapes to prepare).
   void upsert_rows(std::string_view table, std::span<const std::string_view> columns,
                    std::span<const value> values, std::string_view on_conflict) {
-    static constexpr std::array<std::size_t, 4> sizes{64, 16, 4, 1};
     const std::size_t width = columns.size();
-    const std::size_t rows = values.size() / width;
-    std::size_t done = 0;
-    for (const std::size_t n : sizes) {
-      if (rows - done < n) continue;
-      const auto sql = insert_statement(table, columns, values, on_conflict, n);
-      for (; rows - done >= n; done += n) exec(sql, values.subspan(done * width, n * width));
-    }
+    for_multi_rows(values.size() / width, [&](std::size_t first, std::size_t n) {
+      exec(insert_statement(table, columns, values, on_conflict, n), values.subspan(first * width, n * width));
+    });
   }
 
   void exec_script(std::string_view sql) override {

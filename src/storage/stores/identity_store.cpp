@@ -114,8 +114,8 @@ std::vector<role_definition> load_roles(transaction& tx) {
       "SELECT name, permissions, scope, self_service, builtin FROM roles ORDER BY name");
   std::vector<role_definition> out;
   for (const auto& r : res.rows) {
-    out.push_back({r.text(0), from_json_array(r.text(1)), enum_column<role_scope>(r, 2, "roles.scope"), r.boolean(3),
-                   r.boolean(4)});
+    out.push_back({r.text(0), from_json_array(r.text(1)), enum_column<role_scope>(r, 2, "roles.scope"),
+                   r.boolean(3), r.boolean(4)});
   }
   return out;
 }

@@ -100,9 +100,9 @@ std::string joined(const std::array<std::string_view, N>& columns) {
 }
 
 constexpr std::array<std::string_view, 17> order_column_names{
-    "id",          "region",   "seq",         "priority",  "slot_start",   "user_id",
-    "side",        "order_type", "time_in_force", "post_only", "price",      "quantity_wh",
-    "filled_wh",   "remaining_wh", "status",  "created_at", "updated_at"};
+    "id", "region", "seq", "priority", "slot_start", "user_id",
+    "side", "order_type", "time_in_force", "post_only", "price",
+    "quantity_wh", "filled_wh", "remaining_wh", "status", "created_at", "updated_at"};
 const std::string order_columns = joined(order_column_names);
 
 order_record order_from(const row& r) {
@@ -129,8 +129,8 @@ order_record order_from(const row& r) {
 }
 
 constexpr std::array<std::string_view, 14> trade_column_names{
-    "id",           "region",   "seq",      "slot_start", "price",     "quantity_wh", "buy_order_id",
-    "sell_order_id", "buyer_id", "seller_id", "aggressor", "buyer_fee", "seller_fee",  "executed_at"};
+    "id", "region", "seq", "slot_start", "price", "quantity_wh", "buy_order_id",
+    "sell_order_id", "buyer_id", "seller_id", "aggressor", "buyer_fee", "seller_fee", "executed_at"};
 const std::string trade_columns = joined(trade_column_names);
 
 trade_record trade_from(const row& r) {
