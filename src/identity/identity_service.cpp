@@ -103,12 +103,12 @@ struct identity_ops {
   void issue_code(transaction& tx, const user& u, otp_purpose purpose) {
     const auto now = core.now();
     const std::string p(to_string(purpose));
-    store::retire_codes(tx, u.id, p, now);
+    store::retire_codes(tx, u.id, purpose, now);
     const std::string code = crypto::random_digits(6);
     store::otp_row row;
     row.id = core.new_id();
     row.user_id = u.id;
-    row.purpose = p;
+    row.purpose = purpose;
     row.code_hash = code_hash(u.id, p, code);
     row.created_at = now;
     row.expires_at = now + opts().otp_ttl;
@@ -139,7 +139,7 @@ struct identity_ops {
   std::optional<error> check_code(transaction& tx, const uuid& user_id, otp_purpose purpose,
                                   std::string_view code) {
     const std::string p(to_string(purpose));
-    auto row = store::latest_code(tx, user_id, p);
+    auto row = store::latest_code(tx, user_id, purpose);
     const auto now = core.now();
     auto invalid = make_error(errc::validation_error, "otp is invalid or has expired", "otp");
     if (!row || row->consumed_at || now >= row->expires_at) return invalid;
@@ -420,7 +420,7 @@ result<void> identity_service::resend_code(std::string_view email, otp_purpose p
       if (!u || u->user.status == user_status::deleted) return false;
       if (purpose == otp_purpose::verify_email && u->user.email_verified) return false;
       if (purpose == otp_purpose::reset_password && !u->user.email_verified) return false;
-      auto last = store::latest_code(tx, u->user.id, std::string(to_string(purpose)));
+      auto last = store::latest_code(tx, u->user.id, purpose);
       const auto now = impl_->core.now();
       if (last && now < last->created_at + ops.opts().otp_resend_cooldown) {
         error e = make_error(errc::rate_limited, "a code was sent recently; try again shortly",

@@ -1,5 +1,7 @@
 #include "identity/roles.hpp"
 
+#include "identity/names.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -16,29 +18,10 @@ const std::vector<std::string_view>& catalogue() {
 }
 }  // namespace permission
 
-std::string_view to_string(role_scope s) noexcept {
-  switch (s) {
-    case role_scope::self: return "self";
-    case role_scope::department: return "department";
-    case role_scope::region: return "region";
-    case role_scope::all: return "all";
-  }
-  return "self";
-}
-
-std::string_view to_string(user_status s) noexcept {
-  switch (s) {
-    case user_status::pending_verification: return "pending_verification";
-    case user_status::active: return "active";
-    case user_status::suspended: return "suspended";
-    case user_status::deleted: return "deleted";
-  }
-  return "pending_verification";
-}
-
-std::string_view to_string(otp_purpose p) noexcept {
-  return p == otp_purpose::verify_email ? "verify_email" : "reset_password";
-}
+// From the one name table of each enum (identity/names.hpp).
+std::string_view to_string(role_scope s) noexcept { return detail::name_of(s); }
+std::string_view to_string(user_status s) noexcept { return detail::name_of(s); }
+std::string_view to_string(otp_purpose p) noexcept { return detail::name_of(p); }
 
 principal principal::anonymous() {
   principal p;

@@ -3,6 +3,11 @@
 // which the grid also applies to the deployment defaults at open.
 #include "market/market_impl.hpp"
 
+#include "storage/stores/identity_store.hpp"
+
+#include <algorithm>
+#include <iterator>
+
 namespace segs::detail {
 
 void validate_settings(const market_settings& s) {
@@ -25,7 +30,20 @@ void validate_settings(const market_settings& s) {
 
 std::vector<market_info> market_impl::markets(const principal& who) {
   require_signed_in(who);
-  auto names = core_.read([&](storage::transaction& tx) { return store::known_regions(tx); });
+  // The regions of users (identity's table, read through its store) and of
+  // configured markets, each once, in one snapshot.
+  auto names = core_.read([&](storage::transaction& tx) {
+    auto users = storage::identity::user_regions(tx);
+    auto configured = store::configured_regions(tx);
+    std::vector<std::string> all;
+    all.reserve(users.size() + configured.size());
+    // Sorted again by std::string's order, which set_union relies on (a
+    // PostgreSQL collation may order the rows otherwise).
+    std::ranges::sort(users);
+    std::ranges::sort(configured);
+    std::ranges::set_union(users, configured, std::back_inserter(all));
+    return all;
+  });
   std::vector<market_info> out;
   for (const auto& n : names) out.push_back(info(region(n)));
   return out;

@@ -3,22 +3,23 @@
 // identity's enums: the JSON shape of one capability in one place.
 #include "rest/identity_views.hpp"
 
+#include "identity/names.hpp"
+
 namespace segs::rest::detail {
 
 namespace json = boost::json;
 
+// Both from identity's name tables; the messages list the names in order
+// ("pending_verification, active, suspended, deleted"; "self, department,
+// region, all").
 user_status parse_status(std::string_view text, std::string_view field) {
-  for (auto s : {user_status::pending_verification, user_status::active, user_status::suspended,
-                 user_status::deleted})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) +
-                     " must be one of pending_verification, active, suspended, deleted");
+  if (auto s = segs::detail::parse_name<user_status>(text)) return *s;
+  invalid(field, std::string(field) + " must be one of " + segs::detail::name_list<user_status>());
 }
 
 role_scope parse_scope(std::string_view text, std::string_view field) {
-  for (auto s : {role_scope::self, role_scope::department, role_scope::region, role_scope::all})
-    if (to_string(s) == text) return s;
-  invalid(field, std::string(field) + " must be one of self, department, region, all");
+  if (auto s = segs::detail::parse_name<role_scope>(text)) return *s;
+  invalid(field, std::string(field) + " must be one of " + segs::detail::name_list<role_scope>());
 }
 
 namespace {

@@ -3,6 +3,8 @@
 #include "rest/identity_views.hpp"
 #include "rest/route.hpp"
 
+#include "identity/names.hpp"
+
 namespace segs::rest::detail {
 
 namespace json = boost::json;
@@ -11,9 +13,9 @@ namespace {
 
 otp_purpose parse_purpose(const json::object& body) {
   auto p = optional_string(body, "purpose");
-  if (!p || *p == "verify_email") return otp_purpose::verify_email;
-  if (*p == "reset_password") return otp_purpose::reset_password;
-  invalid("purpose", "purpose must be one of verify_email, reset_password");
+  if (!p) return otp_purpose::verify_email;
+  if (auto v = segs::detail::parse_name<otp_purpose>(*p)) return *v;
+  invalid("purpose", "purpose must be one of " + segs::detail::name_list<otp_purpose>());
 }
 
 registration read_registration(const json::object& b) {

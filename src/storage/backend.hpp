@@ -97,19 +97,31 @@ class transaction {
   /// Runs several parameterless statements (migrations).
   virtual void exec_script(std::string_view sql) = 0;
   /// Appends rows to `table`: `values` holds them one after another, one
-  /// value per column. The default runs one INSERT per row (SQLite's
-  /// prepared statements make that the fast way there); PostgreSQL uses
-  /// COPY for more than a few rows, one round trip for all of them.
+  /// value per column. The default runs one INSERT per row; SQLite steps
+  /// prepared multi-row INSERTs of a few fixed sizes (storage/multi_row.hpp);
+  /// PostgreSQL uses COPY for more than a few rows, one round trip for all
+  /// of them. This is the stores' one way to write many rows.
   /// REQUIRES: `table` and `columns` are the library's own identifiers,
   /// never input (they are spliced into the statement).
+  void append(std::string_view table, std::span<const std::string_view> columns,
+              std::span<const value> values) {
+    append(table, columns, values, {});
+  }
+  /// As above, with `on_conflict` (when not empty) closing each INSERT, e.g.
+  /// "ON CONFLICT (id) DO UPDATE SET ...": many rows as one upsert. COPY
+  /// takes no such clause, so PostgreSQL sends an upsert of many rows as
+  /// the multi-row INSERTs SQLite uses.
+  /// REQUIRES: `on_conflict` is the library's own text, never input.
   virtual void append(std::string_view table, std::span<const std::string_view> columns,
-                      std::span<const value> values);
+                      std::span<const value> values, std::string_view on_conflict);
 
  protected:
-  /// "INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)"; throws
-  /// internal when `values` does not fill whole rows of `columns`.
+  /// "INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)[, ($n+1, ...)]
+  /// [on_conflict]" for `rows` rows; throws internal when `values` does not
+  /// fill whole rows of `columns`.
   static std::string insert_statement(std::string_view table, std::span<const std::string_view> columns,
-                                      std::span<const value> values);
+                                      std::span<const value> values, std::string_view on_conflict = {},
+                                      std::size_t rows = 1);
 
  public:
   /// Blocks until this transaction holds the database-wide migration lock,

@@ -18,10 +18,10 @@ class faulty_transaction final : public transaction {
     inner_->exec_script(sql);
   }
   // One statement, however many rows: it fails or lands as a whole.
-  void append(std::string_view table, std::span<const std::string_view> columns,
-              std::span<const value> values) override {
+  void append(std::string_view table, std::span<const std::string_view> columns, std::span<const value> values,
+              std::string_view on_conflict) override {
     owner_.before_statement("append to " + std::string(table));
-    inner_->append(table, columns, values);
+    inner_->append(table, columns, values, on_conflict);
   }
   void lock_for_migration() override { inner_->lock_for_migration(); }
   void commit() override {

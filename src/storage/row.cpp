@@ -84,20 +84,29 @@ std::optional<std::string> row::opt_text(std::size_t i) const {
 namespace segs::storage {
 
 std::string transaction::insert_statement(std::string_view table, std::span<const std::string_view> columns,
-                                          std::span<const value> values) {
+                                          std::span<const value> values, std::string_view on_conflict,
+                                          std::size_t rows) {
   if (columns.empty() || values.size() % columns.size() != 0)
     throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
   std::string sql = "INSERT INTO " + std::string(table) + " (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
-  sql += ") VALUES (";
-  for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(i + 1);
-  sql += ')';
+  sql += ") VALUES ";
+  std::size_t n = 0;
+  for (std::size_t r = 0; r < rows; ++r) {
+    sql += r ? ", (" : "(";
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", $" : "$") + std::to_string(++n);
+    sql += ')';
+  }
+  if (!on_conflict.empty()) {
+    sql += ' ';
+    sql += on_conflict;
+  }
   return sql;
 }
 
 void transaction::append(std::string_view table, std::span<const std::string_view> columns,
-                         std::span<const value> values) {
-  const auto sql = insert_statement(table, columns, values);
+                         std::span<const value> values, std::string_view on_conflict) {
+  const auto sql = insert_statement(table, columns, values, on_conflict);
   for (std::size_t at = 0; at < values.size(); at += columns.size()) exec(sql, values.subspan(at, columns.size()));
 }
 

@@ -151,6 +151,42 @@ TEST_CASE("storage: append writes rows exactly, in few rows and in many, all or 
   CHECK(scalar(*b, "SELECT COUNT(*) FROM app") == 502);
 }
 
+TEST_CASE("storage: append with a conflict clause upserts many rows") {
+  fresh_database db;
+  auto b = segs_test::open(db);
+  script(*b, "CREATE TABLE up (id BIGINT PRIMARY KEY, n BIGINT NOT NULL, t TEXT NOT NULL)");
+  static constexpr std::array<std::string_view, 3> cols{"id", "n", "t"};
+  constexpr std::string_view clause = "ON CONFLICT (id) DO UPDATE SET n = excluded.n, t = excluded.t";
+  auto rows_of = [](std::int64_t first, std::int64_t count, std::int64_t n) {
+    std::vector<value> v;
+    for (std::int64_t k = first; k < first + count; ++k) {
+      v.emplace_back(k);
+      v.emplace_back(n);
+      v.emplace_back("row " + std::to_string(k) + " of " + std::to_string(n));
+    }
+    return v;
+  };
+  {
+    auto tx = b->begin(tx_mode::write);
+    tx->append("up", cols, rows_of(1, 100, 1));
+    tx->commit();
+  }
+  {
+    // 151 rows, 51 of them new: every chunk size of PostgreSQL's multi-row
+    // INSERTs (64, 16, 4, 1) is used; a few rows go one INSERT each.
+    auto tx = b->begin(tx_mode::write);
+    tx->append("up", cols, rows_of(50, 151, 2), clause);
+    tx->append("up", cols, rows_of(1, 2, 3), clause);
+    tx->commit();
+  }
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM up") == 200);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM up WHERE n = 3") == 2);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM up WHERE n = 2") == 151);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM up WHERE n = 1") == 47);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM up WHERE t = 'row ' || CAST(id AS TEXT) || ' of ' || CAST(n AS TEXT)") ==
+        200);
+}
+
 TEST_CASE("storage: text with an embedded NUL is refused or kept exactly") {
   // PostgreSQL text cannot hold NUL; SQLite keeps it. Either way, never a
   // silently shortened string.

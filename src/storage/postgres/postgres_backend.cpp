@@ -1,6 +1,7 @@
 #include "storage/postgres/postgres_backend.hpp"
 
 #include "storage/postgres/postgres_codec.hpp"
+#include "storage/multi_row.hpp"
 
 #include <libpq-fe.h>
 
@@ -206,10 +207,14 @@ class pg_transaction final : public transaction {
 
   // COPY sends every row in one round trip; below a few rows the prepared
   // INSERTs of the default cost fewer.
-  void append(std::string_view table, std::span<const std::string_view> columns,
-              std::span<const value> values) override {
+  void append(std::string_view table, std::span<const std::string_view> columns, std::span<const value> values,
+              std::string_view on_conflict) override {
     if (columns.empty() || values.size() % columns.size() != 0 || values.size() / columns.size() < 4) {
-      transaction::append(table, columns, values);
+      transaction::append(table, columns, values, on_conflict);
+      return;
+    }
+    if (!on_conflict.empty()) {
+      upsert_rows(table, columns, values, on_conflict);
       return;
     }
     connection& c = live();
@@ -232,6 +237,16 @@ class pg_transaction final : public transaction {
     for (result_ptr extra(PQgetResult(c.conn)); extra; extra.reset(PQgetResult(c.conn))) {
     }
     if (!ok(done.get())) fail(c, done.get());
+  }
+
+  // COPY takes no conflict clause: an upsert of many rows goes as the
+  // multi-row INSERTs of multi_row.hpp (few shapes to prepare).
+  void upsert_rows(std::string_view table, std::span<const std::string_view> columns,
+                   std::span<const value> values, std::string_view on_conflict) {
+    const std::size_t width = columns.size();
+    for_multi_rows(values.size() / width, [&](std::size_t first, std::size_t n) {
+      exec(insert_statement(table, columns, values, on_conflict, n), values.subspan(first * width, n * width));
+    });
   }
 
   void exec_script(std::string_view sql) override {

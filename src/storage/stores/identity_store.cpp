@@ -1,5 +1,7 @@
 #include "storage/stores/identity_store.hpp"
 
+#include "identity/names.hpp"
+#include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
 #include "storage/stores/json_text.hpp"
 #include "storage/stores/listing.hpp"
@@ -29,20 +31,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-user_status parse_status(std::string_view s) {
-  if (s == "active") return user_status::active;
-  if (s == "suspended") return user_status::suspended;
-  if (s == "deleted") return user_status::deleted;
-  return user_status::pending_verification;
-}
-
-role_scope parse_scope(std::string_view s) {
-  if (s == "department") return role_scope::department;
-  if (s == "region") return role_scope::region;
-  if (s == "all") return role_scope::all;
-  return role_scope::self;
-}
-
 constexpr std::string_view kUserColumns =
     "id, email, username, name, role, region, department, department_metadata, wallet_address, "
     "password_hash, email_verified, status, status_reason, created_at, updated_at, last_login_at, "
@@ -62,7 +50,7 @@ user_row read_user(const row& r) {
   u.password_hash = r.opt_text(9);
   u.user.has_password = u.password_hash.has_value();
   u.user.email_verified = r.boolean(10);
-  u.user.status = parse_status(r.text(11));
+  u.user.status = enum_column<user_status>(r, 11, "users.status");
   u.user.status_reason = r.opt_text(12);
   u.user.created_at = from_micros(r.i64(13));
   u.user.updated_at = from_micros(r.i64(14));
@@ -126,8 +114,8 @@ std::vector<role_definition> load_roles(transaction& tx) {
       "SELECT name, permissions, scope, self_service, builtin FROM roles ORDER BY name");
   std::vector<role_definition> out;
   for (const auto& r : res.rows) {
-    out.push_back({r.text(0), from_json_array(r.text(1)), parse_scope(r.text(2)), r.boolean(3),
-                   r.boolean(4)});
+    out.push_back({r.text(0), from_json_array(r.text(1)), enum_column<role_scope>(r, 2, "roles.scope"),
+                   r.boolean(3), r.boolean(4)});
   }
   return out;
 }
@@ -173,6 +161,14 @@ std::optional<user_row> find_user_by_username(transaction& tx, std::string_view 
 bool admin_exists(transaction& tx) {
   auto res = tx.exec("SELECT COUNT(*) FROM users WHERE role = 'admin' AND status <> 'deleted'");
   return res.rows.at(0).i64(0) > 0;
+}
+
+std::vector<std::string> user_regions(transaction& tx) {
+  auto res = tx.exec("SELECT DISTINCT region FROM users WHERE status <> 'deleted' ORDER BY region");
+  std::vector<std::string> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(r.text(0));
+  return out;
 }
 
 page<user> list_users(transaction& tx, const user_query& q) {
@@ -247,32 +243,32 @@ void put_preferences(transaction& tx, const uuid& user_id, const notification_pr
        std::int64_t{p.security}, to_micros(p.updated_at)});
 }
 
-void retire_codes(transaction& tx, const uuid& user_id, std::string_view purpose, timestamp now) {
+void retire_codes(transaction& tx, const uuid& user_id, otp_purpose purpose, timestamp now) {
   tx.exec(
       "UPDATE otp_codes SET consumed_at = $3 WHERE user_id = $1 AND purpose = $2 "
       "AND consumed_at IS NULL",
-      {id(user_id), std::string(purpose), to_micros(now)});
+      {id(user_id), std::string(to_string(purpose)), to_micros(now)});
 }
 
 void insert_code(transaction& tx, const otp_row& c) {
   tx.exec(
       "INSERT INTO otp_codes (id, user_id, purpose, code_hash, created_at, expires_at, attempts, "
       "consumed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-      {id(c.id), id(c.user_id), c.purpose, c.code_hash, to_micros(c.created_at),
+      {id(c.id), id(c.user_id), std::string(to_string(c.purpose)), c.code_hash, to_micros(c.created_at),
        to_micros(c.expires_at), std::int64_t{c.attempts}, opt(c.consumed_at)});
 }
 
-std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, std::string_view purpose) {
+std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, otp_purpose purpose) {
   auto res = tx.exec(
       "SELECT id, user_id, purpose, code_hash, created_at, expires_at, attempts, consumed_at "
       "FROM otp_codes WHERE user_id = $1 AND purpose = $2 ORDER BY created_at DESC, id DESC "
       "LIMIT 1",
-      {id(user_id), std::string(purpose)});
+      {id(user_id), std::string(to_string(purpose))});
   if (res.rows.empty()) return std::nullopt;
   const auto& r = res.rows.front();
   return otp_row{r.id(0),
                  r.id(1),
-                 r.text(2),
+                 enum_column<otp_purpose>(r, 2, "otp_codes.purpose"),
                  r.bytes(3),
                  from_micros(r.i64(4)),
                  from_micros(r.i64(5)),

@@ -37,6 +37,8 @@ std::optional<user_row> find_user(transaction& tx, const uuid& id);
 std::optional<user_row> find_user_by_email(transaction& tx, std::string_view key);
 std::optional<user_row> find_user_by_username(transaction& tx, std::string_view key);
 bool admin_exists(transaction& tx);
+/// The regions of users not deleted, each once, sorted.
+std::vector<std::string> user_regions(transaction& tx);
 /// Lists users; `q` already carries the scope restrictions.
 page<user> list_users(transaction& tx, const user_query& q);
 std::optional<department_info> department(transaction& tx, std::string_view name);
@@ -49,7 +51,7 @@ void put_preferences(transaction& tx, const uuid& user_id, const notification_pr
 struct otp_row {
   uuid id;
   uuid user_id;
-  std::string purpose;
+  otp_purpose purpose = otp_purpose::verify_email;
   blob code_hash;
   timestamp created_at{};
   timestamp expires_at{};
@@ -57,10 +59,10 @@ struct otp_row {
   std::optional<timestamp> consumed_at;
 };
 /// Retires every open code of the user for `purpose`.
-void retire_codes(transaction& tx, const uuid& user_id, std::string_view purpose, timestamp now);
+void retire_codes(transaction& tx, const uuid& user_id, otp_purpose purpose, timestamp now);
 void insert_code(transaction& tx, const otp_row& c);
 /// The newest code of the user for `purpose`, consumed or not.
-std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, std::string_view purpose);
+std::optional<otp_row> latest_code(transaction& tx, const uuid& user_id, otp_purpose purpose);
 void count_failed_attempt(transaction& tx, const uuid& code_id);
 void consume_code(transaction& tx, const uuid& code_id, timestamp now);
 

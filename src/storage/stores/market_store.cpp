@@ -1,8 +1,9 @@
 #include "storage/stores/market_store.hpp"
 
-#include "storage/stores/listing.hpp"
-
+#include "market/names.hpp"
+#include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
+#include "storage/stores/listing.hpp"
 
 #include <boost/json.hpp>
 
@@ -42,7 +43,9 @@ market_settings settings_from_json(std::string_view text) {
     const auto v = json::parse(text);
     const auto& o = v.as_object();
     market_settings s;
-    s.mechanism = parse_mechanism(o.at("mechanism").as_string()).value();
+    // An unknown name throws internal here; the catch below keeps the row's
+    // one error ("corrupt market settings row") with it as the detail.
+    s.mechanism = enum_value<market_mechanism>(o.at("mechanism").as_string(), "settings.mechanism");
     s.slot_length = std::chrono::minutes(o.at("slot_minutes").to_number<std::int64_t>());
     s.open_ahead = std::chrono::minutes(o.at("open_minutes_ahead").to_number<std::int64_t>());
     s.gate_closure = std::chrono::minutes(o.at("gate_closure_minutes").to_number<std::int64_t>());
@@ -51,27 +54,14 @@ market_settings settings_from_json(std::string_view text) {
     s.fee_ppm = o.at("fee_ppm").to_number<std::int64_t>();
     if (!o.at("imbalance_price").is_null())
       s.imbalance_price = money{o.at("imbalance_price").to_number<std::int64_t>()};
-    s.stp = parse_self_trade_prevention(o.at("self_trade_prevention").as_string()).value();
+    s.stp = enum_value<self_trade_prevention>(o.at("self_trade_prevention").as_string(),
+                                              "settings.self_trade_prevention");
     return s;
   } catch (const std::exception& e) {
     auto err = make_error(errc::internal, "corrupt market settings row");
     err.detail = e.what();
     throw segs::exception(std::move(err));
   }
-}
-
-std::string_view state_name(slot_state s) {
-  switch (s) {
-    case slot_state::open: return "open";
-    case slot_state::closed: return "closed";
-    case slot_state::settled: return "settled";
-  }
-  return "open";
-}
-slot_state parse_state(std::string_view s) {
-  if (s == "closed") return slot_state::closed;
-  if (s == "settled") return slot_state::settled;
-  return slot_state::open;
 }
 
 value opt(const std::optional<std::int64_t>& v) {
@@ -88,7 +78,7 @@ slot_record slot_from(const row& r) {
   s.region = r.text(0);
   s.start = from_micros(r.i64(1));
   s.settings = settings_from_json(r.text(2));
-  s.state = parse_state(r.text(3));
+  s.state = enum_column<slot_state>(r, 3, "market_slots.state");
   s.gate_at = from_micros(r.i64(4));
   s.sequence = r.i64(5);
   if (auto p = r.opt_i64(6)) s.clearing_price = money{*p};
@@ -98,9 +88,22 @@ slot_record slot_from(const row& r) {
   return s;
 }
 
-constexpr std::string_view order_columns =
-    "id, region, seq, priority, slot_start, user_id, side, order_type, time_in_force, post_only, "
-    "price, quantity_wh, filled_wh, remaining_wh, status, created_at, updated_at";
+// Each table's columns once: the select lists and the appends both use them.
+template <std::size_t N>
+std::string joined(const std::array<std::string_view, N>& columns) {
+  std::string out;
+  for (auto c : columns) {
+    if (!out.empty()) out += ", ";
+    out += c;
+  }
+  return out;
+}
+
+constexpr std::array<std::string_view, 17> order_column_names{
+    "id", "region", "seq", "priority", "slot_start", "user_id",
+    "side", "order_type", "time_in_force", "post_only", "price",
+    "quantity_wh", "filled_wh", "remaining_wh", "status", "created_at", "updated_at"};
+const std::string order_columns = joined(order_column_names);
 
 order_record order_from(const row& r) {
   order_record rec;
@@ -111,23 +114,24 @@ order_record order_from(const row& r) {
   rec.priority = r.i64(3);
   o.delivery_slot = from_micros(r.i64(4));
   o.user_id = r.id(5);
-  o.side = parse_side(r.text(6)).value();
-  o.type = parse_order_type(r.text(7)).value();
-  o.tif = parse_time_in_force(r.text(8)).value();
+  o.side = enum_column<order_side>(r, 6, "market_orders.side");
+  o.type = enum_column<order_type>(r, 7, "market_orders.order_type");
+  o.tif = enum_column<time_in_force>(r, 8, "market_orders.time_in_force");
   o.post_only = r.boolean(9);
   if (auto p = r.opt_i64(10)) o.price = money{*p};
   o.quantity = energy{r.i64(11)};
   o.filled = energy{r.i64(12)};
   o.remaining = energy{r.i64(13)};
-  o.status = parse_order_status(r.text(14)).value();
+  o.status = enum_column<order_status>(r, 14, "market_orders.status");
   o.created_at = from_micros(r.i64(15));
   o.updated_at = from_micros(r.i64(16));
   return rec;
 }
 
-constexpr std::string_view trade_columns =
-    "id, region, seq, slot_start, price, quantity_wh, buy_order_id, sell_order_id, buyer_id, "
-    "seller_id, aggressor, buyer_fee, seller_fee, executed_at";
+constexpr std::array<std::string_view, 14> trade_column_names{
+    "id", "region", "seq", "slot_start", "price", "quantity_wh", "buy_order_id",
+    "sell_order_id", "buyer_id", "seller_id", "aggressor", "buyer_fee", "seller_fee", "executed_at"};
+const std::string trade_columns = joined(trade_column_names);
 
 trade_record trade_from(const row& r) {
   trade_record t;
@@ -141,7 +145,7 @@ trade_record trade_from(const row& r) {
   t.sell_order_id = r.id(7);
   t.buyer_id = r.id(8);
   t.seller_id = r.id(9);
-  if (auto a = r.opt_text(10)) t.aggressor = parse_side(*a).value();
+  t.aggressor = opt_enum_column<order_side>(r, 10, "market_trades.aggressor");
   t.buyer_fee = money{r.i64(11)};
   t.seller_fee = money{r.i64(12)};
   t.executed_at = from_micros(r.i64(13));
@@ -152,51 +156,6 @@ std::string sql(std::initializer_list<std::string_view> parts) {
   std::string s;
   for (auto p : parts) s += p;
   return s;
-}
-
-// Multi-row statements come in a few fixed sizes, so that the statement
-// caches of both backends hold a handful of shapes, not one per row count.
-constexpr std::array<std::size_t, 4> chunk_sizes{64, 16, 4, 1};
-
-template <class Fn>
-void for_chunks(std::size_t n, Fn&& fn) {
-  std::size_t done = 0;
-  for (std::size_t k = 0; k < chunk_sizes.size(); ++k)
-    while (n - done >= chunk_sizes[k]) {
-      fn(done, k);
-      done += chunk_sizes[k];
-    }
-}
-
-// "($1, ..., $w), ($w+1, ...)" for `rows` rows of `width` parameters, each
-// parameter wrapped as casts[i] says ("" = bare).
-std::string values_list(std::size_t rows, const std::vector<std::string_view>& casts) {
-  std::string out;
-  std::size_t n = 0;
-  for (std::size_t r = 0; r < rows; ++r) {
-    out += r ? ", (" : "(";
-    for (std::size_t c = 0; c < casts.size(); ++c) {
-      if (c) out += ", ";
-      const auto p = "$" + std::to_string(++n);
-      if (casts[c].empty())
-        out += p;
-      else
-        out += "CAST(" + p + " AS " + std::string(casts[c]) + ")";
-    }
-    out += ')';
-  }
-  return out;
-}
-
-// One statement text per chunk size, built once.
-template <class Build>
-const std::string& chunk_sql(std::size_t k, Build&& build) {
-  static const std::array<std::string, chunk_sizes.size()> texts = [&] {
-    std::array<std::string, chunk_sizes.size()> t;
-    for (std::size_t i = 0; i < t.size(); ++i) t[i] = build(chunk_sizes[i]);
-    return t;
-  }();
-  return texts[k];
 }
 
 void append_order(std::vector<value>& p, const order_record& r) {
@@ -266,10 +225,8 @@ bool region_has_market(transaction& tx, const std::string& region) {
               .rows.empty();
 }
 
-std::vector<std::string> known_regions(transaction& tx) {
-  auto res = tx.exec(
-      "SELECT region FROM users WHERE status <> 'deleted' UNION SELECT region FROM market_settings "
-      "ORDER BY 1");
+std::vector<std::string> configured_regions(transaction& tx) {
+  auto res = tx.exec("SELECT region FROM market_settings ORDER BY region");
   std::vector<std::string> out;
   for (const auto& r : res.rows) out.push_back(r.text(0));
   return out;
@@ -280,7 +237,7 @@ std::vector<std::string> known_regions(transaction& tx) {
 void insert_slot(transaction& tx, const slot_record& s) {
   tx.exec(sql({"INSERT INTO market_slots (", slot_columns,
                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"}),
-          {s.region, to_micros(s.start), settings_to_json(s.settings), std::string(state_name(s.state)),
+          {s.region, to_micros(s.start), settings_to_json(s.settings), std::string(detail::name_of(s.state)),
            to_micros(s.gate_at), s.sequence,
            opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
            opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
@@ -292,7 +249,7 @@ void update_slot(transaction& tx, const slot_record& s) {
   tx.exec(
       "UPDATE market_slots SET state = $3, sequence = $4, clearing_price = $5, cleared_wh = $6, "
       "closed_at = $7, settled_at = $8 WHERE region = $1 AND slot_start = $2",
-      {s.region, to_micros(s.start), std::string(state_name(s.state)), s.sequence,
+      {s.region, to_micros(s.start), std::string(detail::name_of(s.state)), s.sequence,
        opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
        opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
        opt(s.closed_at ? std::optional<std::int64_t>(to_micros(*s.closed_at)) : std::nullopt),
@@ -328,37 +285,25 @@ bool mark_settled(transaction& tx, const std::string& region, timestamp start, t
 
 // --- orders ---------------------------------------------------------------------
 
+// Many rows go through the port's one bulk mechanism, transaction::append.
+
 void insert_orders(transaction& tx, std::span<const order_record* const> rows) {
-  static const std::vector<std::string_view> bare(17, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare);
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 17);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * order_column_names.size());
+  for (const auto* r : rows) append_order(p, *r);
+  tx.append("market_orders", order_column_names, p);
 }
 
 void update_orders(transaction& tx, std::span<const order_record* const> rows) {
   // An upsert of whole rows: it finds each row by its primary key on both
   // dialects (SQLite plans UPDATE ... FROM (VALUES ...) as a scan).
-  static const std::vector<std::string_view> bare(17, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_orders (", order_columns, ") VALUES "}) + values_list(n, bare) +
-             " ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, quantity_wh = excluded.quantity_wh, "
-             "price = excluded.price, filled_wh = excluded.filled_wh, remaining_wh = excluded.remaining_wh, "
-             "status = excluded.status, updated_at = excluded.updated_at";
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 17);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_order(p, *rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * order_column_names.size());
+  for (const auto* r : rows) append_order(p, *r);
+  tx.append("market_orders", order_column_names, p,
+            "ON CONFLICT (id) DO UPDATE SET priority = excluded.priority, quantity_wh = excluded.quantity_wh, "
+            "price = excluded.price, filled_wh = excluded.filled_wh, remaining_wh = excluded.remaining_wh, "
+            "status = excluded.status, updated_at = excluded.updated_at");
 }
 
 std::optional<order_record> find_order(transaction& tx, const uuid& id) {
@@ -408,17 +353,10 @@ page<order> list_orders(transaction& tx, const order_filter& f) {
 // --- trades ---------------------------------------------------------------------
 
 void insert_trades(transaction& tx, std::span<const trade_record> rows) {
-  static const std::vector<std::string_view> bare(14, "");
   std::vector<value> p;
-  for_chunks(rows.size(), [&](std::size_t at, std::size_t k) {
-    const auto& text = chunk_sql(k, [](std::size_t n) {
-      return sql({"INSERT INTO market_trades (", trade_columns, ") VALUES "}) + values_list(n, bare);
-    });
-    p.clear();
-    p.reserve(chunk_sizes[k] * 14);
-    for (std::size_t i = at; i < at + chunk_sizes[k]; ++i) append_trade(p, rows[i]);
-    tx.exec(text, p);
-  });
+  p.reserve(rows.size() * trade_column_names.size());
+  for (const auto& t : rows) append_trade(p, t);
+  tx.append("market_trades", trade_column_names, p);
 }
 
 std::vector<trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start) {
@@ -456,7 +394,8 @@ page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_quer
     t.id = r.id(0);
     t.region = r.text(1);
     t.delivery_slot = from_micros(r.i64(2));
-    t.side = parse_side(r.text(3)).value();
+    // The side is the literal of the union's half that found the row.
+    t.side = enum_column<order_side>(r, 3, "market_trades.side");
     t.price = money{r.i64(4)};
     t.quantity = energy{r.i64(5)};
     t.fee = money{r.i64(6)};
@@ -532,12 +471,7 @@ std::vector<ledger_entry> entries(transaction& tx, const std::string& region, ti
   for (const auto& r : res.rows) {
     ledger_entry e;
     if (auto u = r.opt_text(0)) e.user_id = uuid::parse(*u).value();
-    const auto& k = r.text(1);
-    e.kind = k == "trade_debit"        ? ledger_kind::trade_debit
-             : k == "trade_credit"     ? ledger_kind::trade_credit
-             : k == "fee"              ? ledger_kind::fee
-             : k == "imbalance_charge" ? ledger_kind::imbalance_charge
-                                       : ledger_kind::imbalance_refund;
+    e.kind = enum_column<ledger_kind>(r, 1, "ledger_entries.kind");
     e.quantity = energy{r.i64(2)};
     e.amount = money{r.i64(3)};
     out.push_back(e);

@@ -22,8 +22,8 @@ std::vector<stored_settings> all_settings(transaction& tx);
 void save_settings(transaction& tx, const std::string& region, const market_settings& s, timestamp now);
 /// True when the region has settings, slots or journal entries of its own.
 bool region_has_market(transaction& tx, const std::string& region);
-/// Regions of users and of configured markets, sorted.
-std::vector<std::string> known_regions(transaction& tx);
+/// Regions with settings of their own (configured markets), sorted.
+std::vector<std::string> configured_regions(transaction& tx);
 
 void insert_slot(transaction& tx, const detail::slot_record& s);
 /// Writes state, sequence, clearing and the closing/settling times.
