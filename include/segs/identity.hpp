@@ -291,40 +291,63 @@ class SEGS_EXPORT identity_service {
   result<principal> authenticate(std::string_view access_token);
   /// Verifies an API key (from the X-API-Key header) and returns its principal.
   result<principal> authenticate_api_key(std::string_view key);
-  /// Ends the principal's session and revokes its access token.
+  /// Ends the principal's session and revokes its access token. A signed-in
+  /// user (forbidden for API keys and the system, unauthorized anonymous).
   result<void> logout(const principal& who, const request_context& ctx = {});
-  /// Ends every session of the principal's user.
+  /// Ends every session of the principal's user. A signed-in user.
   result<void> logout_all(const principal& who, const request_context& ctx = {});
-  /// The principal's open sessions.
+  /// The principal's open sessions. A signed-in user.
   result<std::vector<session_info>> sessions(const principal& who);
 
   // --- own profile ------------------------------------------------------------
+  // A signed-in user (forbidden for API keys and the system, unauthorized
+  // anonymous), with profile:read to read and profile:write to change.
 
+  /// One's own account.
   result<user> profile(const principal& who);
+  /// Changes what `u` names; validation_error naming the field (a region
+  /// must be registered), conflict for a taken username. Audited.
   result<user> update_profile(const principal& who, const profile_update& u,
                               const request_context& ctx = {});
-  /// Sets (or with nullopt removes) the principal's wallet address.
+  /// Sets (or with nullopt removes) the principal's wallet address;
+  /// validation_error "wallet_address". Audited.
   result<user> set_wallet(const principal& who, std::optional<std::string> address,
                           const request_context& ctx = {});
+  /// One's notification preferences.
   result<notification_preferences> preferences(const principal& who);
+  /// Replaces them (security stays on whatever is asked). Audited.
   result<notification_preferences> set_preferences(const principal& who,
                                                    const notification_preferences& p,
                                                    const request_context& ctx = {});
 
   // --- administration (scope-checked) ------------------------------------------
+  // The role's scope narrows every call: an operator (scope region) reaches
+  // the users of its region, an admin (scope all) everyone. A user outside
+  // the caller's scope is not_found, never forbidden, so ids do not leak.
 
+  /// Needs users:read; a filter outside the caller's scope is forbidden
+  /// ("region"); validation_error "page"/"per_page" (page.hpp's rule).
   result<page<user>> list_users(const principal& who, const user_query& q);
+  /// One's own account, or (users:read) one in scope; not_found otherwise.
   result<user> get_user(const principal& who, const uuid& id);
+  /// Needs users:write over the user; validation_error naming the field,
+  /// conflict for a taken email or username, forbidden for moving a user
+  /// out of an operator's region. Audited.
   result<user> update_user(const principal& who, const uuid& id, const user_update& u,
                            const request_context& ctx = {});
-  /// Suspends an account with a reason and ends its sessions.
+  /// Suspends an account with a reason and ends its sessions. Needs
+  /// users:manage over the user (not_found outside scope). Audited.
   result<user> suspend_user(const principal& who, const uuid& id, std::string_view reason,
                             const request_context& ctx = {});
+  /// Reactivates a suspended account. Needs users:manage. Audited.
   result<user> activate_user(const principal& who, const uuid& id, std::string_view reason,
                              const request_context& ctx = {});
   /// Soft delete: the account is kept for the audit trail but cannot sign
-  /// in, and its email and username become free again.
+  /// in, and its email and username become free again. Needs users:manage.
+  /// Audited.
   result<void> delete_user(const principal& who, const uuid& id, const request_context& ctx = {});
+  /// Gives a user another role. Needs roles:manage; validation_error "role"
+  /// for an unknown role. Ends the user's sessions. Audited.
   result<user> change_role(const principal& who, const uuid& id, std::string_view role,
                            const request_context& ctx = {});
   /// Public information about a department (any principal, even
@@ -352,9 +375,16 @@ class SEGS_EXPORT identity_service {
 
   // --- API keys ---------------------------------------------------------------
 
+  // Each needs api_keys:manage (forbidden otherwise).
+
+  /// A key for a machine client; nobody grants a scope they do not hold
+  /// (forbidden). validation_error naming the field (name, scopes, region:
+  /// registered, meter_ids, expires_at: in the future). Audited.
   result<created_api_key> create_api_key(const principal& who, const api_key_spec& spec,
                                          const request_context& ctx = {});
+  /// Every key, newest first (never a secret).
   result<std::vector<api_key_info>> list_api_keys(const principal& who);
+  /// Revokes a key at once; not_found for an unknown id. Audited.
   result<void> revoke_api_key(const principal& who, const uuid& id, const request_context& ctx = {});
 
  private:
