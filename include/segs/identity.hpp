@@ -19,6 +19,7 @@
 #include <segs/page.hpp>
 #include <segs/types.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -222,6 +223,46 @@ struct api_key_info {
 struct created_api_key {
   api_key_info info;
   std::string secret;
+};
+
+/// Algorithm used to sign access tokens (JWS).
+enum class token_algorithm {
+  eddsa,  ///< Ed25519 (RFC 8037), the default: verifiers need only the public key
+  hs256,  ///< HMAC-SHA-256 with a shared 32-byte secret
+};
+
+/// Identity & access settings. Durations follow the SEGS seed.
+struct identity_options {
+  std::chrono::seconds access_token_ttl{std::chrono::minutes(15)};
+  std::chrono::seconds refresh_token_ttl{std::chrono::hours(24 * 7)};
+  std::chrono::seconds session_ttl{std::chrono::hours(24 * 7)};
+  std::chrono::seconds otp_ttl{std::chrono::minutes(10)};
+  int otp_max_attempts = 5;
+  std::chrono::seconds otp_resend_cooldown{std::chrono::seconds(60)};
+
+  /// Failed logins tolerated within `lockout_window` before the account
+  /// (or unknown identifier) is locked.
+  int max_login_attempts = 5;
+  std::chrono::seconds lockout_window{std::chrono::minutes(15)};
+  /// The first lockout lasts this long; each further one doubles, up to
+  /// `lockout_max`.
+  std::chrono::seconds lockout_base{std::chrono::minutes(5)};
+  std::chrono::seconds lockout_max{std::chrono::hours(24)};
+
+  std::size_t password_min_length = 8;
+  std::size_t password_max_length = 128;
+  /// argon2id cost. Defaults are libsodium's "interactive" limits; a login
+  /// whose stored hash used other limits is transparently rehashed.
+  std::uint64_t argon2_opslimit = 2;
+  std::size_t argon2_memlimit = 64u * 1024u * 1024u;
+
+  token_algorithm algorithm = token_algorithm::eddsa;
+  std::string issuer = "segs";
+  std::string audience = "segs-api";
+  /// 32 bytes: the Ed25519 seed (eddsa) or the HMAC key (hs256). Empty: the
+  /// grid creates a random key on first open and keeps it in storage, so
+  /// tokens stay valid across restarts.
+  std::vector<std::uint8_t> signing_key;
 };
 
 /// Identity & access. Obtained from `grid::identity()`; lives as long as the

@@ -326,6 +326,22 @@ struct market_event {
   std::optional<clearing_result> clearing; ///< kind::clearing (no `trades`)
 };
 
+/// The market's options (`options::market`). `grid::open` refuses invalid ones with a
+/// validation_error naming the member (`projection_batch`, or the
+/// `market_settings` member of `defaults`, e.g. `slot_length`).
+struct market_options {
+  /// The settings of every region's market that has none of its own.
+  market_settings defaults;
+  /// The market commits each accepted order, amendment and cancel as one
+  /// journal entry before answering, and writes the order, trade and slot
+  /// rows it changed in batches: before anything reads them, at gate
+  /// closures, and once this many rows are waiting (docs/market.md,
+  /// "Durability"). Larger batches absorb bursts faster; the rows wait in
+  /// memory (a few hundred bytes each) and a reopen replays their entries.
+  /// 1 or more.
+  std::size_t projection_batch = 5'000;
+};
+
 /// A grid's market: obtained from `grid::market()`, never constructed by
 /// hosts (one per grid, since it owns the grid's books in memory).
 class SEGS_EXPORT market_service {

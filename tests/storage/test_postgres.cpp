@@ -80,8 +80,14 @@ TEST_CASE("postgres: the pool blocks when full, deadlocks are retried, the migra
     };
     std::thread t1(worker, 1, 2), t2(worker, 2, 1);
     t1.join(); t2.join();
-    CHECK(attempts.load() == 3);
+    // At least one deadlock was retried (two first attempts + a retry). How
+    // many retries a victim needs depends on scheduling (a retry may meet the
+    // other transaction again), so the count is bounded, not exact; what must
+    // hold exactly is that each worker's increments committed once.
+    CHECK(attempts.load() >= 3);
+    CHECK(attempts.load() <= 2 * 5);  // run's 5 attempts per worker at most
     auto tx = db->begin(tx_mode::read);
+    CHECK(tx->exec("SELECT v FROM k WHERE id = 1", {}).rows.at(0).i64(0) == 102);
     CHECK(tx->exec("SELECT v FROM k WHERE id = 2", {}).rows.at(0).i64(0) == 2);
   }
   // deadlock surfaces as transient_failure with conflict code when not retried
