@@ -54,19 +54,6 @@ storage::blob to_blob(const std::array<std::uint8_t, 32>& a) {
 /// A user's account answered to someone who may see it.
 user public_view(const store::user_row& u) { return u.user; }
 
-std::string details_json(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [k, v] : kv) {
-    if (!first) out += ',';
-    first = false;
-    out += storage::json_quote(k);
-    out += ':';
-    out += storage::json_quote(v);
-  }
-  return out + "}";
-}
-
 void require(const principal& who, std::string_view perm) {
   if (!who.can(perm))
     fail(errc::forbidden, "this needs the " + std::string(perm) + " permission");
@@ -345,7 +332,7 @@ result<user> identity_service::register_user(const registration& r, const reques
       ops.issue_code(tx, u.user, otp_purpose::verify_email);
       audit_append(impl_->core, tx, actor::user(u.user.id), ctx,
                    {"user.register", u.user.id.to_string(), "success",
-                    details_json({{"role", u.user.role}, {"region", u.user.region}})});
+                    detail::audit_details({{"role", u.user.role}, {"region", u.user.region}})});
     });
     impl_->core.notify_outbox();
     return public_view(u);
@@ -370,7 +357,7 @@ result<user> identity_service::create_user(const principal& who, const registrat
       store::put_preferences(tx, u.user.id, notification_preferences{.updated_at = impl_->core.now()});
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.create", u.user.id.to_string(), "success",
-                    details_json({{"role", u.user.role}})});
+                    detail::audit_details({{"role", u.user.role}})});
     });
     return public_view(u);
   });
@@ -431,7 +418,7 @@ result<void> identity_service::resend_code(std::string_view email, otp_purpose p
       ops.issue_code(tx, u->user, purpose);
       audit_append(impl_->core, tx, actor::anonymous(), ctx,
                    {"auth.resend_code", u->user.id.to_string(), "success",
-                    details_json({{"purpose", to_string(purpose)}})});
+                    detail::audit_details({{"purpose", to_string(purpose)}})});
       return true;
     });
     if (!outcome) return outcome.error();
@@ -620,20 +607,20 @@ result<token_pair> identity_service::login(const credentials& c, const request_c
         store::put_throttle(tx, t);
         audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.login", target, "failure",
-                      details_json({{"reason", answer ? "locked" : "bad_credentials"}})});
+                      detail::audit_details({{"reason", answer ? "locked" : "bad_credentials"}})});
         if (answer) return *answer;
         return make_error(errc::unauthorized, "invalid email/username or password");
       }
       auto u = ops.load_user(tx, found.user->user.id);
       if (u.user.status == user_status::pending_verification || !u.user.email_verified) {
         audit_append(impl_->core, tx, actor::anonymous(), ctx,
-                     {"auth.login", target, "failure", details_json({{"reason", "unverified"}})});
+                     {"auth.login", target, "failure", detail::audit_details({{"reason", "unverified"}})});
         return make_error(errc::email_not_verified,
                           "verify your email address before signing in");
       }
       if (u.user.status == user_status::suspended) {
         audit_append(impl_->core, tx, actor::anonymous(), ctx,
-                     {"auth.login", target, "failure", details_json({{"reason", "suspended"}})});
+                     {"auth.login", target, "failure", detail::audit_details({{"reason", "suspended"}})});
         return make_error(errc::account_suspended, "this account is suspended");
       }
       store::clear_throttle(tx, ident);
@@ -673,7 +660,7 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
         store::revoke_session(tx, s->id, now, "refresh_token_reuse");
         audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.refresh_reuse", s->user_id.to_string(), "failure",
-                      details_json({{"session_id", s->id.to_string()}})});
+                      detail::audit_details({{"session_id", s->id.to_string()}})});
         return make_error(errc::unauthorized,
                           "refresh token was already used; the session has been ended");
       }
@@ -737,7 +724,7 @@ result<void> identity_service::logout_all(const principal& who, const request_co
         store::revoke_token_id(tx, who.token_id, who.expires_at.value_or(now));
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"auth.logout_all", uid.to_string(), "success",
-                    details_json({{"sessions", std::to_string(n)}})});
+                    detail::audit_details({{"sessions", std::to_string(n)}})});
     });
   });
 }
@@ -992,7 +979,7 @@ result<user> identity_service::suspend_user(const principal& who, const uuid& id
       store::revoke_user_sessions(tx, id, impl_->core.now(), "suspended");
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.suspend", id.to_string(), "success",
-                    details_json({{"reason", rules::trim(reason)}})});
+                    detail::audit_details({{"reason", rules::trim(reason)}})});
       return public_view(u);
     });
   });
@@ -1015,7 +1002,7 @@ result<user> identity_service::activate_user(const principal& who, const uuid& i
       store::update_user(tx, u);
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.activate", id.to_string(), "success",
-                    details_json({{"reason", rules::trim(reason)}})});
+                    detail::audit_details({{"reason", rules::trim(reason)}})});
       return public_view(u);
     });
   });
@@ -1058,7 +1045,7 @@ result<user> identity_service::change_role(const principal& who, const uuid& id,
       store::revoke_user_sessions(tx, id, impl_->core.now(), "role_changed");
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.change_role", id.to_string(), "success",
-                    details_json({{"from", from}, {"to", role}})});
+                    detail::audit_details({{"from", from}, {"to", role}})});
       return public_view(u);
     });
   });
@@ -1122,7 +1109,7 @@ result<role_definition> identity_service::define_role(const principal& who,
       store::upsert_role(tx, stored, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"role.define", stored.name, "success",
-                    details_json({{"permissions", storage::to_json_array(stored.permissions)},
+                    detail::audit_details({{"permissions", storage::to_json_array(stored.permissions)},
                                   {"scope", to_string(stored.scope)}})});
     });
     impl_->core.reload_roles();
@@ -1177,7 +1164,7 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
       store::insert_api_key(tx, k, to_blob(crypto::sha256(secret)));
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"api_key.create", k.id.to_string(), "success",
-                    details_json({{"name", k.name}, {"scopes", storage::to_json_array(k.scopes)}})});
+                    detail::audit_details({{"name", k.name}, {"scopes", storage::to_json_array(k.scopes)}})});
     });
     return out;
   });
