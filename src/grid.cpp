@@ -5,6 +5,7 @@
 #include "identity/roles.hpp"
 #include "region/region_service.hpp"
 #include "market/market_impl.hpp"
+#include "telemetry/telemetry_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -97,6 +98,7 @@ struct grid::impl {
   std::unique_ptr<audit_log> audit;
   std::unique_ptr<segs::outbox> outbox;
   std::unique_ptr<market_service> market;  // after core: destroyed before it
+  std::unique_ptr<telemetry_service> telemetry;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -139,6 +141,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     if (opts.market.projection_batch < 1)
       detail::fail(errc::validation_error, "projection_batch must be 1 or more", "projection_batch");
     detail::validate_settings(opts.market.defaults);
+    if (opts.telemetry.raw_retention && opts.telemetry.raw_retention->count() <= 0)
+      detail::fail(errc::validation_error, "raw_retention must be positive", "raw_retention");
 
     std::unique_ptr<grid> g(new grid());
     auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));
@@ -173,6 +177,11 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->due.push_back({"market", [&m = *g->impl_->market](timestamp, due_work_report& r) {
                                r.gate_closures = m.close_due_gates().value();
                              }});
+    g->impl_->telemetry = std::unique_ptr<telemetry_service>(new telemetry_service(core));
+    auto* telemetry = g->impl_->telemetry->impl_.get();
+    g->impl_->due.push_back({"telemetry", [telemetry](timestamp, due_work_report& r) {
+                               r.readings_dropped = telemetry->drop_expired_readings();
+                             }});
     return g;
   });
 }
@@ -182,6 +191,7 @@ identity_service& grid::identity() noexcept { return *impl_->identity; }
 audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
 market_service& grid::market() noexcept { return *impl_->market; }
+telemetry_service& grid::telemetry() noexcept { return *impl_->telemetry; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

@@ -9,7 +9,8 @@
 // Every capability publishes through this one hub, after its transaction
 // has committed: an event is never seen for work that was rolled back.
 // Events are named "<capability>.<what>": "mail" (a message of the outbox),
-// "market.order", "market.trade", "market.book", "market.clearing"; later
+// "market.order", "market.trade", "market.book", "market.clearing",
+// "telemetry.readings" (readings committed, one event per call and region); later
 // capabilities add names, never a second mechanism.
 //
 // Two ways to receive:
@@ -33,6 +34,7 @@
 #include <segs/market.hpp>
 #include <segs/outbox.hpp>
 #include <segs/subscription.hpp>
+#include <segs/telemetry.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -57,11 +59,13 @@ struct event {
   std::uint64_t seq = 0;
   /// The region it happened in; empty for events of no region (mail).
   std::string region;
-  /// What happened: an outbox message ("mail") or a market event
-  /// ("market.*"). Later capabilities add alternatives.
-  std::variant<outbox_message, market_event> data;
+  /// What happened: an outbox message ("mail"), a market event
+  /// ("market.*") or readings ("telemetry.readings"). Later capabilities add
+  /// alternatives.
+  std::variant<outbox_message, market_event, readings_committed> data;
 
-  /// "mail", "market.order", "market.trade", "market.book", "market.clearing".
+  /// "mail", "market.order", "market.trade", "market.book", "market.clearing",
+  /// "telemetry.readings".
   [[nodiscard]] SEGS_EXPORT std::string_view name() const noexcept;
   /// The payload as `T`, or null when it is another kind.
   template <class T>

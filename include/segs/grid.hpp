@@ -21,6 +21,7 @@
 #include <segs/options.hpp>
 #include <segs/outbox.hpp>
 #include <segs/region.hpp>
+#include <segs/telemetry.hpp>
 
 #include <functional>
 #include <memory>
@@ -46,11 +47,14 @@ struct due_work_report {
   /// Market: the gates it closed (continuous: resting orders expired;
   /// epoch: the auction ran), oldest slot first.
   std::vector<clearing_result> gate_closures;
+  /// Telemetry: raw readings deleted for being older than
+  /// `telemetry_options::raw_retention` (their aggregates stay).
+  std::int64_t readings_dropped = 0;
   /// Work that failed, each message prefixed with its capability
   /// ("market: ..."); the other capabilities' work still ran.
   std::vector<error> failures;
   /// True when nothing was due and nothing failed.
-  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && failures.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && failures.empty(); }
 };
 
 class SEGS_EXPORT grid {
@@ -80,6 +84,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] region_service& regions() noexcept;
   /// The energy market (market.hpp).
   [[nodiscard]] market_service& market() noexcept;
+  /// Meters and telemetry (telemetry.hpp).
+  [[nodiscard]] telemetry_service& telemetry() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

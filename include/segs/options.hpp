@@ -9,6 +9,7 @@
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
 #include <segs/region.hpp>
+#include <segs/telemetry.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -42,6 +43,8 @@ struct options {
   /// The deployment's regions and its default region (region.hpp).
   region_options regions;
   market_options market;
+  /// Raw reading retention (telemetry.hpp).
+  telemetry_options telemetry;
 };
 
 }  // namespace segs

@@ -14,5 +14,6 @@
 #include <segs/page.hpp>
 #include <segs/region.hpp>
 #include <segs/subscription.hpp>
+#include <segs/telemetry.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>

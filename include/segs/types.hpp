@@ -45,6 +45,12 @@ using timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 [[nodiscard]] SEGS_EXPORT result<timestamp> parse_rfc3339(std::string_view text,
                                                           std::string_view field = "timestamp");
 
+/// A calendar date as ISO 8601 text: "2026-03-29".
+[[nodiscard]] SEGS_EXPORT std::string to_iso_date(std::chrono::year_month_day d);
+/// Parses "YYYY-MM-DD" (a valid date); errors name `field`.
+[[nodiscard]] SEGS_EXPORT result<std::chrono::year_month_day> parse_iso_date(
+    std::string_view text, std::string_view field = "date");
+
 /// Parses a decimal string ("12", "-0.5", "1.234567") into an integer count of
 /// 10^-scale units, rounding as asked. Errors name `field`.
 [[nodiscard]] SEGS_EXPORT result<std::int64_t> parse_decimal(std::string_view text, int scale,

@@ -341,3 +341,35 @@ result<uuid> uuid::parse(std::string_view text, std::string_view field) {
 }
 
 }  // namespace segs
+
+namespace segs {
+
+std::string to_iso_date(std::chrono::year_month_day d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year()),
+                static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return buf;
+}
+
+result<std::chrono::year_month_day> parse_iso_date(std::string_view text, std::string_view field) {
+  auto bad = [&] {
+    return make_error(errc::validation_error, std::string(field) + " must be a date YYYY-MM-DD",
+                      std::string(field));
+  };
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return bad();
+  int y = 0, m = 0, d = 0;
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i == 4 || i == 7) continue;
+    if (text[i] < '0' || text[i] > '9') return bad();
+    const int digit = text[i] - '0';
+    if (i < 4) y = y * 10 + digit;
+    else if (i < 7) m = m * 10 + digit;
+    else d = d * 10 + digit;
+  }
+  std::chrono::year_month_day out{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
+                                  std::chrono::day{static_cast<unsigned>(d)}};
+  if (!out.ok()) return bad();
+  return out;
+}
+
+}  // namespace segs

@@ -58,11 +58,11 @@ const std::vector<role_definition>& builtin_roles() {
     std::vector<role_definition> r;
     r.push_back({"consumer",
                  strs({p::profile_read, p::profile_write, p::trade_buy,
-                       p::telemetry_read}),
+                       p::telemetry_read, p::telemetry_write}),
                  role_scope::self, true, true});
     r.push_back({"prosumer",
                  strs({p::profile_read, p::profile_write, p::trade_buy,
-                       p::trade_sell, p::telemetry_read}),
+                       p::trade_sell, p::telemetry_read, p::telemetry_write}),
                  role_scope::self, true, true});
     r.push_back({"operator",
                  strs({p::profile_read, p::profile_write, p::trade_buy,

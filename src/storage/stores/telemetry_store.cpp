@@ -1,0 +1,554 @@
+#include "storage/stores/telemetry_store.hpp"
+
+#include "storage/enum_column.hpp"
+#include "storage/stores/filter.hpp"
+#include "storage/stores/listing.hpp"
+#include "telemetry/names.hpp"
+
+#include <array>
+
+namespace segs::storage::telemetry {
+
+namespace {
+
+// --- meters -----------------------------------------------------------------------
+
+constexpr std::string_view meter_columns =
+    "seq, id, meter_id, region, user_id, meter_type, status, building, room, address, latitude, "
+    "longitude, capacity_w, installation_date, public_key, metadata, created_at, updated_at";
+
+value opt(const std::optional<std::string>& v) { return v ? value(*v) : value(nullptr); }
+value opt(const std::optional<double>& v) { return v ? value(*v) : value(nullptr); }
+value opt(const std::optional<std::int64_t>& v) { return v ? value(*v) : value(nullptr); }
+value opt(const std::optional<milli>& v) { return v ? value(v->value) : value(nullptr); }
+std::optional<double> opt_f64(const row& r, std::size_t i) {
+  if (r.is_null(i)) return std::nullopt;
+  return r.f64(i);
+}
+std::optional<milli> opt_milli(const row& r, std::size_t i) {
+  auto v = r.opt_i64(i);
+  if (!v) return std::nullopt;
+  return milli{*v};
+}
+
+meter_row decode_meter(const row& r) {
+  meter_row out;
+  out.seq = r.i64(0);
+  auto& m = out.m;
+  m.id = r.id(1);
+  m.meter_id = r.text(2);
+  m.region = r.text(3);
+  if (!r.is_null(4)) m.user_id = r.id(4);
+  m.meter_type = enum_column<meter_kind>(r, 5, "meters.meter_type");
+  m.status = enum_column<meter_status>(r, 6, "meters.status");
+  m.location.building = r.opt_text(7);
+  m.location.room = r.opt_text(8);
+  m.location.address = r.opt_text(9);
+  m.location.latitude = opt_f64(r, 10);
+  m.location.longitude = opt_f64(r, 11);
+  m.capacity_kw = milli{r.i64(12)};
+  if (auto d = r.opt_text(13)) {
+    auto parsed = parse_iso_date(*d, "installation_date");
+    if (!parsed)
+      throw segs::exception(make_error(errc::internal,
+                                       "meters.installation_date holds an unknown value: " + *d,
+                                       "installation_date"));
+    m.installation_date = *parsed;
+  }
+  m.public_key = r.opt_text(14).value_or("");
+  m.metadata = r.text(15);
+  m.created_at = from_micros(r.i64(16));
+  m.updated_at = from_micros(r.i64(17));
+  return out;
+}
+
+std::optional<std::string> date_text(const std::optional<std::chrono::year_month_day>& d) {
+  if (!d) return std::nullopt;
+  return to_iso_date(*d);
+}
+std::optional<std::string> key_text(const std::string& k) {
+  if (k.empty()) return std::nullopt;
+  return k;
+}
+value user_value(const std::optional<uuid>& u) {
+  return u ? value(u->to_string()) : value(nullptr);
+}
+
+}  // namespace
+
+std::int64_t insert_meter(transaction& tx, const segs::meter& m) {
+  auto res = tx.exec(
+      "INSERT INTO meters (id, meter_id, region, user_id, meter_type, status, building, room, "
+      "address, latitude, longitude, capacity_w, installation_date, public_key, metadata, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14, $15, $16, $17) RETURNING seq",
+      {m.id.to_string(), m.meter_id, m.region, user_value(m.user_id),
+       std::string(to_string(m.meter_type)), std::string(to_string(m.status)),
+       opt(m.location.building), opt(m.location.room), opt(m.location.address),
+       opt(m.location.latitude), opt(m.location.longitude), m.capacity_kw.value,
+       opt(date_text(m.installation_date)), opt(key_text(m.public_key)), m.metadata,
+       to_micros(m.created_at), to_micros(m.updated_at)});
+  return res.rows.at(0).i64(0);
+}
+
+void update_meter(transaction& tx, const meter_row& r) {
+  const auto& m = r.m;
+  tx.exec(
+      "UPDATE meters SET region = $2, user_id = $3, meter_type = $4, status = $5, building = $6, "
+      "room = $7, address = $8, latitude = $9, longitude = $10, capacity_w = $11, "
+      "installation_date = $12, public_key = $13, metadata = $14, updated_at = $15 WHERE seq = $1",
+      {r.seq, m.region, user_value(m.user_id), std::string(to_string(m.meter_type)),
+       std::string(to_string(m.status)), opt(m.location.building), opt(m.location.room),
+       opt(m.location.address), opt(m.location.latitude), opt(m.location.longitude),
+       m.capacity_kw.value, opt(date_text(m.installation_date)), opt(key_text(m.public_key)),
+       m.metadata, to_micros(m.updated_at)});
+}
+
+std::optional<meter_row> find_meter(transaction& tx, std::string_view ref) {
+  const bool is_id = uuid::parse(ref).has_value();
+  auto res = tx.exec("SELECT " + std::string(meter_columns) + " FROM meters WHERE " +
+                         (is_id ? "id = $1" : "meter_id = $1"),
+                     {std::string(ref)});
+  if (res.rows.empty()) return std::nullopt;
+  return decode_meter(res.rows.front());
+}
+
+std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs) {
+  std::vector<meter_row> out;
+  // Bounded statements: the parameter limits of both backends are far above.
+  constexpr std::size_t chunk = 2000;
+  for (std::size_t at = 0; at < refs.size(); at += chunk) {
+    const std::size_t n = std::min(chunk, refs.size() - at);
+    std::string list;
+    std::vector<value> params;
+    params.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) list += ", ";
+      list += "$" + std::to_string(i + 1);
+      params.emplace_back(refs[at + i]);
+    }
+    auto res = tx.exec("SELECT " + std::string(meter_columns) + " FROM meters WHERE meter_id IN (" +
+                           list + ") OR id IN (" + list + ")",
+                       params);
+    for (const auto& r : res.rows) out.push_back(decode_meter(r));
+  }
+  return out;
+}
+
+std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user) {
+  auto res = tx.exec("SELECT " + std::string(meter_columns) +
+                         " FROM meters WHERE user_id = $1 ORDER BY meter_id",
+                     {user.to_string()});
+  std::vector<meter_row> out;
+  for (const auto& r : res.rows) out.push_back(decode_meter(r));
+  return out;
+}
+
+bool has_readings(transaction& tx, std::int64_t seq) {
+  return !tx.exec("SELECT 1 FROM meter_quarters WHERE meter = $1 LIMIT 1", {seq}).rows.empty();
+}
+
+namespace {
+filter meter_where(const meter_filter& f) {
+  filter w;
+  if (f.status) w.add("status = ?", std::string(to_string(*f.status)));
+  if (f.region) w.add("region = ?", *f.region);
+  if (f.user_id) w.add("user_id = ?", f.user_id->to_string());
+  return w;
+}
+}  // namespace
+
+page<meter_row> list_meters(transaction& tx, const meter_filter& f, page_request p) {
+  auto w = meter_where(f);
+  auto rows = fetch_page(tx,
+                         {.select = std::string(meter_columns),
+                          .from = "meters" + w.where(),
+                          .params = w.params(),
+                          .order_by = "meter_id"},
+                         p);
+  return to_page<meter_row>(std::move(rows), decode_meter);
+}
+
+std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_filter f) {
+  f.status.reset();
+  auto w = meter_where(f);
+  auto res = tx.exec(
+      "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), COUNT(*) FROM meters" +
+          w.where(),
+      w.params());
+  const auto active = res.rows.at(0).i64(0);
+  return {active, res.rows.at(0).i64(1) - active};
+}
+
+void add_totals(transaction& tx, std::vector<meter_row>& rows) {
+  for (auto& r : rows) {
+    auto t = tx.exec(
+        "SELECT COALESCE(SUM(consumed_wh), 0), COALESCE(SUM(produced_wh), 0) FROM meter_days "
+        "WHERE meter = $1",
+        {r.seq});
+    r.m.total_consumed = energy{t.rows.at(0).i64(0)};
+    r.m.total_produced = energy{t.rows.at(0).i64(1)};
+    if (auto last = latest_reading(tx, r.seq))
+      r.m.last_reading = reading_brief{last->r.time, last->r.consumed, last->r.produced};
+    else
+      r.m.last_reading.reset();
+  }
+}
+
+// --- readings -----------------------------------------------------------------------
+
+namespace {
+
+constexpr std::array<std::string_view, 12> reading_columns{
+    "meter", "ts", "consumed_wh", "produced_wh", "power", "peak_demand", "voltage", "current_ma",
+    "power_factor", "frequency", "metadata", "received_at"};
+constexpr std::string_view reading_select =
+    "meter, ts, consumed_wh, produced_wh, power, peak_demand, voltage, current_ma, power_factor, "
+    "frequency, metadata, received_at";
+
+reading_row decode_reading(const row& r) {
+  reading_row out;
+  out.meter = r.i64(0);
+  out.r.time = from_micros(r.i64(1));
+  out.r.consumed = energy{r.i64(2)};
+  out.r.produced = energy{r.i64(3)};
+  out.r.power_kw = opt_milli(r, 4);
+  out.r.peak_demand_kw = opt_milli(r, 5);
+  out.r.voltage = opt_milli(r, 6);
+  out.r.current = opt_milli(r, 7);
+  out.r.power_factor = opt_milli(r, 8);
+  out.r.frequency = opt_milli(r, 9);
+  out.r.metadata = r.opt_text(10).value_or("");
+  out.received_at = from_micros(r.i64(11));
+  return out;
+}
+
+void push_reading(std::vector<value>& v, const reading_row& row) {
+  const auto& r = row.r;
+  v.emplace_back(row.meter);
+  v.emplace_back(to_micros(r.time));
+  v.emplace_back(r.consumed.wh);
+  v.emplace_back(r.produced.wh);
+  v.push_back(opt(r.power_kw));
+  v.push_back(opt(r.peak_demand_kw));
+  v.push_back(opt(r.voltage));
+  v.push_back(opt(r.current));
+  v.push_back(opt(r.power_factor));
+  v.push_back(opt(r.frequency));
+  v.push_back(r.metadata.empty() ? value(nullptr) : value(r.metadata));
+  v.emplace_back(to_micros(row.received_at));
+}
+
+}  // namespace
+
+std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_in(
+    transaction& tx, const std::vector<std::int64_t>& meters, timestamp from, timestamp to) {
+  std::map<std::pair<std::int64_t, std::int64_t>, reading_row> out;
+  constexpr std::size_t chunk = 2000;
+  for (std::size_t at = 0; at < meters.size(); at += chunk) {
+    const std::size_t n = std::min(chunk, meters.size() - at);
+    std::vector<value> params{to_micros(from), to_micros(to)};
+    std::string list;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) list += ", ";
+      params.emplace_back(meters[at + i]);
+      list += "$" + std::to_string(params.size());
+    }
+    auto res = tx.exec("SELECT " + std::string(reading_select) +
+                           " FROM meter_readings WHERE meter IN (" + list +
+                           ") AND ts >= $1 AND ts <= $2",
+                       params);
+    for (const auto& r : res.rows) {
+      auto row = decode_reading(r);
+      out.emplace(std::pair{row.meter, to_micros(row.r.time)}, std::move(row));
+    }
+  }
+  return out;
+}
+
+void append_readings(transaction& tx, const std::vector<reading_row>& rows) {
+  if (rows.empty()) return;
+  std::vector<value> values;
+  values.reserve(rows.size() * reading_columns.size());
+  for (const auto& r : rows) push_reading(values, r);
+  tx.append("meter_readings", reading_columns, values);
+}
+
+void update_reading(transaction& tx, const reading_row& row) {
+  std::vector<value> v;
+  push_reading(v, row);
+  tx.exec(
+      "UPDATE meter_readings SET consumed_wh = $3, produced_wh = $4, power = $5, peak_demand = $6, "
+      "voltage = $7, current_ma = $8, power_factor = $9, frequency = $10, metadata = $11, "
+      "received_at = $12 WHERE meter = $1 AND ts = $2",
+      v);
+}
+
+std::optional<reading_row> latest_reading(transaction& tx, std::int64_t meter) {
+  auto res = tx.exec("SELECT " + std::string(reading_select) +
+                         " FROM meter_readings WHERE meter = $1 ORDER BY ts DESC LIMIT 1",
+                     {meter});
+  if (res.rows.empty()) return std::nullopt;
+  return decode_reading(res.rows.front());
+}
+
+page<reading_row> list_readings(transaction& tx, std::int64_t meter, timestamp from, timestamp to,
+                                page_request p) {
+  auto rows = fetch_page(tx,
+                         {.select = std::string(reading_select),
+                          .from = "meter_readings WHERE meter = $1 AND ts > $2 AND ts <= $3",
+                          .params = {meter, to_micros(from), to_micros(to)},
+                          .order_by = "ts"},
+                         p);
+  return to_page<reading_row>(std::move(rows), decode_reading);
+}
+
+std::vector<reading_row> readings_between(transaction& tx, std::int64_t meter, timestamp from,
+                                          timestamp to) {
+  auto res = tx.exec("SELECT " + std::string(reading_select) +
+                         " FROM meter_readings WHERE meter = $1 AND ts > $2 AND ts <= $3 ORDER BY ts",
+                     {meter, to_micros(from), to_micros(to)});
+  std::vector<reading_row> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(decode_reading(r));
+  return out;
+}
+
+std::int64_t drop_readings_before(transaction& tx, timestamp before) {
+  return tx.exec("DELETE FROM meter_readings WHERE ts < $1", {to_micros(before)}).affected;
+}
+
+// --- aggregates -----------------------------------------------------------------------
+
+namespace {
+
+constexpr std::array<std::string_view, 19> aggregate_columns{
+    "consumed_wh", "produced_wh", "readings",    "power_n",   "power_sum",   "power_min",
+    "power_max",   "peak_max",    "peak_at",     "voltage_n", "voltage_sum", "voltage_min",
+    "voltage_max", "current_n",   "current_sum", "pf_n",      "pf_sum",      "freq_n",
+    "freq_sum"};
+constexpr std::string_view aggregate_select =
+    "consumed_wh, produced_wh, readings, power_n, power_sum, power_min, power_max, peak_max, "
+    "peak_at, voltage_n, voltage_sum, voltage_min, voltage_max, current_n, current_sum, pf_n, "
+    "pf_sum, freq_n, freq_sum";
+
+void push_aggregate(std::vector<value>& v, const aggregate& a) {
+  v.emplace_back(a.consumed_wh);
+  v.emplace_back(a.produced_wh);
+  v.emplace_back(a.readings);
+  v.emplace_back(a.power.n);
+  v.emplace_back(a.power.sum);
+  v.push_back(opt(a.power.min));
+  v.push_back(opt(a.power.max));
+  v.push_back(opt(a.peak_max));
+  v.push_back(a.peak_at ? value(to_micros(*a.peak_at)) : value(nullptr));
+  v.emplace_back(a.voltage.n);
+  v.emplace_back(a.voltage.sum);
+  v.push_back(opt(a.voltage.min));
+  v.push_back(opt(a.voltage.max));
+  v.emplace_back(a.current.n);
+  v.emplace_back(a.current.sum);
+  v.emplace_back(a.power_factor.n);
+  v.emplace_back(a.power_factor.sum);
+  v.emplace_back(a.frequency.n);
+  v.emplace_back(a.frequency.sum);
+}
+
+aggregate decode_aggregate(const row& r, std::size_t i) {
+  aggregate a;
+  a.consumed_wh = r.i64(i + 0);
+  a.produced_wh = r.i64(i + 1);
+  a.readings = r.i64(i + 2);
+  a.power.n = r.i64(i + 3);
+  a.power.sum = r.i64(i + 4);
+  a.power.min = r.opt_i64(i + 5);
+  a.power.max = r.opt_i64(i + 6);
+  a.peak_max = r.opt_i64(i + 7);
+  if (auto at = r.opt_i64(i + 8)) a.peak_at = from_micros(*at);
+  a.voltage.n = r.i64(i + 9);
+  a.voltage.sum = r.i64(i + 10);
+  a.voltage.min = r.opt_i64(i + 11);
+  a.voltage.max = r.opt_i64(i + 12);
+  a.current.n = r.i64(i + 13);
+  a.current.sum = r.i64(i + 14);
+  a.power_factor.n = r.i64(i + 15);
+  a.power_factor.sum = r.i64(i + 16);
+  a.frequency.n = r.i64(i + 17);
+  a.frequency.sum = r.i64(i + 18);
+  return a;
+}
+
+// "ON CONFLICT ... DO UPDATE" merging the new partial aggregate (excluded)
+// into the stored one (`t`, the table's name): sums add, minima and maxima
+// compare (a NULL side loses), the peak keeps its earliest time on a tie.
+std::string merge_clause(std::string_view t, bool replace) {
+  std::string s = "ON CONFLICT (meter, start) DO UPDATE SET ";
+  bool first = true;
+  auto set = [&](std::string_view col, const std::string& expr) {
+    if (!first) s += ", ";
+    first = false;
+    s += std::string(col) + " = " + expr;
+  };
+  const std::string T(t);
+  for (auto col : aggregate_columns) {
+    const std::string c(col), old = T + "." + c, ex = "excluded." + c;
+    if (replace) {
+      set(col, ex);
+    } else if (col.ends_with("_min")) {
+      set(col, "CASE WHEN " + old + " IS NULL OR " + ex + " < " + old + " THEN " + ex + " ELSE " + old + " END");
+    } else if (col.ends_with("_max") && col != "peak_max") {
+      set(col, "CASE WHEN " + old + " IS NULL OR " + ex + " > " + old + " THEN " + ex + " ELSE " + old + " END");
+    } else if (col == "peak_max" || col == "peak_at") {
+      const std::string wins = "excluded.peak_max IS NOT NULL AND (" + T + ".peak_max IS NULL OR excluded.peak_max > " +
+                               T + ".peak_max OR (excluded.peak_max = " + T + ".peak_max AND excluded.peak_at < " +
+                               T + ".peak_at))";
+      set(col, "CASE WHEN " + wins + " THEN " + ex + " ELSE " + old + " END");
+    } else {
+      set(col, old + " + " + ex);
+    }
+  }
+  return s;
+}
+
+void merge_into(transaction& tx, std::string_view table, bool with_end,
+                const std::vector<stored_bucket>& deltas, bool replace) {
+  if (deltas.empty()) return;
+  std::vector<std::string_view> cols{"meter", "start"};
+  if (with_end) cols.push_back("day_end");
+  cols.insert(cols.end(), aggregate_columns.begin(), aggregate_columns.end());
+  std::vector<value> v;
+  v.reserve(deltas.size() * cols.size());
+  for (const auto& d : deltas) {
+    v.emplace_back(d.meter);
+    v.emplace_back(to_micros(d.start));
+    if (with_end) v.emplace_back(to_micros(d.end));
+    push_aggregate(v, d.agg);
+  }
+  // The clause is built from the library's own column names only.
+  tx.append(table, cols, v, merge_clause(table, replace));
+}
+
+std::vector<stored_bucket> read_buckets(transaction& tx, std::string_view table, bool with_end,
+                                        std::int64_t meter, timestamp from, timestamp to) {
+  const std::string end_col = with_end ? "day_end" : "start";
+  auto res = tx.exec("SELECT meter, start, " + end_col + ", " + std::string(aggregate_select) +
+                         " FROM " + std::string(table) +
+                         " WHERE meter = $1 AND start >= $2 AND start < $3 ORDER BY start",
+                     {meter, to_micros(from), to_micros(to)});
+  std::vector<stored_bucket> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) {
+    stored_bucket b;
+    b.meter = r.i64(0);
+    b.start = from_micros(r.i64(1));
+    b.end = with_end ? from_micros(r.i64(2)) : b.start + segs::telemetry::quarter;
+    b.agg = decode_aggregate(r, 3);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+}  // namespace
+
+void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace) {
+  merge_into(tx, "meter_quarters", false, deltas, replace);
+}
+void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace) {
+  merge_into(tx, "meter_days", true, deltas, replace);
+}
+std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
+  return read_buckets(tx, "meter_quarters", false, meter, from, to);
+}
+std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
+  return read_buckets(tx, "meter_days", true, meter, from, to);
+}
+
+void merge_region_quarters(transaction& tx, const std::vector<region_quarter>& deltas) {
+  if (deltas.empty()) return;
+  static constexpr std::array<std::string_view, 5> cols{"region", "start", "consumed_wh",
+                                                        "produced_wh", "readings"};
+  std::vector<value> v;
+  v.reserve(deltas.size() * cols.size());
+  for (const auto& d : deltas) {
+    v.emplace_back(d.region);
+    v.emplace_back(to_micros(d.start));
+    v.emplace_back(d.consumed_wh);
+    v.emplace_back(d.produced_wh);
+    v.emplace_back(d.readings);
+  }
+  tx.append("region_quarters", cols, v,
+            "ON CONFLICT (region, start) DO UPDATE SET "
+            "consumed_wh = region_quarters.consumed_wh + excluded.consumed_wh, "
+            "produced_wh = region_quarters.produced_wh + excluded.produced_wh, "
+            "readings = region_quarters.readings + excluded.readings");
+}
+
+std::vector<region_quarter> region_quarters(transaction& tx, std::string_view region, timestamp from,
+                                            timestamp to) {
+  auto res = tx.exec(
+      "SELECT start, consumed_wh, produced_wh, readings FROM region_quarters "
+      "WHERE region = $1 AND start >= $2 AND start < $3 ORDER BY start",
+      {std::string(region), to_micros(from), to_micros(to)});
+  std::vector<region_quarter> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows)
+    out.push_back({std::string(region), from_micros(r.i64(0)), r.i64(1), r.i64(2), r.i64(3)});
+  return out;
+}
+
+std::int64_t meters_in_service(transaction& tx, std::string_view region) {
+  return tx
+      .exec("SELECT COUNT(*) FROM meters WHERE region = $1 AND status <> 'decommissioned'",
+            {std::string(region)})
+      .rows.at(0)
+      .i64(0);
+}
+
+std::int64_t meters_reporting(transaction& tx, std::string_view region, timestamp from, timestamp to) {
+  return tx
+      .exec(
+          "SELECT COUNT(*) FROM meters m WHERE m.region = $1 AND EXISTS (SELECT 1 FROM "
+          "meter_quarters q WHERE q.meter = m.seq AND q.start >= $2 AND q.start < $3)",
+          {std::string(region), to_micros(from), to_micros(to)})
+      .rows.at(0)
+      .i64(0);
+}
+
+std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
+                                        timestamp d0, timestamp d1, timestamp to, int limit) {
+  auto res = tx.exec(
+      "SELECT m.meter_id, m.user_id, SUM(e.consumed_wh) AS consumed FROM ("
+      "SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $2 AND start < $3 "
+      "UNION ALL SELECT meter, consumed_wh FROM meter_days WHERE start >= $3 AND start < $4 "
+      "UNION ALL SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $4 AND start < $5"
+      ") AS e JOIN meters m ON m.seq = e.meter WHERE m.region = $1 "
+      "GROUP BY m.seq, m.meter_id, m.user_id ORDER BY consumed DESC, m.meter_id LIMIT $6",
+      {std::string(region), to_micros(from), to_micros(d0), to_micros(d1), to_micros(to),
+       std::int64_t{limit}});
+  std::vector<top_consumer> out;
+  int rank = 0;
+  for (const auto& r : res.rows) {
+    top_consumer c;
+    c.rank = ++rank;
+    c.meter_id = r.text(0);
+    if (!r.is_null(1)) c.user_id = r.id(1);
+    c.consumed = energy{r.i64(2)};
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::string_view region,
+                                                      timestamp from, timestamp to) {
+  auto res = tx.exec(
+      "SELECT r.power FROM meters m JOIN meter_readings r ON r.meter = m.seq AND r.ts = "
+      "(SELECT MAX(r2.ts) FROM meter_readings r2 WHERE r2.meter = m.seq AND r2.ts > $2 AND "
+      "r2.ts <= $3) WHERE m.region = $1",
+      {std::string(region), to_micros(from), to_micros(to)});
+  std::vector<std::optional<std::int64_t>> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(r.opt_i64(0));
+  return out;
+}
+
+}  // namespace segs::storage::telemetry

@@ -1,0 +1,107 @@
+// SQL of meters and telemetry: the registry, raw readings and the stored
+// aggregate levels (meter quarter-hours, meter local days, region
+// quarter-hours). Functions run inside a transaction the caller owns.
+#pragma once
+
+#include "storage/backend.hpp"
+#include "telemetry/aggregate.hpp"
+
+#include <segs/telemetry.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace segs::storage::telemetry {
+
+using segs::telemetry::aggregate;
+
+/// A meter and its compact key (what readings and buckets carry).
+struct meter_row {
+  std::int64_t seq = 0;
+  segs::meter m;
+};
+
+// --- the registry ---------------------------------------------------------------
+/// Inserts `r.m` and answers its seq.
+std::int64_t insert_meter(transaction& tx, const segs::meter& m);
+/// Writes every mutable column of the meter with `r.seq`.
+void update_meter(transaction& tx, const meter_row& r);
+/// By serial, or by id when `ref` is a UUID.
+std::optional<meter_row> find_meter(transaction& tx, std::string_view ref);
+/// Every meter whose serial or id is in `refs`.
+std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs);
+std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user);
+bool has_readings(transaction& tx, std::int64_t seq);
+
+/// Who may be listed: the scope narrowing of the caller plus the query.
+struct meter_filter {
+  std::optional<meter_status> status;
+  std::optional<std::string> region;
+  std::optional<uuid> user_id;
+};
+page<meter_row> list_meters(transaction& tx, const meter_filter& f, page_request p);
+/// Meters matching `f` (its status ignored): {active, every other status}.
+std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_filter f);
+/// Fills last_reading and the totals of each meter.
+void add_totals(transaction& tx, std::vector<meter_row>& rows);
+
+// --- readings -------------------------------------------------------------------
+struct reading_row {
+  std::int64_t meter = 0;
+  reading r;
+  timestamp received_at{};
+};
+/// The stored readings of `meters` with time in [from, to] (the span of a
+/// batch), by (meter, time).
+std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_in(
+    transaction& tx, const std::vector<std::int64_t>& meters, timestamp from, timestamp to);
+void append_readings(transaction& tx, const std::vector<reading_row>& rows);
+void update_reading(transaction& tx, const reading_row& row);
+std::optional<reading_row> latest_reading(transaction& tx, std::int64_t meter);
+/// Time in (from, to], oldest first.
+page<reading_row> list_readings(transaction& tx, std::int64_t meter, timestamp from, timestamp to,
+                                page_request p);
+std::vector<reading_row> readings_between(transaction& tx, std::int64_t meter, timestamp from,
+                                          timestamp to);
+/// Deletes raw readings with time before `before`; answers how many.
+std::int64_t drop_readings_before(transaction& tx, timestamp before);
+
+// --- aggregates -----------------------------------------------------------------
+struct stored_bucket {
+  std::int64_t meter = 0;
+  timestamp start{};
+  timestamp end{};
+  aggregate agg;
+};
+/// Merges `deltas` into the stored quarter-hours (or days); `replace`
+/// overwrites instead.
+void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false);
+void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false);
+/// A meter's stored buckets with start in [from, to), oldest first.
+std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
+std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
+
+struct region_quarter {
+  std::string region;
+  timestamp start{};
+  std::int64_t consumed_wh = 0;
+  std::int64_t produced_wh = 0;
+  std::int64_t readings = 0;
+};
+void merge_region_quarters(transaction& tx, const std::vector<region_quarter>& deltas);
+std::vector<region_quarter> region_quarters(transaction& tx, std::string_view region, timestamp from,
+                                            timestamp to);
+std::int64_t meters_in_service(transaction& tx, std::string_view region);
+/// Meters of `region` with a quarter-hour starting in [from, to).
+std::int64_t meters_reporting(transaction& tx, std::string_view region, timestamp from, timestamp to);
+/// Consumption per meter of `region`: quarter-hours starting in [from, d0)
+/// and [d1, to), days starting in [d0, d1). Largest first, then by serial.
+std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
+                                        timestamp d0, timestamp d1, timestamp to, int limit);
+/// Each meter's latest reading's power in (from, to]: {meter, power or none}.
+std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::string_view region,
+                                                      timestamp from, timestamp to);
+
+}  // namespace segs::storage::telemetry

@@ -1,0 +1,69 @@
+// Internal to the telemetry service: the implementation behind
+// `segs::telemetry_service`, shared by the files of src/telemetry/ that each
+// hold one responsibility (registry, ingestion, queries, analytics).
+//
+// Stateless: everything lives in storage, so any number of grids (and
+// processes) may ingest into one database. A batch of readings is one
+// transaction: its raw rows and the deltas of every aggregate they fall in
+// (meter quarter-hours, meter local days, region quarter-hours) commit
+// together, so aggregates never disagree with the raw rows, after a crash
+// included.
+#pragma once
+
+#include "core/time_zone.hpp"
+#include "grid_core.hpp"
+#include "storage/stores/telemetry_store.hpp"
+#include "telemetry/aggregate.hpp"
+
+#include <segs/telemetry.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace segs::detail {
+
+
+
+/// What a caller wants to do with a meter.
+enum class meter_access { read, write, manage };
+
+/// True when `who` may act on `m` so (see telemetry.hpp's banner).
+[[nodiscard]] bool may(const principal& who, const meter& m, meter_access a);
+/// True when `who` manages or reads the meters of `region` (operators of it, admins).
+[[nodiscard]] bool reaches_region(const principal& who, std::string_view region, std::string_view perm);
+
+/// The time zone of a registered region (internal error for a zone the tz
+/// database lacks, which `regions` never stores).
+[[nodiscard]] tz::zone zone_of(storage::transaction& tx, std::string_view region);
+
+/// The local day (start, end) containing the reading time `t` (end of
+/// interval: an instant on midnight belongs to the day before).
+struct day_span {
+  timestamp start{};
+  timestamp end{};
+};
+[[nodiscard]] day_span day_of(const tz::zone& z, timestamp t);
+
+}  // namespace segs::detail
+
+namespace segs {
+
+struct telemetry_service::impl {
+  detail::grid_core& core;
+
+  /// The meter `ref` names when `who` may act on it so: not_found when it
+  /// does not exist or `who` may not even read it, forbidden otherwise.
+  storage::telemetry::meter_row require(storage::transaction& tx, const principal& who,
+                                   std::string_view ref, detail::meter_access a);
+  /// Stores `rows`; `replacing` overwrites differing stored readings
+  /// (corrections) instead of refusing them as conflicts. Publishes
+  /// "telemetry.readings" after commit. `audit` (replacing) records the old
+  /// values in the same transaction.
+  ingest_report store_readings(const principal& who, std::span<const meter_reading> rows,
+                               bool replacing, std::string_view reason = {},
+                               const request_context& ctx = {});
+  /// Deletes raw readings past the retention; answers how many.
+  std::int64_t drop_expired_readings();
+};
+
+}  // namespace segs
