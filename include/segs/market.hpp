@@ -433,9 +433,12 @@ class SEGS_EXPORT market_service {
   result<std::vector<clearing_result>> close_due_gates();
   /// Settles a closed slot. Needs `market:operate` over the region
   /// (operators of the region, admins). Without deliveries, a slot whose
-  /// delivery has ended settles as traded, and one whose delivery has not
-  /// ended is a conflict. A seller absent from the deliveries delivered as
-  /// traded. Writes a "market.settle" audit record (region, slot, the number
+  /// delivery has ended settles against the meters: a seller delivered the
+  /// net export of their meters in the region, sum(produced - consumed) of
+  /// the readings in (slot start, slot end], floored at 0 and capped at what
+  /// they sold; a seller without a reading in the slot settles as traded.
+  /// A slot whose delivery has not ended is a conflict without deliveries.
+  /// A seller absent from explicit deliveries delivered as traded. Writes a "market.settle" audit record (region, slot, the number
   /// of deliveries and of entries) in the settlement's transaction. Settling
   /// again answers the first settlement, changes nothing and records
   /// nothing. Errors: unauthorized, forbidden (as clear), validation_error

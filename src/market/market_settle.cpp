@@ -2,8 +2,30 @@
 // written with its audit record. Separate from the gates because it runs
 // long after them and never touches the books.
 #include "market/market_impl.hpp"
+#include "storage/stores/telemetry_store.hpp"
 
 namespace segs::detail {
+
+namespace {
+
+// Without explicit deliveries, a seller delivered the net export of their
+// meters in the region over the slot, (slot start, slot end]: floored at 0
+// and capped at what they sold. A seller none of whose meters reported in
+// the slot is left out, and so settles as traded.
+std::map<uuid, energy> metered_deliveries(storage::transaction& tx, std::string_view region,
+                                          const std::vector<trade_record>& trades, timestamp slot,
+                                          timestamp delivery_end) {
+  std::map<uuid, std::int64_t> sold;
+  for (const auto& t : trades) sold[t.seller_id] += t.quantity.wh;
+  std::vector<uuid> sellers;
+  for (const auto& [id, wh] : sold) sellers.push_back(id);
+  std::map<uuid, energy> out;
+  for (const auto& [id, net] : storage::telemetry::net_export(tx, region, sellers, slot, delivery_end))
+    out[id] = energy{std::min(std::max<std::int64_t>(net, 0), sold[id])};
+  return out;
+}
+
+}  // namespace
 
 // Audited in the settlement's transaction; answering an earlier settlement
 // writes nothing.
@@ -62,7 +84,9 @@ settlement market_impl::settle(const principal& who, std::string_view name, time
                "; settle after it, or give the deliveries",
            "delivery_slot");
     const auto trades = store::slot_trades(tx, r.name, slot);
-    s.entries = settle_slot(trades, delivered, settings.imbalance_price);
+    auto measured = delivered;
+    if (!deliveries) measured = metered_deliveries(tx, r.name, trades, slot, delivery_end);
+    s.entries = settle_slot(trades, measured, settings.imbalance_price);
     if (!store::mark_settled(tx, r.name, slot, now)) fail(errc::conflict, "the slot was settled meanwhile");
     int line = 0;
     for (const auto& e : s.entries) store::insert_entry(tx, core_.new_id(), r.name, slot, ++line, e, now);

@@ -177,6 +177,78 @@ TEST_CASE("market: a seller's shortfall is charged at the imbalance price and re
   CHECK_FALSE(entry(st, f.seller.id, ledger_kind::imbalance_charge));
 }
 
+TEST_CASE("market: without deliveries a slot settles against the sellers' meters") {
+  epoch_market f;
+  REQUIRE(f.market().clear(f.op, "north", f.s));
+  // seller sold 1500 Wh, seller2 1500 Wh (see the shortfall case above).
+  auto& tel = f.grid->telemetry();
+  auto meter_of = [&](const std::string& serial, const segs::principal& owner) {
+    segs::meter_spec m;
+    m.meter_id = serial;
+    m.region = "north";
+    m.capacity_kw = segs::milli{10'000};
+    m.user_id = owner.id;
+    REQUIRE(tel.create_meter(f.admin, m));
+  };
+  meter_of("SM_SELLER_1", f.seller);
+  meter_of("SM_SELLER_2A", f.seller2);
+  meter_of("SM_SELLER_2B", f.seller2);
+  auto reading = [](segs::timestamp t, std::int64_t consumed, std::int64_t produced) {
+    segs::reading r;
+    r.time = t;
+    r.consumed = wh(consumed);
+    r.produced = wh(produced);
+    return r;
+  };
+  f.clock->set(f.s + 15min);
+  const auto sys = segs::principal::system();
+  std::vector<segs::meter_reading> rows{
+      // seller2 exports 1200 - 300 + 400 - 300 = 1000 Wh over (s, s + 15 min] across two meters ...
+      {"SM_SELLER_2A", reading(f.s + 5min, 300, 1200), {}},
+      {"SM_SELLER_2B", reading(f.s + 15min, 300, 400), {}},
+      // ... and a reading on the slot's start belongs to the slot before.
+      {"SM_SELLER_2A", reading(f.s, 0, 5000), {}},
+      // seller exports more than it sold: capped, no shortfall.
+      {"SM_SELLER_1", reading(f.s + 10min, 0, 4000), {}},
+  };
+  auto rep = tel.ingest(sys, rows);
+  REQUIRE(rep);
+  REQUIRE(rep->accepted == 4);
+
+  auto st = f.market().settle(f.op, "north", f.s).value();
+  CHECK(total(st) == 0);
+  const auto* charge = entry(st, f.seller2.id, ledger_kind::imbalance_charge);
+  REQUIRE(charge);
+  CHECK(charge->quantity == wh(500));        // sold 1500, delivered 1000
+  CHECK(charge->amount == price(-122'500));  // at the highest trade price, 0.245
+  CHECK_FALSE(entry(st, f.seller.id, ledger_kind::imbalance_charge));
+}
+
+TEST_CASE("market: a seller whose meters import over the slot delivered nothing, one without readings as traded") {
+  epoch_market f;
+  REQUIRE(f.market().clear(f.op, "north", f.s));
+  auto& tel = f.grid->telemetry();
+  segs::meter_spec m;
+  m.meter_id = "SM_SELLER_2";
+  m.region = "north";
+  m.capacity_kw = segs::milli{10'000};
+  m.user_id = f.seller2.id;
+  REQUIRE(tel.create_meter(f.admin, m));
+  f.clock->set(f.s + 15min);
+  segs::reading r;
+  r.time = f.s + 15min;
+  r.consumed = wh(700);
+  r.produced = wh(200);  // a net import: delivered 0, not -500
+  REQUIRE(tel.submit(segs::principal::system(), "SM_SELLER_2", r));
+  auto st = f.market().settle(f.op, "north", f.s).value();
+  const auto* charge = entry(st, f.seller2.id, ledger_kind::imbalance_charge);
+  REQUIRE(charge);
+  CHECK(charge->quantity == wh(1500));
+  // seller has no meter at all: settles as traded.
+  CHECK_FALSE(entry(st, f.seller.id, ledger_kind::imbalance_charge));
+  CHECK(total(st) == 0);
+}
+
 TEST_CASE("market: settlement is refused while the gate is open and validates deliveries") {
   market_fixture f;
   const auto s = f.slot();

@@ -7,6 +7,8 @@
 
 #include <array>
 
+// PostgreSQL sums BIGINT columns as NUMERIC: every SUM of one is cast back
+// to BIGINT, so both backends answer integers.
 namespace segs::storage::telemetry {
 
 namespace {
@@ -183,7 +185,8 @@ std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_fil
 void add_totals(transaction& tx, std::vector<meter_row>& rows) {
   for (auto& r : rows) {
     auto t = tx.exec(
-        "SELECT COALESCE(SUM(consumed_wh), 0), COALESCE(SUM(produced_wh), 0) FROM meter_days "
+        "SELECT CAST(COALESCE(SUM(consumed_wh), 0) AS BIGINT), CAST(COALESCE(SUM(produced_wh), 0) AS BIGINT) "
+        "FROM meter_days "
         "WHERE meter = $1",
         {r.seq});
     r.m.total_consumed = energy{t.rows.at(0).i64(0)};
@@ -517,7 +520,7 @@ std::int64_t meters_reporting(transaction& tx, std::string_view region, timestam
 std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
                                         timestamp d0, timestamp d1, timestamp to, int limit) {
   auto res = tx.exec(
-      "SELECT m.meter_id, m.user_id, SUM(e.consumed_wh) AS consumed FROM ("
+      "SELECT m.meter_id, m.user_id, CAST(SUM(e.consumed_wh) AS BIGINT) AS consumed FROM ("
       "SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $2 AND start < $3 "
       "UNION ALL SELECT meter, consumed_wh FROM meter_days WHERE start >= $3 AND start < $4 "
       "UNION ALL SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $4 AND start < $5"
@@ -548,6 +551,23 @@ std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::stri
   std::vector<std::optional<std::int64_t>> out;
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) out.push_back(r.opt_i64(0));
+  return out;
+}
+
+std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region,
+                                        const std::vector<uuid>& users, timestamp from, timestamp to) {
+  std::map<uuid, std::int64_t> out;
+  for (const auto& u : users) {
+    // Raw readings: exact for any slot length (a slot need not be whole
+    // quarter-hours); a settlement runs soon after delivery, well inside any
+    // sensible raw retention.
+    auto res = tx.exec(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(r.produced_wh - r.consumed_wh), 0) AS BIGINT) FROM meter_readings r "
+        "JOIN meters m ON m.seq = r.meter WHERE m.user_id = $1 AND m.region = $2 AND r.ts > $3 "
+        "AND r.ts <= $4",
+        {u.to_string(), std::string(region), to_micros(from), to_micros(to)});
+    if (res.rows.at(0).i64(0) > 0) out[u] = res.rows.at(0).i64(1);
+  }
   return out;
 }
 

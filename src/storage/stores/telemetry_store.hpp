@@ -104,4 +104,11 @@ std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region
 std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::string_view region,
                                                       timestamp from, timestamp to);
 
+// --- for other capabilities -----------------------------------------------------
+/// Net export, sum(produced - consumed) in Wh, of the readings with time in
+/// (from, to] of each user's meters in `region`; users none of whose meters
+/// has a reading there are absent.
+std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region,
+                                        const std::vector<uuid>& users, timestamp from, timestamp to);
+
 }  // namespace segs::storage::telemetry
