@@ -5,6 +5,7 @@
 #include "audit/chain.hpp"
 #include "region/rules.hpp"
 #include "storage/stores/region_store.hpp"
+#include "telemetry/telemetry_impl.hpp"
 
 #include <segs/region.hpp>
 
@@ -31,9 +32,14 @@ std::pair<region, bool> save(grid_core& core, storage::transaction& tx, std::str
     r.code = std::string(code);
     r.created_at = core.now();
   }
+  const auto zone_before = r.time_zone;
   regions::apply(r, spec, creating);
   r.updated_at = core.now();
   storage::regions::save(tx, r, creating);
+  // Meters' local days follow their region's zone: rebuilt in this
+  // transaction from the quarter-hours, which are whole in every zone.
+  if (!creating && r.time_zone != zone_before)
+    rebuild_days(tx, r.code, *tz::zone::find(r.time_zone));
   return {std::move(r), creating};
 }
 

@@ -44,6 +44,11 @@ struct day_span {
 };
 [[nodiscard]] day_span day_of(const tz::zone& z, timestamp t);
 
+/// Rebuilds the stored local days of the meters of `region` from their
+/// quarter-hours in zone `z` (a region's time zone changed). Runs in the
+/// caller's transaction: the region change and its days commit together.
+void rebuild_days(storage::transaction& tx, std::string_view region, const tz::zone& z);
+
 }  // namespace segs::detail
 
 namespace segs {

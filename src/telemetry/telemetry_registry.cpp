@@ -9,6 +9,7 @@
 #include "telemetry/telemetry_impl.hpp"
 
 #include <algorithm>
+#include <map>
 
 namespace segs {
 
@@ -77,6 +78,28 @@ tz::zone zone_of(storage::transaction& tx, std::string_view region) {
 day_span day_of(const tz::zone& z, timestamp t) {
   const auto d = z.date_of(t - std::chrono::microseconds{1});
   return {z.start_of_day(d), z.start_of_day(std::chrono::sys_days{d} + std::chrono::days{1})};
+}
+
+void rebuild_days(storage::transaction& tx, std::string_view region, const tz::zone& z) {
+  namespace store = storage::telemetry;
+  // Quarter-hours are whole in every zone (offsets are multiples of 15
+  // minutes), so each belongs to exactly one local day of the new zone.
+  for (const auto seq : store::meters_of_region(tx, region)) {
+    std::map<std::int64_t, store::stored_bucket> by_day;
+    for (const auto& q : store::quarters(tx, seq, timestamp::min(), timestamp::max())) {
+      const auto d = day_of(z, q.end);
+      auto& b = by_day[to_micros(d.start)];
+      b.meter = seq;
+      b.start = d.start;
+      b.end = d.end;
+      b.agg.merge(q.agg);
+    }
+    store::drop_days(tx, seq);
+    std::vector<store::stored_bucket> days;
+    days.reserve(by_day.size());
+    for (auto& [k, b] : by_day) days.push_back(std::move(b));
+    store::merge_days(tx, days, true);
+  }
 }
 
 namespace {

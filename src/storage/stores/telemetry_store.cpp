@@ -499,6 +499,18 @@ std::vector<region_quarter> region_quarters(transaction& tx, std::string_view re
   return out;
 }
 
+std::vector<std::int64_t> meters_of_region(transaction& tx, std::string_view region) {
+  auto res = tx.exec("SELECT seq FROM meters WHERE region = $1 ORDER BY seq", {std::string(region)});
+  std::vector<std::int64_t> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(r.i64(0));
+  return out;
+}
+
+void drop_days(transaction& tx, std::int64_t meter) {
+  tx.exec("DELETE FROM meter_days WHERE meter = $1", {meter});
+}
+
 std::int64_t meters_in_service(transaction& tx, std::string_view region) {
   return tx
       .exec("SELECT COUNT(*) FROM meters WHERE region = $1 AND status <> 'decommissioned'",

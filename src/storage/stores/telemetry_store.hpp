@@ -104,6 +104,11 @@ std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region
 std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::string_view region,
                                                       timestamp from, timestamp to);
 
+/// The seqs of the meters of `region`.
+std::vector<std::int64_t> meters_of_region(transaction& tx, std::string_view region);
+/// Deletes every stored day of `meter`.
+void drop_days(transaction& tx, std::int64_t meter);
+
 // --- for other capabilities -----------------------------------------------------
 /// Net export, sum(produced - consumed) in Wh, of the readings with time in
 /// (from, to] of each user's meters in `region`; users none of whose meters
