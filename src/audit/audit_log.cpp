@@ -45,6 +45,10 @@ std::string audit_hash(const audit_record& r, const std::string& prev_hash) {
 }
 
 std::string audit_details(std::initializer_list<std::pair<std::string_view, std::string_view>> kv) {
+  return audit_details(std::span(kv.begin(), kv.size()));
+}
+
+std::string audit_details(std::span<const std::pair<std::string_view, std::string_view>> kv) {
   std::string out = "{";
   for (const auto& [k, v] : kv) {
     if (out.size() > 1) out += ',';

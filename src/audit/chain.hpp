@@ -7,6 +7,7 @@
 #include <segs/audit.hpp>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,8 @@ struct audit_entry {
 
 /// A flat JSON object of string values, for `audit_entry::details`.
 std::string audit_details(std::initializer_list<std::pair<std::string_view, std::string_view>> kv);
+/// The same, from a list built at run time.
+std::string audit_details(std::span<const std::pair<std::string_view, std::string_view>> kv);
 
 /// Appends one record in `tx` and returns it.
 audit_record audit_append(grid_core& core, storage::transaction& tx, const actor& who,

@@ -2,7 +2,8 @@
 // names its region and slot the same way and none can leak more than that.
 #include "audit/chain.hpp"
 #include "market/market_impl.hpp"
-#include "storage/stores/json_text.hpp"
+
+#include <vector>
 
 namespace segs::detail {
 
@@ -10,11 +11,12 @@ void audit_market(grid_core& core, storage::transaction& tx, const principal& wh
                   const request_context& ctx, std::string_view action, std::string_view region,
                   std::optional<timestamp> slot,
                   std::initializer_list<std::pair<std::string_view, std::string>> details) {
-  std::string json = "{" + storage::json_quote("region") + ":" + storage::json_quote(region);
-  if (slot) json += "," + storage::json_quote("delivery_slot") + ":" + storage::json_quote(to_rfc3339(*slot));
-  for (const auto& [k, v] : details) json += "," + storage::json_quote(k) + ":" + storage::json_quote(v);
-  json += "}";
-  audit_append(core, tx, actor::of(who), ctx, {std::string(action), std::string(region), "success", std::move(json)});
+  const std::string slot_text = slot ? to_rfc3339(*slot) : std::string();
+  std::vector<std::pair<std::string_view, std::string_view>> kv{{"region", region}};
+  if (slot) kv.emplace_back("delivery_slot", slot_text);
+  for (const auto& [k, v] : details) kv.emplace_back(k, v);
+  audit_append(core, tx, actor::of(who), ctx,
+               {std::string(action), std::string(region), "success", audit_details(kv)});
 }
 
 }  // namespace segs::detail
