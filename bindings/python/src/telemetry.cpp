@@ -244,8 +244,12 @@ struct cell {
   bool from_column = false;    // floats are measurements (see the file comment)
 
   [[nodiscard]] bool is_none() const {
-    return k == kind::absent || (k == kind::object && obj.is_none()) ||
-           (k == kind::number && std::isnan(number));
+    if (k == kind::absent) return true;
+    if (k == kind::number) return std::isnan(number);
+    if (k == kind::micros) return false;
+    // In columns a float NaN is absent, as in numpy columns.
+    return obj.is_none() ||
+           (from_column && PyFloat_Check(obj.ptr()) && std::isnan(PyFloat_AS_DOUBLE(obj.ptr())));
   }
 };
 
