@@ -89,8 +89,10 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
   python_step || py_status=1
   if (( py_status == 0 )); then
     # Exit code 5 (no tests collected) is a failure too: there are tests.
-    "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python tests/e2e 2>&1 \
-      | tee "$py_log" || py_status=$?
+    # With a PostgreSQL cluster up, as for ctest: the telemetry tests run on
+    # both backends.
+    bash scripts/with-postgres.sh "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+      tests/python tests/e2e 2>&1 | tee "$py_log" || py_status=$?
     py_summary="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$py_log" \
       | tail -n1 | sed -E 's/^=+ //; s/ =+$//' || true)"
   fi

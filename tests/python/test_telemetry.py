@@ -1,7 +1,12 @@
 """Meters and telemetry through the Python API: the registry, readings (single,
 bulk rows and columns, corrections), the aggregates at every width, the meter
 and region queries, analytics, numpy in and out, the telemetry.readings event,
-raw retention, and errors that name the Python keyword."""
+raw retention, and errors that name the Python keyword.
+
+Every test that takes the `grid` fixture runs on SQLite and on PostgreSQL (a
+fresh schema of the server SEGS_TEST_PG_URL names, which scripts/test.sh sets
+through scripts/with-postgres.sh): the aggregates are SQL. Without a server
+the PostgreSQL runs are skipped, and fail under CI=true, as the C++ suites do."""
 
 from __future__ import annotations
 
@@ -11,13 +16,15 @@ import ctypes.util
 import datetime as dt
 import json
 import os
+import secrets
+import shutil
 import subprocess
 import sys
 import uuid
 from decimal import Decimal
 from decimal import Decimal as D
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from segs_testlib import FAST, PASSWORD, START, sign_in
@@ -36,6 +43,29 @@ def person(grid: segs.Grid, email: str, role: str, region: str = "north") -> seg
     grid.identity.create_user(segs.Principal.system(), email=email, password=PASSWORD,
                               name=email.split("@")[0], role=role, region=region)
     return sign_in(grid, email)
+
+
+def postgres_url() -> str:
+    """A URL of a fresh schema of the test server (skips or fails without one)."""
+    base = os.environ.get("SEGS_TEST_PG_URL", "")
+    psql = shutil.which("psql")
+    if not base or not psql:
+        why = "SEGS_TEST_PG_URL is not set" if not base else "psql is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run under CI: {why}")
+        pytest.skip(why)
+    schema = "segs_py_" + secrets.token_hex(6)
+    subprocess.run([psql, base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}"],
+                   check=True, capture_output=True, timeout=60)
+    return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def grid(request: pytest.FixtureRequest, clock: segs.ManualClock) -> Iterator[segs.Grid]:
+    url = "sqlite::memory:" if request.param == "sqlite" else postgres_url()
+    with segs.Grid.open(url, clock=clock, **FAST) as g:
+        assert g.backend_name == request.param
+        yield g
 
 
 def uid(who: segs.Principal) -> uuid.UUID:
