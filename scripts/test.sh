@@ -67,8 +67,10 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
     [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || return 1
     # Build requirements come from PyPI into the venv, and the build runs
     # without isolation so that the persistent CMake tree stays valid.
+    # numpy is the package's optional extra (Telemetry's columns and arrays):
+    # installed here so that its tests run.
     "$venv/bin/python" -m pip install -q "scikit-build-core>=0.11" "pybind11>=3.0" pytest mypy \
-      || return 1
+      numpy || return 1
     local t0=$SECONDS
     echo "test.sh: building the Python module (the first build takes a few minutes)"
     "$venv/bin/python" -m pip install -q --no-build-isolation . || return 1
@@ -87,8 +89,10 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
   python_step || py_status=1
   if (( py_status == 0 )); then
     # Exit code 5 (no tests collected) is a failure too: there are tests.
-    "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python tests/e2e 2>&1 \
-      | tee "$py_log" || py_status=$?
+    # With a PostgreSQL cluster up, as for ctest: the telemetry tests run on
+    # both backends.
+    bash scripts/with-postgres.sh "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+      tests/python tests/e2e 2>&1 | tee "$py_log" || py_status=$?
     py_summary="$(grep -E '^=*[ ]*[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$py_log" \
       | tail -n1 | sed -E 's/^=+ //; s/ =+$//' || true)"
   fi

@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <pybind11/gil_safe_call_once.h>
+
 #include <array>
 #include <cstdint>
 
@@ -233,6 +235,58 @@ std::string json_object_from_py(py::handle h, const char* field) {
 py::object json_object_to_py(const std::string& text) {
   if (text.empty()) return py::dict();
   return py::module_::import("json").attr("loads")(text);
+}
+
+py::object decimal_class() {
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
+  return storage
+      .call_once_and_store_result(
+          [] { return py::module_::import("decimal").attr("Decimal"); })
+      .get_stored();
+}
+
+py::object mapping_class() {
+  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
+  return storage
+      .call_once_and_store_result(
+          [] { return py::module_::import("collections.abc").attr("Mapping"); })
+      .get_stored();
+}
+
+bool is_mapping(py::handle h) { return py::isinstance(h, mapping_class()); }
+
+py::object decimal(std::int64_t units, int scale) {
+  return decimal_class()(format_decimal(units, scale));
+}
+
+std::string decimal_text(py::handle h, const std::string& field) {
+  if (py::isinstance<py::bool_>(h))
+    throw py::type_error(field + " must be a Decimal, int, float or str, not bool");
+  if (py::isinstance<py::str>(h)) return h.cast<std::string>();
+  if (py::isinstance<py::int_>(h)) return py::str(h).cast<std::string>();
+  py::object d;
+  if (py::isinstance(h, decimal_class())) {
+    d = py::reinterpret_borrow<py::object>(h);
+  } else if (py::isinstance<py::float_>(h)) {
+    // The repr of the plain float: a subclass (numpy.float64) may repr
+    // itself otherwise ("np.float64(0.1)").
+    d = decimal_class()(py::repr(py::float_(h.cast<double>())));
+  } else if (PyIndex_Check(h.ptr()) &&
+             py::type::of(h).attr("__name__").cast<std::string>() != "bool_") {
+    auto i = py::reinterpret_steal<py::object>(PyNumber_Index(h.ptr()));
+    if (!i) throw py::error_already_set();
+    return py::str(i).cast<std::string>();
+  } else {
+    throw py::type_error(field + " must be a Decimal, int, float or str");
+  }
+  if (!d.attr("is_finite")().cast<bool>())
+    raise_error(errc::validation_error, field + " must be a finite number", field);
+  // Fixed-point text: str(Decimal) may use an exponent ("1E+3").
+  return py::module_::import("builtins").attr("format")(d, "f").cast<std::string>();
+}
+
+std::int64_t units_from_py(py::handle h, int scale, const std::string& field) {
+  return unwrap(parse_decimal(decimal_text(h, field), scale, rounding::exact, field));
 }
 
 request_context make_ctx(const std::optional<std::string>& ip,

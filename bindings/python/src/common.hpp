@@ -149,6 +149,21 @@ std::string json_object_from_py(py::handle h, const char* field);
 /// Parses a JSON object stored as text into a dict (an empty dict on "").
 py::object json_object_to_py(const std::string& text);
 
+/// decimal.Decimal and collections.abc.Mapping (imported once).
+py::object decimal_class();
+py::object mapping_class();
+bool is_mapping(py::handle h);
+/// decimal.Decimal of `units` x 10^-scale (exact).
+py::object decimal(std::int64_t units, int scale);
+/// Exact decimal text of a Decimal, int (or an object with __index__, such as
+/// numpy.int64), float or str. A float goes through its shortest repr, so
+/// 0.245 means "0.245" and not its binary expansion. bool and other types
+/// raise TypeError naming `field`; infinities and NaN ValidationError.
+std::string decimal_text(py::handle h, const std::string& field);
+/// `h` as a count of 10^-scale units, exactly (ValidationError naming
+/// `field` when it has more decimals).
+std::int64_t units_from_py(py::handle h, int scale, const std::string& field);
+
 /// The request context (ip, user agent) recorded in the audit log.
 request_context make_ctx(const std::optional<std::string>& ip,
                          const std::optional<std::string>& user_agent);

@@ -88,15 +88,16 @@ std::vector<std::string> names_from_py(const py::object& names) {
 void register_events(py::module_& m) {
   py::class_<segs::event>(m, "Event",
                           "Something that happened in the grid, after it was committed: an "
-                          "outbox message (\"mail\") or a market event (\"market.order\", "
-                          "\"market.trade\", \"market.book\", \"market.clearing\"); later "
-                          "capabilities add names. Read-only.")
+                          "outbox message (\"mail\"), a market event (\"market.order\", "
+                          "\"market.trade\", \"market.book\", \"market.clearing\") or readings "
+                          "stored (\"telemetry.readings\"); later capabilities add names. "
+                          "Read-only.")
       .def_readonly("seq", &segs::event::seq,
                     "Grows with every event the grid published (from 1).")
       .def_property_readonly(
           "name", [](const segs::event& e) { return std::string(e.name()); },
-          "\"mail\", \"market.order\", \"market.trade\", \"market.book\" or "
-          "\"market.clearing\".")
+          "\"mail\", \"market.order\", \"market.trade\", \"market.book\", "
+          "\"market.clearing\" or \"telemetry.readings\".")
       .def_property_readonly(
           "region",
           [](const segs::event& e) {
@@ -117,6 +118,14 @@ void register_events(py::module_& m) {
             return me ? py::cast(*me) : py::object(py::none());
           },
           "\"market.*\" events: the MarketEvent, else None.")
+      .def_property_readonly(
+          "telemetry",
+          [](const segs::event& e) {
+            const auto* r = e.get<readings_committed>();
+            return r ? py::cast(*r) : py::object(py::none());
+          },
+          "\"telemetry.readings\" events: the ReadingsCommitted (the readings one call "
+          "stored in the event's region), else None.")
       .def("__repr__", [](const segs::event& e) {
         return repr_builder("Event")
             .add("seq", py::int_(e.seq))

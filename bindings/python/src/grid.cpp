@@ -44,10 +44,14 @@ void register_grid(py::module_& m) {
             return out;
           },
           "Work that failed (\"CODE: capability: message\"); the rest still ran.")
+      .def_readonly("readings_dropped", &due_work_report::readings_dropped,
+                    "Telemetry: raw readings deleted for being older than the raw retention "
+                    "(Grid.open's telemetry_raw_retention_hours); their aggregates stay.")
       .def_property_readonly("idle", &due_work_report::idle, "True when nothing was due or failed.")
       .def("__repr__", [](const due_work_report& r) {
         return repr_builder("DueWorkReport")
             .add("gate_closures", py::int_(r.gate_closures.size()))
+            .add("readings_dropped", py::int_(r.readings_dropped))
             .add("failures", py::int_(r.failures.size()))
             .str();
       });
@@ -77,7 +81,8 @@ void register_grid(py::module_& m) {
              std::optional<std::string> audience, std::optional<int> pool_size,
              const py::object& busy_timeout, std::optional<int> max_retries, bool migrate,
              std::optional<std::size_t> market_projection_batch, const py::object& regions,
-             std::optional<std::string> default_region) {
+             std::optional<std::string> default_region,
+             std::optional<std::int64_t> telemetry_raw_retention_hours) {
             segs::options o;
             o.clock = clock;
             auto& id = o.identity;
@@ -129,6 +134,15 @@ void register_grid(py::module_& m) {
               }
             }
             set_value(o.regions.default_region, default_region);
+            // Checked here so the error names the Python keyword (the grid
+            // names telemetry_options::raw_retention).
+            if (telemetry_raw_retention_hours) {
+              if (*telemetry_raw_retention_hours <= 0)
+                raise_error(errc::validation_error,
+                            "telemetry_raw_retention_hours must be 1 or more",
+                            "telemetry_raw_retention_hours");
+              o.telemetry.raw_retention = std::chrono::hours(*telemetry_raw_retention_hours);
+            }
 
             auto g = released([&] { return segs::grid::open(url, std::move(o)); });
             return py_grid{std::make_shared<grid_holder>(std::move(g))};
@@ -147,13 +161,16 @@ void register_grid(py::module_& m) {
           py::arg("max_retries") = py::none(), py::arg("migrate") = true,
           py::arg("market_projection_batch") = py::none(), py::arg("regions") = py::none(),
           py::arg("default_region") = py::none(),
+          py::arg("telemetry_raw_retention_hours") = py::none(),
           "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
           "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
           "applied. Options left as None keep the library's defaults (the SEGS seed's); "
           "durations are timedeltas (or seconds). market_projection_batch: how many "
           "journaled order and trade rows the market writes to its tables at once. regions: "
           "{code: {time_zone=..., currency=..., name=..., ...}} created or updated at open; "
-          "default_region: the region of registrations that name none (default \"default\"). Raises ValidationError, "
+          "default_region: the region of registrations that name none (default \"default\"). "
+          "telemetry_raw_retention_hours: raw readings older than this are deleted by "
+          "run_due_work() (aggregates stay; default: kept for ever). Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(
           "backend_name",
@@ -180,7 +197,7 @@ void register_grid(py::module_& m) {
             return released([&] { return grid->run_due_work(); });
           },
           "Runs whatever is due at the clock's now for every capability (market gate "
-          "closures today) and answers a DueWorkReport. Call it on a timer, or after "
+          "closures, telemetry's raw retention) and answers a DueWorkReport. Call it on a timer, or after "
           "moving a ManualClock in a simulation.")
       .def(
           "now", [](const py_grid& g) { return to_py(g.holder->get()->clock().now()); },

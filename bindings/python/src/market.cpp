@@ -55,25 +55,6 @@ auto with_market(const py_market& s, Fn&& fn) {
 
 // --- conversion -------------------------------------------------------------------
 
-py::object decimal_class() {
-  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
-  return storage
-      .call_once_and_store_result(
-          [] { return py::module_::import("decimal").attr("Decimal"); })
-      .get_stored();
-}
-
-py::object mapping_class() {
-  PYBIND11_CONSTINIT static py::gil_safe_call_once_and_store<py::object> storage;
-  return storage
-      .call_once_and_store_result(
-          [] { return py::module_::import("collections.abc").attr("Mapping"); })
-      .get_stored();
-}
-
-py::object decimal(std::int64_t units, int scale) {
-  return decimal_class()(format_decimal(units, scale));
-}
 py::object to_py(money m) { return decimal(m.micros, 6); }
 py::object to_py(energy e) { return decimal(e.wh, 3); }
 py::object to_py(const std::optional<money>& m) { return m ? to_py(*m) : py::object(py::none()); }
@@ -85,29 +66,6 @@ py::str name_of(E v) {
   return py::str(std::string(to_string(v)));
 }
 
-/// Exact decimal text of a Decimal, int, float or str. A float goes through
-/// its shortest repr, so 0.245 means "0.245" and not its binary expansion.
-std::string decimal_text(py::handle h, const std::string& field) {
-  if (py::isinstance<py::bool_>(h))
-    throw py::type_error(field + " must be a Decimal, int, float or str, not bool");
-  if (py::isinstance<py::str>(h)) return h.cast<std::string>();
-  if (py::isinstance<py::int_>(h)) return py::str(h).cast<std::string>();
-  py::object d;
-  if (py::isinstance(h, decimal_class()))
-    d = py::reinterpret_borrow<py::object>(h);
-  else if (py::isinstance<py::float_>(h))
-    d = decimal_class()(py::repr(h));
-  else
-    throw py::type_error(field + " must be a Decimal, int, float or str");
-  if (!d.attr("is_finite")().cast<bool>())
-    raise_error(errc::validation_error, field + " must be a finite number", field);
-  // Fixed-point text: str(Decimal) may use an exponent ("1E+3").
-  return py::module_::import("builtins").attr("format")(d, "f").cast<std::string>();
-}
-
-std::int64_t units_from_py(py::handle h, int scale, const std::string& field) {
-  return unwrap(parse_decimal(decimal_text(h, field), scale, rounding::exact, field));
-}
 energy energy_from_py(py::handle h, const std::string& field) {
   return energy{units_from_py(h, 3, field)};
 }
@@ -134,7 +92,6 @@ std::chrono::minutes minutes_from_py(py::handle h, const std::string& field) {
 /// millionths of the amount.
 constexpr int percent_scale = 4;
 
-bool is_mapping(py::handle h) { return py::isinstance(h, mapping_class()); }
 
 // --- order specs ------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ void register_identity(py::module_& m);  // identity.cpp: Identity, User, ApiKey
 void register_audit(py::module_& m);     // audit.cpp: Audit, AuditRecord, ...
 void register_region(py::module_& m);    // region.cpp: Regions, Region
 void register_market(py::module_& m);    // market.cpp: Market, Order, MarketEvents, ...
+void register_telemetry(py::module_& m); // telemetry.cpp: Telemetry, Meter, Reading, Bucket, ...
 void register_events(py::module_& m);    // events.cpp: Grid.events(), Events, Event
 void register_rest(py::module_& m);      // rest.cpp: rest.Handler
 
@@ -26,10 +27,11 @@ namespace {
 // In dependency order: a part names the classes of the parts before it in
 // its signatures (pybind11 renders a class registered later as its C++
 // name), and the capabilities add their service to Grid, so grid comes
-// before them; events carries outbox messages and market events.
+// before them; events carries outbox messages, market events and readings.
 constexpr void (*parts[])(py::module_&) = {
-    register_errors, register_types,  register_grid,   register_outbox, register_identity,
-    register_audit,  register_region, register_market, register_events, register_rest,
+    register_errors, register_types,  register_grid,      register_outbox,
+    register_identity, register_audit, register_region,   register_market,
+    register_telemetry, register_events, register_rest,
 };
 
 }  // namespace
