@@ -182,8 +182,11 @@ std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_fil
 
 void add_totals(transaction& tx, std::vector<meter_row>& rows) {
   for (auto& r : rows) {
+    // SUM of a BIGINT is numeric on PostgreSQL (read back as a double):
+    // cast, so both backends answer an integer.
     auto t = tx.exec(
-        "SELECT COALESCE(SUM(consumed_wh), 0), COALESCE(SUM(produced_wh), 0) FROM meter_days "
+        "SELECT CAST(COALESCE(SUM(consumed_wh), 0) AS BIGINT), "
+        "CAST(COALESCE(SUM(produced_wh), 0) AS BIGINT) FROM meter_days "
         "WHERE meter = $1",
         {r.seq});
     r.m.total_consumed = energy{t.rows.at(0).i64(0)};
@@ -516,8 +519,9 @@ std::int64_t meters_reporting(transaction& tx, std::string_view region, timestam
 
 std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
                                         timestamp d0, timestamp d1, timestamp to, int limit) {
+  // SUM of a BIGINT is numeric on PostgreSQL: cast (see add_totals).
   auto res = tx.exec(
-      "SELECT m.meter_id, m.user_id, SUM(e.consumed_wh) AS consumed FROM ("
+      "SELECT m.meter_id, m.user_id, CAST(SUM(e.consumed_wh) AS BIGINT) AS consumed FROM ("
       "SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $2 AND start < $3 "
       "UNION ALL SELECT meter, consumed_wh FROM meter_days WHERE start >= $3 AND start < $4 "
       "UNION ALL SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $4 AND start < $5"
