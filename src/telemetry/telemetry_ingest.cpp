@@ -146,12 +146,20 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
               continue;
             }
           }
-          if (replacing && core.opts.telemetry.raw_retention &&
-              row.values.time < now - *core.opts.telemetry.raw_retention) {
-            refuse(i, make_error(errc::validation_error,
-                                 "time is older than the raw retention: its raw readings are gone",
-                                 "time"));
-            continue;
+          // Past the raw retention the raw rows a reading is checked against
+          // may be gone: a repeat of a dropped reading would look new and be
+          // counted twice, so such readings are refused. A correction
+          // recomputes its whole quarter-hour from the raw rows, so the
+          // quarter-hour must start at or after the cut-off (none of its
+          // readings dropped), not only the reading.
+          if (const auto& keep = core.opts.telemetry.raw_retention) {
+            const auto cutoff = now - *keep;
+            if (replacing ? telemetry::quarter_of(row.values.time) < cutoff : row.values.time < cutoff) {
+              refuse(i, make_error(errc::validation_error,
+                                   "time is older than the raw retention: its raw readings are gone",
+                                   "time"));
+              continue;
+            }
           }
           meter_of[i] = it->second;
           lo = std::min(lo, row.values.time);
