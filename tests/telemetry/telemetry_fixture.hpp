@@ -61,7 +61,15 @@ struct telemetry_fixture : grid_fixture {
 
   /// A fixture whose options `tweak` sets; it must call
   /// define_telemetry_regions too.
-  explicit telemetry_fixture(void (*tweak)(segs::options&)) : grid_fixture(tweak) {
+  explicit telemetry_fixture(void (*tweak)(segs::options&)) : grid_fixture(tweak) { accounts(); }
+
+  /// Over a fault-injecting backend (`fault`).
+  explicit telemetry_fixture(with_faults_t)
+      : grid_fixture(with_faults, [](segs::options& o) { define_telemetry_regions(o); }) {
+    accounts();
+  }
+
+  void accounts() {
     made("admin@example.org", "admin");
     made("op@example.org", "operator", "north");
     alice_user = made("alice@example.org", "consumer", "north");
