@@ -18,6 +18,7 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <thread>
 
 using namespace segs_test;
 using segs::bucket_width;
@@ -979,4 +980,70 @@ TEST_CASE("telemetry: retention drops old raw readings, history and stats still 
   CHECK(next->readings_dropped > 0);
   check_buckets(f, "SM_B", mdl::zone::berlin, model[1], all);
   CHECK(all_readings(f.tel(), f.admin, "SM_B", all).front().values.time == at("2025-06-14T12:10:00Z"));
+}
+
+TEST_CASE("telemetry: concurrent overlapping ingestion counts every reading once") {
+  const auto seed = test_seed();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed + 1);
+  telemetry_fixture f;
+  f.clock->set(at("2025-11-10T00:00:00Z"));
+  const std::vector<std::pair<std::string, std::string>> ms{
+      {"CC_BER", "berlin"}, {"CC_NY", "ny"}, {"CC_KOL", "kolkata"}, {"CC_UTC", "north"}};
+  for (const auto& [s, r] : ms) f.meter(s, r);
+  std::vector<mdl::readings> model(ms.size());
+  std::vector<segs::meter_reading> rows;
+  for (std::size_t m = 0; m < ms.size(); ++m)
+    for (int i = 0; i < 400; ++i) {
+      const auto t = at("2025-10-24T00:00:00Z") + minutes{pick(rng, 1, 10 * 24 * 60)};
+      if (model[m].count(t)) continue;
+      model[m][t] = random_reading(rng, t);
+      rows.push_back({ms[m].first, model[m][t], {}});
+    }
+  // Four writers, each sending every row once in its own order and batches:
+  // each reading arrives four times, concurrently.
+  constexpr int writers = 4;
+  std::vector<std::thread> threads;
+  std::vector<std::string> failures(writers);
+  std::vector<std::int64_t> accepted(writers, 0);
+  for (int w = 0; w < writers; ++w) {
+    auto mine = rows;
+    std::shuffle(mine.begin(), mine.end(), rng);
+    threads.emplace_back([&, w, mine = std::move(mine), wseed = rng()] {
+      std::mt19937_64 r(wseed);
+      for (std::size_t at_ = 0; at_ < mine.size();) {
+        const auto n = std::min<std::size_t>(mine.size() - at_, 1 + r() % 200);
+        const std::vector<segs::meter_reading> batch(mine.begin() + static_cast<std::ptrdiff_t>(at_),
+                                                     mine.begin() + static_cast<std::ptrdiff_t>(at_ + n));
+        auto rep = f.tel().ingest(segs::principal::system(), batch);
+        if (!rep) {
+          failures[static_cast<std::size_t>(w)] = rep.error().message;
+          return;
+        }
+        if (!rep->rejected.empty()) {
+          failures[static_cast<std::size_t>(w)] = "rejected: " + rep->rejected[0].message;
+          return;
+        }
+        accepted[static_cast<std::size_t>(w)] += rep->accepted;
+        at_ += n;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : failures) CHECK_MESSAGE(e.empty(), e);
+  std::int64_t total = 0;
+  for (auto a : accepted) total += a;
+  CHECK(total == static_cast<std::int64_t>(rows.size()));  // each reading accepted once, repeated thrice
+  for (std::size_t m = 0; m < ms.size(); ++m) {
+    check_buckets(f, ms[m].first, mdl::zone_of_region(ms[m].second), model[m],
+                  {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")});
+    CHECK(all_readings(f.tel(), f.admin, ms[m].first, {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")})
+              .size() == model[m].size());
+  }
+  std::map<std::string, region_model> regions;
+  for (std::size_t m = 0; m < ms.size(); ++m) {
+    regions[ms[m].second].serials.push_back(ms[m].first);
+    regions[ms[m].second].readings.push_back(&model[m]);
+  }
+  for (const auto& [code, rm] : regions) check_region(f, code, rm, {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")});
 }

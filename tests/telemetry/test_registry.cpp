@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 using namespace segs_test;
@@ -496,4 +497,30 @@ TEST_CASE("telemetry: a user registers a signed device, whose readings must then
   // API keys and anonymous callers do not register devices.
   CHECK(f.tel().register_signed_meter(segs::principal::anonymous(), spec("SM_DEV_2"), proof).error().code ==
         errc::unauthorized);
+}
+
+TEST_CASE("telemetry: a meter is named by its serial or its UUID in either case") {
+  telemetry_fixture f;
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  auto m = f.meter("SM_CASE", "north");
+  std::string upper = m.id.to_string();
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  auto got = f.tel().get_meter(f.admin, upper);
+  REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
+  CHECK(got->meter_id == "SM_CASE");
+  auto sys = segs::principal::system();
+  CHECK(f.tel().submit(sys, upper, f.reading_at(at("2025-06-15T10:15:00Z"), 1)));
+  const std::vector<segs::meter_reading> rows{{upper, f.reading_at(at("2025-06-15T10:30:00Z"), 2), {}},
+                                              {m.id.to_string(), f.reading_at(at("2025-06-15T10:30:00Z"), 2), {}},
+                                              {"SM_CASE", f.reading_at(at("2025-06-15T10:30:00Z"), 2), {}}};
+  auto rep = f.tel().ingest(sys, rows);
+  REQUIRE(rep);
+  CHECK(rep->rejected.empty());
+  CHECK(rep->accepted == 1);  // the same meter three ways: one reading, two repeats
+  CHECK(rep->duplicates == 2);
+  // A serial shaped like a UUID would be ambiguous: refused.
+  auto ambiguous = f.tel().create_meter(f.admin, spec("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"));
+  REQUIRE_FALSE(ambiguous);
+  CHECK(ambiguous.error().code == errc::validation_error);
+  CHECK(ambiguous.error().field == "meter_id");
 }

@@ -370,6 +370,10 @@ TEST_CASE("telemetry check_serial: 3 to 64 of A-Z a-z 0-9 _ -") {
   CHECK(field("SM.001") == "meter_id");
   CHECK(field("SM/001") == "meter_id");
   CHECK(field("Zähler1") == "meter_id");
+  // A serial shaped like a UUID would be ambiguous with meter ids.
+  CHECK(field("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b") == "meter_id");
+  CHECK(field("0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B") == "meter_id");
+  CHECK(field("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5") == "");  // one digit short: a serial
 }
 
 // --- decimal and date text -----------------------------------------------------------------
