@@ -243,7 +243,7 @@ TEST_CASE("telemetry quarter_of: instants before 1970 floor, they do not truncat
   CHECK(at(tel::quarter_of(utc("1969-07-20T20:15:00Z"))) == "1969-07-20T20:00:00Z");
 }
 
-TEST_CASE("telemetry quarter_of: every instant lies in (start, start + 15 min]") {
+TEST_CASE("telemetry quarter_of: every instant lies in the quarter-hour it ends, start excluded") {
   std::mt19937_64 rng(7);
   for (int i = 0; i < 10'000; ++i) {
     const auto us = static_cast<std::int64_t>(rng() % 4'000'000'000'000'000ULL) - 2'000'000'000'000'000;
