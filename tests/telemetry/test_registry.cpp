@@ -524,3 +524,23 @@ TEST_CASE("telemetry: a meter is named by its serial or its UUID in either case"
   CHECK(ambiguous.error().code == errc::validation_error);
   CHECK(ambiguous.error().field == "meter_id");
 }
+
+TEST_CASE("telemetry: a correction whose first row is refused is still audited against its meter") {
+  telemetry_fixture f;
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  auto m = f.meter("SM_FIX", "north");
+  REQUIRE(f.tel().submit(segs::principal::system(), "SM_FIX", f.reading_at(at("2025-06-15T10:15:00Z"), 10)));
+  auto bad = f.reading_at(at("2025-06-15T10:30:00Z"), 5);
+  bad.voltage = milli{2'000'000};
+  const std::vector<segs::reading> rows{bad, f.reading_at(at("2025-06-15T10:15:00Z"), 11)};
+  auto rep = f.tel().replace(f.admin, "SM_FIX", rows, "meter swap");
+  REQUIRE(rep);
+  CHECK(rep->accepted == 1);
+  REQUIRE(rep->rejected.size() == 1);
+  CHECK(rep->rejected[0].index == 0);
+  CHECK(rep->rejected[0].field == "voltage");
+  auto records = audit(f, "meter.readings.replace", m.id);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].details.find("SM_FIX") != std::string::npos);
+  CHECK(records[0].details.find("consumed_wh=10") != std::string::npos);
+}
