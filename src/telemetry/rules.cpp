@@ -39,6 +39,10 @@ void check_serial(std::string_view serial, std::string_view field) {
   if (!ok)
     fail(errc::validation_error,
          std::string(field) + " must be 3 to 64 of A-Z, a-z, 0-9, '_' and '-'", std::string(field));
+  // A meter is named by its serial or its UUID: a serial shaped like a UUID
+  // would be ambiguous (single-meter calls looked it up as an id only).
+  if (uuid::parse(serial))
+    fail(errc::validation_error, std::string(field) + " must not be a UUID", std::string(field));
 }
 
 void check_meter_spec(const meter_spec& spec, bool creating) {

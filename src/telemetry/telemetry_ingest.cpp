@@ -83,12 +83,18 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           rep.rejected.push_back(reject(i, e));
         };
 
-        // The meters, once each.
+        // The meters, once each. A UUID may be written in either case: look
+        // it up in the canonical (lower-case) form ids are stored in.
+        std::vector<std::string> ref_of(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          const auto id = uuid::parse(rows[i].meter);
+          ref_of[i] = id ? id->to_string() : rows[i].meter;
+        }
         std::vector<std::string> refs;
         {
           std::set<std::string_view> seen;
-          for (const auto& r : rows)
-            if (seen.insert(r.meter).second) refs.emplace_back(r.meter);
+          for (const auto& r : ref_of)
+            if (seen.insert(r).second) refs.emplace_back(r);
         }
         std::unordered_map<std::string, const store::meter_row*> by_ref;
         auto found = store::find_meters(tx, refs);
@@ -109,7 +115,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         const auto access = replacing ? meter_access::manage : meter_access::write;
         for (std::size_t i = 0; i < rows.size(); ++i) {
           const auto& row = rows[i];
-          auto it = by_ref.find(row.meter);
+          auto it = by_ref.find(ref_of[i]);
           if (it == by_ref.end() || !(detail::may(who, it->second->m, meter_access::read) ||
                                       detail::may(who, it->second->m, access))) {
             refuse(i, make_error(errc::not_found, "no meter " + row.meter, "meter_id"));
@@ -147,12 +153,20 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
               continue;
             }
           }
-          if (replacing && core.opts.telemetry.raw_retention &&
-              row.values.time < now - *core.opts.telemetry.raw_retention) {
-            refuse(i, make_error(errc::validation_error,
-                                 "time is older than the raw retention: its raw readings are gone",
-                                 "time"));
-            continue;
+          // Past the raw retention the raw rows a reading is checked against
+          // may be gone: a repeat of a dropped reading would look new and be
+          // counted twice, so such readings are refused. A correction
+          // recomputes its whole quarter-hour from the raw rows, so the
+          // quarter-hour must start at or after the cut-off (none of its
+          // readings dropped), not only the reading.
+          if (const auto& keep = core.opts.telemetry.raw_retention) {
+            const auto cutoff = now - *keep;
+            if (replacing ? telemetry::quarter_of(row.values.time) < cutoff : row.values.time < cutoff) {
+              refuse(i, make_error(errc::validation_error,
+                                   "time is older than the raw retention: its raw readings are gone",
+                                   "time"));
+              continue;
+            }
           }
           meter_of[i] = it->second;
           lo = std::min(lo, row.values.time);
@@ -165,6 +179,12 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           if (m) seqs.push_back(m->seq);
         std::sort(seqs.begin(), seqs.end());
         seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+        // Concurrent writers of the same meters on PostgreSQL (READ
+        // COMMITTED) both found a reading missing, both inserted it, and one
+        // failed on the primary key: after three such retries the whole batch
+        // failed, though its rows were mere repeats. Holding the meters' rows
+        // first makes the next writer wait and then see the committed readings.
+        if (core.db->dialect() == "postgres") store::lock_meters(tx, seqs);
         auto existing = seqs.empty() ? decltype(store::readings_in(tx, seqs, lo, hi)){}
                                      : store::readings_in(tx, seqs, lo, hi);
         std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> in_batch;

@@ -8,6 +8,7 @@
 #include <segs/segs.hpp>
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <string>
 #include <vector>
@@ -25,6 +26,29 @@ inline void define_telemetry_regions(segs::options& o) {
   }
 }
 
+/// A device's Ed25519 key pair: its public key and signatures as base64.
+struct device_key {
+  unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+  unsigned char sk[crypto_sign_SECRETKEYBYTES];
+
+  device_key() {
+    REQUIRE(sodium_init() >= 0);
+    crypto_sign_keypair(pk, sk);
+  }
+  static std::string b64(const unsigned char* p, std::size_t n) {
+    std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), p, n, sodium_base64_VARIANT_ORIGINAL);
+    out.resize(out.size() - 1);
+    return out;
+  }
+  [[nodiscard]] std::string public_key() const { return b64(pk, sizeof pk); }
+  [[nodiscard]] std::string sign(const std::string& msg) const {
+    unsigned char sig[crypto_sign_BYTES];
+    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), sk);
+    return b64(sig, sizeof sig);
+  }
+};
+
 /// RFC 3339 text to a timestamp (throws when it does not parse; usable in
 /// static initializers, unlike doctest's assertions).
 inline segs::timestamp at(const std::string& text) { return segs::parse_rfc3339(text).value(); }
@@ -33,7 +57,19 @@ struct telemetry_fixture : grid_fixture {
   segs::principal admin, op, alice, bob;
   segs::user alice_user, bob_user;
 
-  telemetry_fixture() : grid_fixture([](segs::options& o) { define_telemetry_regions(o); }) {
+  telemetry_fixture() : telemetry_fixture([](segs::options& o) { define_telemetry_regions(o); }) {}
+
+  /// A fixture whose options `tweak` sets; it must call
+  /// define_telemetry_regions too.
+  explicit telemetry_fixture(void (*tweak)(segs::options&)) : grid_fixture(tweak) { accounts(); }
+
+  /// Over a fault-injecting backend (`fault`).
+  explicit telemetry_fixture(with_faults_t)
+      : grid_fixture(with_faults, [](segs::options& o) { define_telemetry_regions(o); }) {
+    accounts();
+  }
+
+  void accounts() {
     made("admin@example.org", "admin");
     made("op@example.org", "operator", "north");
     alice_user = made("alice@example.org", "consumer", "north");

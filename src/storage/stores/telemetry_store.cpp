@@ -107,10 +107,12 @@ void update_meter(transaction& tx, const meter_row& r) {
 }
 
 std::optional<meter_row> find_meter(transaction& tx, std::string_view ref) {
-  const bool is_id = uuid::parse(ref).has_value();
+  // A UUID may be written in either case; ids are stored in canonical lower
+  // case, so look it up in that form (an upper-case id was not found).
+  const auto id = uuid::parse(ref);
   auto res = tx.exec("SELECT " + std::string(meter_columns) + " FROM meters WHERE " +
-                         (is_id ? "id = $1" : "meter_id = $1"),
-                     {std::string(ref)});
+                         (id ? "id = $1" : "meter_id = $1"),
+                     {id ? id->to_string() : std::string(ref)});
   if (res.rows.empty()) return std::nullopt;
   return decode_meter(res.rows.front());
 }
@@ -144,6 +146,24 @@ std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user) {
   std::vector<meter_row> out;
   for (const auto& r : res.rows) out.push_back(decode_meter(r));
   return out;
+}
+
+void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs) {
+  constexpr std::size_t chunk = 2000;
+  for (std::size_t at = 0; at < seqs.size(); at += chunk) {
+    const std::size_t n = std::min(chunk, seqs.size() - at);
+    std::string list;
+    std::vector<value> params;
+    params.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) list += ", ";
+      list += "$" + std::to_string(i + 1);
+      params.emplace_back(seqs[at + i]);
+    }
+    // Locked in seq order (the rows are locked after the sort), so two
+    // writers never wait for each other in a cycle.
+    tx.exec("SELECT seq FROM meters WHERE seq IN (" + list + ") ORDER BY seq FOR NO KEY UPDATE", params);
+  }
 }
 
 bool has_readings(transaction& tx, std::int64_t seq) {
@@ -184,6 +204,8 @@ std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_fil
 
 void add_totals(transaction& tx, std::vector<meter_row>& rows) {
   for (auto& r : rows) {
+    // SUM of a BIGINT is numeric on PostgreSQL (read back as a double):
+    // cast, so both backends answer an integer.
     auto t = tx.exec(
         "SELECT CAST(COALESCE(SUM(consumed_wh), 0) AS BIGINT), CAST(COALESCE(SUM(produced_wh), 0) AS BIGINT) "
         "FROM meter_days "
@@ -531,6 +553,7 @@ std::int64_t meters_reporting(transaction& tx, std::string_view region, timestam
 
 std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
                                         timestamp d0, timestamp d1, timestamp to, int limit) {
+  // SUM of a BIGINT is numeric on PostgreSQL: cast (see add_totals).
   auto res = tx.exec(
       "SELECT m.meter_id, m.user_id, CAST(SUM(e.consumed_wh) AS BIGINT) AS consumed FROM ("
       "SELECT meter, consumed_wh FROM meter_quarters WHERE start >= $2 AND start < $3 "

@@ -34,6 +34,11 @@ std::optional<meter_row> find_meter(transaction& tx, std::string_view ref);
 std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs);
 std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user);
 bool has_readings(transaction& tx, std::int64_t seq);
+/// PostgreSQL only (`FOR NO KEY UPDATE`): holds the rows of the meters
+/// `seqs` (ascending) until the transaction ends, so writers of the same
+/// meters' readings run one after the other and each sees what the one
+/// before committed. SQLite needs no lock: its write transaction is exclusive.
+void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs);
 
 /// Who may be listed: the scope narrowing of the caller plus the query.
 struct meter_filter {
