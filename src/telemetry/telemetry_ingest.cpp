@@ -111,7 +111,6 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
 
         // Each row against its meter, the caller and the rules.
         std::vector<const store::meter_row*> meter_of(rows.size(), nullptr);
-        timestamp lo = timestamp::max(), hi = timestamp::min();
         const auto access = replacing ? meter_access::manage : meter_access::write;
         for (std::size_t i = 0; i < rows.size(); ++i) {
           const auto& row = rows[i];
@@ -169,8 +168,6 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
             }
           }
           meter_of[i] = it->second;
-          lo = std::min(lo, row.values.time);
-          hi = std::max(hi, row.values.time);
         }
 
         // Repeats: against storage and within the batch.
@@ -185,8 +182,13 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         // failed, though its rows were mere repeats. Holding the meters' rows
         // first makes the next writer wait and then see the committed readings.
         if (core.db->dialect() == "postgres") store::lock_meters(tx, seqs);
-        auto existing = seqs.empty() ? decltype(store::readings_in(tx, seqs, lo, hi)){}
-                                     : store::readings_in(tx, seqs, lo, hi);
+        std::vector<std::pair<std::int64_t, std::int64_t>> keys;
+        keys.reserve(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i)
+          if (meter_of[i]) keys.emplace_back(meter_of[i]->seq, to_micros(rows[i].values.time));
+        std::sort(keys.begin(), keys.end());
+        keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+        const auto existing = store::readings_at(tx, keys);
         std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> in_batch;
 
         std::vector<store::reading_row> fresh, corrected;

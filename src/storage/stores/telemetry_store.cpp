@@ -230,6 +230,10 @@ constexpr std::array<std::string_view, 12> reading_columns{
 constexpr std::string_view reading_select =
     "meter, ts, consumed_wh, produced_wh, power, peak_demand, voltage, current_ma, power_factor, "
     "frequency, metadata, received_at";
+// The same columns of meter_readings AS r, after "SELECT r.".
+constexpr std::string_view reading_select_r =
+    "meter, r.ts, r.consumed_wh, r.produced_wh, r.power, r.peak_demand, r.voltage, r.current_ma, "
+    "r.power_factor, r.frequency, r.metadata, r.received_at";
 
 reading_row decode_reading(const row& r) {
   reading_row out;
@@ -266,22 +270,27 @@ void push_reading(std::vector<value>& v, const reading_row& row) {
 
 }  // namespace
 
-std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_in(
-    transaction& tx, const std::vector<std::int64_t>& meters, timestamp from, timestamp to) {
+std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_at(
+    transaction& tx, const std::vector<std::pair<std::int64_t, std::int64_t>>& keys) {
   std::map<std::pair<std::int64_t, std::int64_t>, reading_row> out;
+  // A join with a VALUES list: both backends look each key up in the
+  // primary key (a row-value IN list is a full scan on SQLite), so the cost
+  // follows the batch, never the meters' history.
   constexpr std::size_t chunk = 2000;
-  for (std::size_t at = 0; at < meters.size(); at += chunk) {
-    const std::size_t n = std::min(chunk, meters.size() - at);
-    std::vector<value> params{to_micros(from), to_micros(to)};
+  for (std::size_t at = 0; at < keys.size(); at += chunk) {
+    const std::size_t n = std::min(chunk, keys.size() - at);
+    std::vector<value> params;
+    params.reserve(2 * n);
     std::string list;
     for (std::size_t i = 0; i < n; ++i) {
       if (i) list += ", ";
-      params.emplace_back(meters[at + i]);
-      list += "$" + std::to_string(params.size());
+      params.emplace_back(keys[at + i].first);
+      params.emplace_back(keys[at + i].second);
+      list += "(CAST($" + std::to_string(2 * i + 1) + " AS BIGINT), CAST($" + std::to_string(2 * i + 2) +
+              " AS BIGINT))";
     }
-    auto res = tx.exec("SELECT " + std::string(reading_select) +
-                           " FROM meter_readings WHERE meter IN (" + list +
-                           ") AND ts >= $1 AND ts <= $2",
+    auto res = tx.exec("SELECT r." + std::string(reading_select_r) + " FROM (VALUES " + list +
+                           ") AS k JOIN meter_readings r ON r.meter = k.column1 AND r.ts = k.column2",
                        params);
     for (const auto& r : res.rows) {
       auto row = decode_reading(r);

@@ -58,10 +58,9 @@ struct reading_row {
   reading r;
   timestamp received_at{};
 };
-/// The stored readings of `meters` with time in [from, to] (the span of a
-/// batch), by (meter, time).
-std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_in(
-    transaction& tx, const std::vector<std::int64_t>& meters, timestamp from, timestamp to);
+/// The stored readings at these (meter, time in microseconds) keys, by key.
+std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_at(
+    transaction& tx, const std::vector<std::pair<std::int64_t, std::int64_t>>& keys);
 void append_readings(transaction& tx, const std::vector<reading_row>& rows);
 void update_reading(transaction& tx, const reading_row& row);
 std::optional<reading_row> latest_reading(transaction& tx, std::int64_t meter);
