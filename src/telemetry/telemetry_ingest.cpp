@@ -14,6 +14,7 @@
 #include "telemetry/rules.hpp"
 #include "telemetry/telemetry_impl.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -277,7 +278,10 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
             old_text += to_rfc3339(o.r.time) + " consumed_wh=" + std::to_string(o.r.consumed.wh) +
                         " produced_wh=" + std::to_string(o.r.produced.wh);
           }
-          const auto& m = meter_of.front() ? meter_of.front()->m : meter{};
+          // The meter of the first row kept (the first row may have been refused).
+          const auto kept = std::find_if(meter_of.begin(), meter_of.end(),
+                                         [](const store::meter_row* p) { return p != nullptr; });
+          const auto& m = kept != meter_of.end() ? (*kept)->m : meter{};
           detail::audit_append(core, tx, detail::actor::of(who), ctx,
                                {"meter.readings.replace", m.id.to_string(), "success",
                                 detail::audit_details({{"meter_id", m.meter_id},
