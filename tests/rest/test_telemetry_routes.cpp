@@ -812,3 +812,32 @@ TEST_CASE("telemetry REST: admins and operators register, change, assign and dec
   CHECK(late.status == 409);
   CHECK(f.put("/api/v1/operator/meters/SM_ENG_001_2025/status", {{"status", "active"}}, f.admin).status == 409);
 }
+
+TEST_CASE("telemetry REST: an API key of another region writes none of this region's meters") {
+  tel_fixture f;
+  f.meter("SM_NORTH_1", "north", &f.ada_user);
+  f.meter("SM_SOUTH_1", "south");
+  auto key = f.post("/api/v1/admin/api-keys",
+                    {{"name", "south head-end"}, {"scopes", json::array{"telemetry:write"}}, {"region", "south"}},
+                    f.admin);
+  REQUIRE_MESSAGE(key.status == 201, key.body);
+  const auth south{{}, str(data_of(key).at("api_key"))};
+  json::array rows;
+  for (const char* m : {"SM_NORTH_1", "SM_SOUTH_1"}) {
+    auto r = tel_fixture::reading(kDay + "T14:15:00Z", 1);
+    r["meter_id"] = m;
+    rows.push_back(r);
+  }
+  auto res = f.post("/api/v1/telemetry/readings", {{"readings", rows}}, south);
+  REQUIRE_MESSAGE(res.status == 200, res.body);
+  const auto d = data_of(res);
+  CHECK(d.at("accepted").as_int64() == 1);
+  REQUIRE(d.at("rejected").as_array().size() == 1);
+  CHECK(d.at("rejected").as_array()[0].at("index").as_int64() == 0);
+  CHECK(str(d.at("rejected").as_array()[0].at("field")) == "meter_id");
+  CHECK(str(d.at("rejected").as_array()[0].at("code")) == "NOT_FOUND");
+  CHECK(f.submit("SM_NORTH_1", tel_fixture::reading(kDay + "T14:30:00Z", 1), south).status == 404);
+  CHECK(f.get("/api/v1/meters/SM_NORTH_1", south).status == 404);
+  auto listed = data_of(f.get("/api/v1/meters", south));
+  CHECK(listed.at("total").as_int64() == 1);
+}
