@@ -67,8 +67,7 @@ TEST_CASE("the OpenAPI document and the router list the same operations") {
 
 TEST_CASE("the served document is exactly docs/openapi.json") {
   fixture f;
-  const auto file = std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "docs" /
-                    "openapi.json";
+  const std::filesystem::path file = SEGS_OPENAPI_FILE;
   std::ifstream in(file, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "cannot read " << file.string());
   std::ostringstream text;
