@@ -148,20 +148,23 @@ meter_location read_location(const json::value& v, const std::string& prefix) {
 
 wire_reading read_reading(const json::value& v, std::string_view prefix, bool with_meter_id) {
   if (!v.is_object()) {
-    const auto field = prefix.empty() ? std::string("body") : std::string(prefix.substr(0, prefix.size() - 1));
+    const auto field =
+        prefix.empty() ? std::string("body") : std::string(prefix.substr(0, prefix.size() - 1));
     invalid(field, field + " must be a reading object");
   }
   const auto& o = v.as_object();
   if (with_meter_id)
-    only_fields(o, {"meter_id", "timestamp", "energy_consumed_kwh", "energy_produced_kwh", "power_kw",
-             "peak_demand_kw", "voltage", "current", "power_factor", "frequency", "metadata",
-             "signature"},
-         prefix);
+    only_fields(o,
+                {"meter_id", "timestamp", "energy_consumed_kwh", "energy_produced_kwh", "power_kw",
+                 "peak_demand_kw", "voltage", "current", "power_factor", "frequency", "metadata",
+                 "signature"},
+                prefix);
   else
-    only_fields(o, {"timestamp", "energy_consumed_kwh", "energy_produced_kwh", "power_kw",
-             "peak_demand_kw", "voltage", "current", "power_factor", "frequency", "metadata",
-             "signature"},
-         prefix);
+    only_fields(o,
+                {"timestamp", "energy_consumed_kwh", "energy_produced_kwh", "power_kw",
+                 "peak_demand_kw", "voltage", "current", "power_factor", "frequency", "metadata",
+                 "signature"},
+                prefix);
   wire_reading w;
   if (with_meter_id) {
     auto m = text_at(o, "meter_id", prefix);
