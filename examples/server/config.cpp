@@ -96,6 +96,9 @@ constexpr setting settings[] = {
      "deprecated name of SEGS_DUE_WORK_INTERVAL_MS (used when that one is not given)"},
     {"SEGS_MARKET_PROJECTION_BATCH", "market-projection-batch", "5000",
      "journaled order and trade rows written to their tables at once (smaller: lower p99, fewer orders/s)"},
+    {"SEGS_TELEMETRY_RAW_RETENTION_HOURS", "telemetry-raw-retention-hours", nullptr,
+     "raw meter readings older than this many hours are deleted by the due work; aggregates are kept "
+     "(default: raw readings are kept for ever)"},
 };
 
 const setting* find_flag(std::string_view flag) {
@@ -487,6 +490,8 @@ config load_config(int argc, char** argv) {
       load_market_setting(cfg, s, name, *v);
     } else if (name == "SEGS_ROLES") {
       cfg.roles = parse_roles(s, *v);
+    } else if (name == "SEGS_TELEMETRY_RAW_RETENTION_HOURS") {
+      cfg.grid.telemetry.raw_retention = std::chrono::hours(parse_int<int>(s, *v, 1, 1'000'000));
     } else if (name == "SEGS_SEED_DEMO") {
       if (*v != "1" && *v != "0" && *v != "true" && *v != "false") bad(s, "expected 1 or 0");
       cfg.seed_demo = (*v == "1" || *v == "true");

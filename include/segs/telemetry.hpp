@@ -369,7 +369,8 @@ class SEGS_EXPORT telemetry_service {
   /// A user registers their own device: `proof.signed_text` must carry a
   /// valid signature by `proof.public_key`, which becomes the meter's key
   /// (unauthorized otherwise). The meter is the caller's, in their region
-  /// unless `spec.region` names another. Needs a signed-in user.
+  /// unless `spec.region` names another. Needs a signed-in user (unauthorized
+  /// for anonymous callers, forbidden for API keys and the system).
   result<meter> register_signed_meter(const principal& who, const meter_spec& spec,
                                       const device_proof& proof, const request_context& ctx = {});
   /// Changes a meter (`meters:manage` in scope). Audited "meter.update".

@@ -1,7 +1,8 @@
 // Internal: the wire helpers every capability's routes share: typed readers
 // of request bodies, decimal kWh and money, RFC 3339 times, ids, the page
 // answer and the serializer. A capability's own views live with it
-// (identity_views.cpp, routes_trading.cpp, routes_regions.cpp).
+// (identity_views.cpp, routes_trading.cpp, routes_regions.cpp,
+// telemetry_views.cpp).
 //
 // Readers check the JSON type only and name the field on failure ("email
 // must be a string"); what a value must look like is the library's business,

@@ -120,6 +120,8 @@ void add_admin_routes(router& r);
 void add_users_routes(router& r);
 void add_trading_routes(router& r);
 void add_region_routes(router& r);
+void add_meter_routes(router& r);
+void add_telemetry_routes(router& r);
 
 /// Every route of the REST layer.
 [[nodiscard]] router build_router();

@@ -88,6 +88,8 @@ router build_router() {
   add_users_routes(r);
   add_trading_routes(r);
   add_region_routes(r);
+  add_meter_routes(r);
+  add_telemetry_routes(r);
   return r;
 }
 

@@ -192,7 +192,11 @@ result<meter> telemetry_service::register_signed_meter(const principal& who, con
                                                        const device_proof& proof,
                                                        const request_context& ctx) {
   return detail::guard([&] {
-    if (who.type != principal::kind::user) fail(errc::unauthorized, "sign in as a user first");
+    if (who.type == principal::kind::anonymous) fail(errc::unauthorized, "sign in first");
+    // Authenticated but not a user (an API key, the system): a device's meter
+    // belongs to a person.
+    if (who.type != principal::kind::user)
+      fail(errc::forbidden, "registering a device's meter needs a signed-in user");
     if (!telemetry::decode_public_key(proof.public_key))
       fail(errc::validation_error, "public_key must be a base64 Ed25519 public key (32 bytes)",
            "public_key");

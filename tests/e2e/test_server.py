@@ -505,3 +505,69 @@ def test_health_under_the_api_base_path(server):
     based = server.request("GET", "/api/v1/health")
     assert based.status == plain.status == 200
     assert based.json()["data"] == plain.json()["data"]
+
+
+def test_bulk_readings_from_a_head_end_then_history_and_raw_retention(start_server):
+    s = start_server(env={"SEGS_ADMIN_EMAIL": ADMIN_EMAIL, "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                          "SEGS_RATE_LIMITS": "off", "SEGS_TELEMETRY_RAW_RETENTION_HOURS": "1",
+                          "SEGS_DUE_WORK_INTERVAL_MS": "100"})
+    admin = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    email = new_email("meter-owner")
+    password = register_verified(s, email)
+    signed_in = login(s, email, password).json()["data"]
+    owner, owner_id = signed_in["access_token"], signed_in["user"]["id"]
+    r = s.request("POST", "/api/v1/admin/meters",
+                  {"meter_id": "SM_E2E_001", "region": "north", "capacity_kw": 10, "user_id": owner_id},
+                  token=admin)
+    assert r.status == 201, r
+    r = s.request("POST", "/api/v1/admin/api-keys", {"name": "head-end", "scopes": ["telemetry:write"]},
+                  token=admin)
+    assert r.status == 201, r
+    head_end = {"X-API-Key": r.json()["data"]["api_key"]}
+
+    # Quarter-hours ending 2-3 hours ago (past the 1 hour raw retention) and
+    # in the last half hour, plus one bad row: rows are independent.
+    base = int(time.time()) // 900 * 900
+    stamps = [base - k * 900 for k in (12, 11, 10, 9, 8, 1, 0)]
+    iso = lambda t: time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+    rows = [{"meter_id": "SM_E2E_001", "timestamp": iso(t), "energy_consumed_kwh": 0.25,
+             "energy_produced_kwh": 0, "voltage": 230.1} for t in stamps]
+    rows.append({"meter_id": "SM_E2E_001", "timestamp": iso(base), "energy_consumed_kwh": 0.0001,
+                 "energy_produced_kwh": 0})
+    r = s.request("POST", "/api/v1/telemetry/readings", {"readings": rows}, headers=head_end)
+    assert r.status == 200, r
+    report = r.json()["data"]
+    assert (report["accepted"], report["duplicates"]) == (7, 0), report
+    assert report["rejected"] == [{"index": 7, "field": "energy_consumed_kwh", "code": "VALIDATION_ERROR",
+                                   "message": report["rejected"][0]["message"]}]
+
+    # The due work drops the old raw readings; the aggregates keep them.
+    start = iso(base - 4 * 3600)
+    deadline = time.monotonic() + 20
+    while True:
+        raw = s.request("GET", f"/api/v1/meters/SM_E2E_001/readings?start={start}", token=owner)
+        assert raw.status == 200, raw
+        if raw.json()["data"]["total"] == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [x["timestamp"] for x in raw.json()["data"]["readings"]] == [iso(base - 900), iso(base)]
+
+    r = s.request("GET", f"/api/v1/telemetry/my-meter/history?start={start}&interval=1h", token=owner)
+    assert r.status == 200, r
+    history = r.json()["data"]
+    assert (history["meter_id"], history["interval"]) == ("SM_E2E_001", "1h")
+    assert sum(b["consumed_kwh"] for b in history["buckets"]) == 1.75
+    assert sum(b["reading_count"] for b in history["buckets"]) == 7
+    assert all(b["voltage_avg"] == 230.1 for b in history["buckets"])
+    r = s.request("GET", f"/api/v1/telemetry/meters/SM_E2E_001/history?start={start}&interval=15m",
+                  token=admin)
+    assert r.status == 200 and len(r.json()["data"]["buckets"]) == 7, r
+
+
+def test_bad_telemetry_retention_is_refused_naming_the_variable():
+    proc = subprocess.run(
+        [require_binary(), "--telemetry-raw-retention-hours", "0", "--db-url", "sqlite::memory:"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "SEGS_TELEMETRY_RAW_RETENTION_HOURS" in proc.stderr

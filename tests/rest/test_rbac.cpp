@@ -20,6 +20,10 @@
 //   {slot}       a delivery slot open for trading (15:30 on the fixture's clock)
 //   {order}      an open sell order in {slot} of a prosumer of region north
 //   {closed}     a slot whose gate an admin closed (15:45), ready to settle
+//   {meter}      the target's meter (region north, one reading), as /meters/:id
+//   {meterid}    the same meter, as :meterId of /telemetry, /admin and /operator
+//   {umeter}     an unassigned meter of region north
+//   {signed}     a device's signed registration body ({meter, public_key, signature})
 //
 // Conventions for the expected statuses:
 //   - Routes that act on "my account" need a user: without credentials 401;
@@ -40,9 +44,22 @@
 //     clear and settle need market:operate in the region, market settings
 //     market:manage (admin). An API key is no trader: it may not place
 //     orders and owns none.
+//   - Meters and telemetry follow the telemetry service: a user reads and
+//     writes their own meters (others are 404), operators manage and read
+//     their region's (other regions' meters are 404; region statistics of
+//     another region are 403), admins all. The prosumer holds a meter with a
+//     reading, so its "my meter" routes answer 200; callers holding none get
+//     404, and an API key, which holds no meter, 400 naming meter_id. The API
+//     key (telemetry:write, every region) submits and reads readings but
+//     manages nothing (403); a signed device registration is for users only.
+//     The /operator/meters listing, like /api/v1/meters, answers each caller
+//     the meters in its reach (a consumer's own).
 #include "fixture.hpp"
 
+#include <sodium.h>
+
 #include <array>
+#include <cstring>
 #include <functional>
 
 #include "rest/route_table.hpp"
@@ -135,6 +152,34 @@ const row matrix[] = {
   {"GET",    "/api/v1/regions",                                "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/api/v1/regions/north",                          "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"PUT",    "/api/v1/regions/north",                          R"({"name":"North"})",                                                   {401, 403, 403, 403, 403, 200, 403}},
+  // Meters and telemetry.
+  {"POST",   "/api/v1/meters/{meter}/readings",                R"({"timestamp":"2025-06-15T15:00:00Z","energy_consumed_kwh":1.5,"energy_produced_kwh":0})", {401, 404, 404, 201, 404, 201, 201}},
+  {"PUT",    "/api/v1/meters/{meter}/readings",                R"({"readings":[{"timestamp":"2025-06-15T14:45:00Z","energy_consumed_kwh":2,"energy_produced_kwh":0}],"reason":"meter swapped"})", {401, 404, 404, 200, 404, 200, 403}},
+  {"POST",   "/api/v1/telemetry/readings",                     R"({"readings":[{"meter_id":"{meterid}","timestamp":"2025-06-15T15:00:00Z","energy_consumed_kwh":1,"energy_produced_kwh":0}]})", {401, 200, 200, 200, 200, 200, 200}},
+  {"POST",   "/api/v1/meters/signed",                          "{signed}",                                                              {401, 201, 201, 201, 201, 201, 403}},
+  {"GET",    "/api/v1/meters",                                 "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/meters/{meter}",                         "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"GET",    "/api/v1/meters/{meter}/readings",                "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"GET",    "/api/v1/meters/{meter}/analytics",               "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"GET",    "/api/v1/telemetry/my-meter",                     "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/my-meter/history",             "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/my-meter/stats",               "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/my-meter/daily",               "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/my-meter/monthly",             "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/my-meter/compare",             "",                                                                      {401, 404, 200, 404, 404, 404, 400}},
+  {"GET",    "/api/v1/telemetry/meters/{meterid}",             "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"GET",    "/api/v1/telemetry/meters/{meterid}/history",     "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"GET",    "/api/v1/telemetry/region/north/stats",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/telemetry/region/north/top-consumers",   "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/telemetry/region/north/realtime",        "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"POST",   "/api/v1/admin/meters",                           R"({"meter_id":"SM_NEW_0001","region":"north","capacity_kw":5})",      {401, 403, 403, 201, 403, 201, 403}},
+  {"PUT",    "/api/v1/admin/meters/{meterid}",                 R"({"capacity_kw":7.5})",                                                {401, 404, 404, 200, 404, 200, 403}},
+  {"DELETE", "/api/v1/admin/meters/{meterid}",                 "",                                                                      {401, 404, 404, 200, 404, 200, 403}},
+  {"POST",   "/api/v1/admin/meters/{meterid}/unassign",        "",                                                                      {401, 404, 404, 200, 404, 200, 403}},
+  {"POST",   "/api/v1/admin/assign-meter",                     R"({"meter_id":"{umeter}","user_id":"{target}"})",                       {401, 404, 404, 200, 404, 200, 403}},
+  {"GET",    "/api/v1/operator/meters",                        "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/operator/meters/{meterid}",              "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
+  {"PUT",    "/api/v1/operator/meters/{meterid}/status",       R"({"status":"maintenance","reason":"inspection"})",                    {401, 404, 404, 200, 404, 200, 403}},
 };
 // clang-format on
 
@@ -191,12 +236,54 @@ struct cell {
     auto cleared = f.grid->market().clear(boss_p, "north", closed);
     REQUIRE_MESSAGE(cleared.has_value(), (cleared ? "" : cleared.error().message));
 
+    // Meters: the target's and the prosumer's, each with a reading, and an
+    // unassigned one; a device's signed registration.
+    auto pros_user = f.make_user("pros@example.org", "prosumer", "north");
+    auto meter = [&](const std::string& serial, const std::optional<segs::uuid>& owner) {
+      segs::meter_spec ms;
+      ms.meter_id = serial;
+      ms.region = "north";
+      ms.capacity_kw = segs::milli{10'000};
+      ms.user_id = owner;
+      auto m = f.grid->telemetry().create_meter(boss_p, ms);
+      REQUIRE_MESSAGE(m.has_value(), (m ? "" : m.error().message));
+    };
+    meter("SM_TARGET_01", target.id);
+    meter("SM_PROS_01", pros_user.id);
+    meter("SM_FREE_01", std::nullopt);
+    std::vector<segs::meter_reading> readings(2);
+    for (std::size_t i = 0; i < readings.size(); ++i) {
+      readings[i].meter = i == 0 ? "SM_TARGET_01" : "SM_PROS_01";
+      readings[i].values.time = *segs::parse_rfc3339("2025-06-15T14:45:00Z");
+      readings[i].values.consumed = segs::energy{1000};
+    }
+    auto ingested = f.grid->telemetry().ingest(segs::principal::system(), readings);
+    REQUIRE(ingested.has_value());
+    REQUIRE(ingested->accepted == 2);
+    const std::string signed_body = [] {
+      REQUIRE(sodium_init() >= 0);
+      unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+      crypto_sign_keypair(pk, sk);
+      const std::string text = R"({"meter_id": "SM_DEVICE_01", "capacity_kw": 3.5})";
+      unsigned char sig[crypto_sign_BYTES];
+      crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()),
+                           text.size(), sk);
+      auto b64 = [](const unsigned char* p, std::size_t n) {
+        std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
+        sodium_bin2base64(out.data(), out.size(), p, n, sodium_base64_VARIANT_ORIGINAL);
+        out.resize(std::strlen(out.c_str()));
+        return out;
+      };
+      return R"({"meter": )" + text + R"(, "public_key": ")" + b64(pk, sizeof pk) +
+             R"(", "signature": ")" + b64(sig, sizeof sig) + R"("})";
+    }();
+
     // Past the resend cooldown of the pending address's first code.
     f.clock->advance(std::chrono::minutes(2));
     switch (c) {
       case anon: break;
       case cons: who = f.signed_in("cons@example.org", "consumer", "north"); break;
-      case pros: who = f.signed_in("pros@example.org", "prosumer", "north"); break;
+      case pros: who = auth{f.login("pros@example.org"), {}}; break;
       case opN: who = f.signed_in("opn@example.org", "operator", "north"); break;
       case opS: who = f.signed_in("ops@example.org", "operator", "south"); break;
       case admin: who = boss; break;
@@ -214,7 +301,11 @@ struct cell {
             {"{wallet}", kWallet},
             {"{slot}", segs::to_rfc3339(slot)},
             {"{closed}", segs::to_rfc3339(closed)},
-            {"{order}", order->id.to_string()}};
+            {"{order}", order->id.to_string()},
+            {"{meter}", "SM_TARGET_01"},
+            {"{meterid}", "SM_TARGET_01"},
+            {"{umeter}", "SM_FREE_01"},
+            {"{signed}", signed_body}};
   }
 
   segs::rest::response send(const row& r) {
@@ -261,6 +352,8 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "/markets/north", "/markets/:region");
     replace_all(path, "/regions/north", "/regions/:code");
     replace_all(path, "/roles/student", "/roles/:name");
+    replace_all(path, "{meter}", ":id");
+    replace_all(path, "{meterid}", ":meterId");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {
