@@ -47,6 +47,10 @@ struct device_key {
     crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), sk);
     return b64(sig, sizeof sig);
   }
+  /// A registration's proof: `text` signed by this key.
+  [[nodiscard]] segs::device_proof prove(const std::string& text) const {
+    return {public_key(), sign(text), text};
+  }
 };
 
 /// RFC 3339 text to a timestamp (throws when it does not parse; usable in

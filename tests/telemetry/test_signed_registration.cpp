@@ -9,30 +9,6 @@
 using namespace segs_test;
 using segs::errc;
 
-namespace {
-
-struct device_key {
-  unsigned char pk[crypto_sign_PUBLICKEYBYTES]{};
-  unsigned char sk[crypto_sign_SECRETKEYBYTES]{};
-  device_key() {
-    REQUIRE(sodium_init() >= 0);
-    crypto_sign_keypair(pk, sk);
-  }
-  static std::string b64(const unsigned char* p, std::size_t n) {
-    std::string out(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(), p, n, sodium_base64_VARIANT_ORIGINAL);
-    out.resize(std::strlen(out.c_str()));
-    return out;
-  }
-  segs::device_proof prove(const std::string& text) const {
-    unsigned char sig[crypto_sign_BYTES];
-    crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(text.data()),
-                         text.size(), sk);
-    return {b64(pk, sizeof pk), b64(sig, sizeof sig), text};
-  }
-};
-
-}  // namespace
 
 TEST_CASE("telemetry: a signed registration makes the caller's meter, and is for users only") {
   telemetry_fixture f;
