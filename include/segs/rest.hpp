@@ -104,12 +104,14 @@ class SEGS_EXPORT handler {
   std::unique_ptr<impl> impl_;
 };
 
-/// A market error in the words of this API's clients (REST and the Python
-/// package): the library names C++ members and units (`quantity`, `price`,
-/// `slot_length`, `fee_ppm`, `deliveries[i].delivered`); the wire's fields
-/// are `quantity_kwh`, `price_per_kwh`, `slot_minutes`, `fee_percent`,
-/// `deliveries[i].delivered_kwh`. The field and the message's leading phrase
-/// are translated; anything else passes unchanged.
+/// An error in the words of this API's clients (REST and the Python
+/// package): the library names C++ members and units — the market's
+/// `quantity`, `price`, `slot_length`, `fee_ppm`, `deliveries[i].delivered`,
+/// a reading's `time`, `consumed`, `produced` — where the wire says
+/// `quantity_kwh`, `price_per_kwh`, `slot_minutes`, `fee_percent`,
+/// `deliveries[i].delivered_kwh`, `timestamp`, `energy_consumed_kwh`,
+/// `energy_produced_kwh`. The field and the message's leading phrase are
+/// translated; anything else passes unchanged.
 [[nodiscard]] SEGS_EXPORT segs::error in_wire_words(segs::error e);
 
 }  // namespace segs::rest

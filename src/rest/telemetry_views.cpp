@@ -13,32 +13,22 @@ namespace json = boost::json;
 
 namespace {
 
-struct wire_name {
-  std::string_view cpp, wire;
-};
-// C++ members of readings and meter specs whose wire names differ.
-constexpr std::array<wire_name, 8> telemetry_fields{{
-    {"time", "timestamp"},
-    {"consumed", "energy_consumed_kwh"},
-    {"produced", "energy_produced_kwh"},
-    {"building", "location.building"},
-    {"room", "location.room"},
-    {"address", "location.address"},
-    {"latitude", "location.latitude"},
-    {"longitude", "location.longitude"},
-}};
+// A meter's location is an object on the wire: its members' errors name
+// their path ("location.latitude").
+constexpr std::array<std::string_view, 5> location_fields{"building", "room", "address", "latitude",
+                                                          "longitude"};
 
 }  // namespace
 
 segs::error telemetry_wire_words(segs::error e) {
-  for (const auto& n : telemetry_fields) {
-    if (e.field != n.cpp) continue;
-    e.field = std::string(n.wire);
-    // "time must not be ..." -> "timestamp must not be ..."
-    const std::string lead = std::string(n.cpp) + " ";
-    if (e.message.starts_with(lead)) e.message = std::string(n.wire) + e.message.substr(n.cpp.size());
-    break;
-  }
+  // The readings' words are shared with the Python package (in_wire_words).
+  e = in_wire_words(std::move(e));
+  for (const auto f : location_fields)
+    if (e.field == f) {
+      e.field = "location." + e.field;
+      if (e.message.starts_with(std::string(f) + " ")) e.message = "location." + e.message;
+      break;
+    }
   return e;
 }
 

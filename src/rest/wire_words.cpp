@@ -1,4 +1,4 @@
-// The market's errors in the words of the REST API and the Python package.
+// The library's errors in the words of the REST API and the Python package.
 #include <segs/rest.hpp>
 
 #include <array>
@@ -26,6 +26,13 @@ constexpr std::array<wire_name, 8> wire_fields{{
     {"imbalance_price", "imbalance_price_per_kwh"},
     {"stp", "self_trade_prevention"},
 }};
+// Telemetry's readings: the field, and the message's leading word ("time
+// must not be ..." -> "timestamp must not be ...").
+constexpr std::array<wire_name, 3> reading_fields{{
+    {"time", "timestamp"},
+    {"consumed", "energy_consumed_kwh"},
+    {"produced", "energy_produced_kwh"},
+}};
 // Message prefixes: the library's, then this API's (units differ for fees).
 constexpr std::array<wire_name, 12> wire_messages{{
     {"quantity must be a positive whole number of Wh", "quantity_kwh must be a positive whole number of Wh"},
@@ -47,6 +54,13 @@ constexpr std::array<wire_name, 12> wire_messages{{
 }  // namespace
 
 segs::error in_wire_words(segs::error e) {
+  for (const auto& n : reading_fields) {
+    if (e.field != n.cpp) continue;
+    e.field = std::string(n.wire);
+    if (e.message.starts_with(std::string(n.cpp) + " "))
+      e.message = std::string(n.wire) + e.message.substr(n.cpp.size());
+    return e;
+  }
   for (const auto& n : wire_fields)
     if (e.field == n.cpp) e.field = std::string(n.wire);
   // deliveries[i].delivered -> deliveries[i].delivered_kwh

@@ -20,6 +20,8 @@
 #include "grid.hpp"
 #include "page.hpp"
 
+#include <segs/rest.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -50,33 +52,15 @@ constexpr std::size_t max_rows = 10'000;
 // --- words ---------------------------------------------------------------------------
 
 // The library names the members of segs::reading; Python callers wrote the
-// REST API's keywords.
-struct word {
-  std::string_view cpp, py;
-};
-constexpr std::array<word, 3> reading_words{{
-    {"time", "timestamp"},
-    {"consumed", "energy_consumed_kwh"},
-    {"produced", "energy_produced_kwh"},
-}};
-
-void to_python_words(std::string& field, std::string& message) {
-  for (const auto& w : reading_words) {
-    if (field != w.cpp) continue;
-    field = std::string(w.py);
-    if (std::string_view(message).starts_with(std::string(w.cpp) + " "))
-      message = std::string(w.py) + message.substr(w.cpp.size());
-    return;
-  }
-}
-
-segs::error in_python_words(segs::error e) {
-  to_python_words(e.field, e.message);
-  return e;
-}
+// REST API's keywords: the one table of both (segs::rest::in_wire_words).
+segs::error in_python_words(segs::error e) { return segs::rest::in_wire_words(std::move(e)); }
 
 ingest_report in_python_words(ingest_report r) {
-  for (auto& x : r.rejected) to_python_words(x.field, x.message);
+  for (auto& x : r.rejected) {
+    auto e = in_python_words(make_error(x.code, x.message, x.field));
+    x.field = std::move(e.field);
+    x.message = std::move(e.message);
+  }
   return r;
 }
 

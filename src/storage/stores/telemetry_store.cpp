@@ -117,25 +117,38 @@ std::optional<meter_row> find_meter(transaction& tx, std::string_view ref) {
   return decode_meter(res.rows.front());
 }
 
-std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs) {
-  std::vector<meter_row> out;
-  // Bounded statements: the parameter limits of both backends are far above.
+namespace {
+
+// Calls `fn(list, params)` for chunks of `items`, `list` being "$1, ..., $n"
+// bound to `params`: chunks keep each statement far below both backends'
+// parameter limits.
+template <class T, class Fn>
+void in_lists(const std::vector<T>& items, Fn&& fn) {
   constexpr std::size_t chunk = 2000;
-  for (std::size_t at = 0; at < refs.size(); at += chunk) {
-    const std::size_t n = std::min(chunk, refs.size() - at);
+  for (std::size_t at = 0; at < items.size(); at += chunk) {
+    const std::size_t n = std::min(chunk, items.size() - at);
     std::string list;
     std::vector<value> params;
     params.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (i) list += ", ";
       list += "$" + std::to_string(i + 1);
-      params.emplace_back(refs[at + i]);
+      params.emplace_back(items[at + i]);
     }
+    fn(list, params);
+  }
+}
+
+}  // namespace
+
+std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs) {
+  std::vector<meter_row> out;
+  in_lists(refs, [&](const std::string& list, const std::vector<value>& params) {
     auto res = tx.exec("SELECT " + std::string(meter_columns) + " FROM meters WHERE meter_id IN (" +
                            list + ") OR id IN (" + list + ")",
                        params);
     for (const auto& r : res.rows) out.push_back(decode_meter(r));
-  }
+  });
   return out;
 }
 
@@ -149,21 +162,11 @@ std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user) {
 }
 
 void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs) {
-  constexpr std::size_t chunk = 2000;
-  for (std::size_t at = 0; at < seqs.size(); at += chunk) {
-    const std::size_t n = std::min(chunk, seqs.size() - at);
-    std::string list;
-    std::vector<value> params;
-    params.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i) list += ", ";
-      list += "$" + std::to_string(i + 1);
-      params.emplace_back(seqs[at + i]);
-    }
+  in_lists(seqs, [&](const std::string& list, const std::vector<value>& params) {
     // Locked in seq order (the rows are locked after the sort), so two
     // writers never wait for each other in a cycle.
     tx.exec("SELECT seq FROM meters WHERE seq IN (" + list + ") ORDER BY seq FOR NO KEY UPDATE", params);
-  }
+  });
 }
 
 bool has_readings(transaction& tx, std::int64_t seq) {
