@@ -4,8 +4,9 @@
 //
 //   segs-bench-telemetry [--smoke] [--meters N] [--days D] [--berlin]
 //                        [--region-meters N] [--region-days D] [--samples N]
-//                        [--phases] [--no-sqlite] [--no-queries] [--pg URL]
-//                        [--dir DIR]
+//                        [--batch N] [--phases] [--layouts]
+//                        [--replica-pragma P] [--no-sqlite] [--no-queries]
+//                        [--pg URL] [--dir DIR]
 //
 // Without --pg, SEGS_TEST_PG_URL (set by scripts/with-postgres.sh) selects
 // the PostgreSQL server; --smoke (or SMOKE=1 in the environment) runs every
@@ -15,7 +16,7 @@
 // second run in Europe/Berlin), 15-minute readings of D days (default 31:
 // March 2025, whose last Sunday is Berlin's spring-forward day) carrying
 // energy and every instantaneous value. 99 % of them go in time order
-// (timestamp by timestamp, meter by meter), in batches of 1,000 through
+// (timestamp by timestamp, meter by meter), in batches of 1,000 (--batch) through
 // `telemetry().ingest` as the system principal; then the 1 % held back
 // (chosen by a hash of meter and time) in random order, batches of 1,000:
 // late readings at times not yet stored. The raw side, in the same run,
@@ -29,7 +30,12 @@
 // (VmRSS before and after, VmHWM of the run: the peak is reset before it
 // through /proc/self/clear_refs) and the database's bytes per reading
 // (SQLite: the file after a TRUNCATE checkpoint, -wal included; PostgreSQL:
-// pg_total_relation_size of the telemetry tables), with the raw table's.
+// pg_total_relation_size of the telemetry tables), with the raw table's,
+// and the bytes written per in-order reading, library and raw (SQLite: this
+// process's write(2) bytes from /proc/self/io, WAL and checkpoints included;
+// PostgreSQL: the WAL the cluster generated, pg_current_wal_lsn).
+// --layouts adds raw runs into tables keyed (meter, ts) like meter_readings
+// and (ts, meter): what the clustering alone costs.
 //
 // Queries. On the ingest run's database: a meter's whole period of
 // 15-minute buckets (history, quarter_hour) and of hours, for --samples
@@ -44,7 +50,9 @@
 // `telemetry_service::ingest` calls (src/storage/stores/telemetry_store.hpp),
 // in the same order and with the same in-memory grouping, with a clock
 // read between steps; its overall rate is printed next to the library's
-// so that the replica's fidelity can be judged.
+// so that the replica's fidelity can be judged. --replica-pragma P runs
+// "PRAGMA P" at the start of each replica transaction (SQLite experiments,
+// e.g. wal_autocheckpoint=16384); the library's own runs are unaffected.
 #include <segs/segs.hpp>
 
 #include "storage/backend.hpp"
@@ -97,13 +105,15 @@ struct settings {
   int region_days = 2;
   std::size_t samples = 200;
   bool phases = false;
+  bool layouts = false;
+  std::string replica_pragma;  // e.g. "wal_autocheckpoint=16384": run in each replica transaction
   bool sqlite = true;
   bool queries = true;
   std::string pg;
   std::filesystem::path dir;
 };
 
-constexpr std::size_t batch_rows = 1000;
+std::size_t batch_rows = 1000;  // --batch
 // 2025-03-01T00:00:00Z: the month the readings cover.
 constexpr std::int64_t month_start_us = 1'740'787'200'000'000;
 constexpr std::int64_t quarter_us = 15 * 60 * 1'000'000LL;
@@ -134,6 +144,16 @@ void reset_peak_memory() {
 }
 
 double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+
+// Bytes this process has passed to write(2) so far (SQLite writes its WAL,
+// checkpoints and database file from the calling thread).
+std::int64_t process_written() {
+  std::ifstream in("/proc/self/io");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("wchar:", 0) == 0) return std::stoll(line.substr(6));
+  return 0;
+}
 
 // --- the workload -------------------------------------------------------------------
 
@@ -267,6 +287,17 @@ struct backend_kind {
   std::filesystem::path dir;
   int n = 0;
 
+  // Bytes the database has written: SQLite, this process's write(2) calls;
+  // PostgreSQL, the WAL the cluster generated (pg_current_wal_lsn).
+  std::int64_t written() const {
+    if (!is_pg) return process_written();
+    PGresult* r = PQexec(admin, "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
+    std::int64_t bytes = 0;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) bytes = std::stoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return bytes;
+  }
+
   std::unique_ptr<target> fresh(const std::string& name) {
     auto t = std::make_unique<target>();
     t->label = label;
@@ -359,6 +390,10 @@ segs::storage::value opt(const std::optional<segs::milli>& v) {
 struct phase_rates {
   double in_order_seconds = 0, late_seconds = 0;
   std::size_t in_order_rows = 0, late_rows = 0;
+  std::int64_t in_order_written = 0;  // bytes written by the in-order phase
+  [[nodiscard]] double written_per_reading() const {
+    return static_cast<double>(in_order_written) / static_cast<double>(in_order_rows);
+  }
   [[nodiscard]] double in_order() const { return static_cast<double>(in_order_rows) / in_order_seconds; }
   [[nodiscard]] double late() const { return static_cast<double>(late_rows) / late_seconds; }
   [[nodiscard]] double overall() const {
@@ -373,14 +408,15 @@ struct raw_result {
 
 // The meter column holds the meter's index + 1 (what the library's seq is
 // in a fresh database); received_at the bench clock.
-raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs::timestamp now) {
+raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs::timestamp now,
+                   const std::string& ddl = raw_table_ddl) {
   auto t = kind.fresh("raw");
   raw_result out;
   {
     auto be = segs::storage::open_backend(t->url, {});
     {
       auto tx = be->begin(segs::storage::tx_mode::write);
-      tx->exec_script(raw_table_ddl);
+      tx->exec_script(ddl);
       tx->commit();
     }
     const std::int64_t received = segs::to_micros(now);
@@ -411,7 +447,9 @@ raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs
       tx->commit();
       return seconds_between(t0, clock_type::now());
     };
+    const auto written0 = kind.written();
     for (const auto& keys : b.in_order) out.rates.in_order_seconds += append(rows_of(w, keys));
+    out.rates.in_order_written = kind.written() - written0;
     for (const auto& keys : b.late) out.rates.late_seconds += append(rows_of(w, keys));
     out.rates.in_order_rows = b.in_order_rows;
     out.rates.late_rows = b.late_rows;
@@ -485,7 +523,7 @@ struct step_times {
 // readings of active, unsigned meters by the system principal (no
 // corrections, no events), with the clock read between its steps.
 void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_reading>& rows, segs::timestamp now,
-                   step_times& st) {
+                   step_times& st, const std::string& pragma) {
   auto t = clock_type::now();
   auto lap = [&](std::size_t i) {
     const auto n = clock_type::now();
@@ -493,6 +531,7 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
     t = n;
   };
   auto tx = be.begin(segs::storage::tx_mode::write);
+  if (!pragma.empty()) tx->exec_script("PRAGMA " + pragma);
   lap(0);
   std::vector<std::string> refs;
   {
@@ -634,13 +673,18 @@ void print_query_table() {
 struct ingest_line {
   std::string storage, zone;
   phase_rates lib, raw;
-  memory before, after;
+  memory before, after_in_order, after;
   double db_bytes_per_reading = 0, raw_bytes_per_reading = 0;
   std::string breakdown;
   std::size_t meters = 0;
   double create_meters_s = 0;
 };
 std::vector<ingest_line> ingest_lines;
+struct layout_line {
+  std::string storage, zone, table;
+  phase_rates rates;
+};
+std::vector<layout_line> layout_lines;
 std::vector<std::string> phase_tables;
 
 void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string& region, const std::string& zone) {
@@ -654,6 +698,19 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
   std::fprintf(stderr, "[%s, %s] raw: %zu + %zu rows\n", kind.label.c_str(), zone.c_str(), b.in_order_rows, b.late_rows);
   auto raw = run_raw(kind, w, b, now);
   line.raw = raw.rates;
+  if (cfg.layouts) {
+    // The same rows into tables keyed like meter_readings, and keyed by time
+    // first: what the clustering alone costs.
+    const std::string cols = std::string(raw_table_ddl).substr(0, std::string(raw_table_ddl).size() - 1);
+    const std::string suffix = kind.is_pg ? "))" : ")) WITHOUT ROWID";
+    layout_lines.push_back({kind.label, zone, "no key (the baseline above)", raw.rates});
+    for (const auto& [name, key] : {std::pair{"PRIMARY KEY (meter, ts), as meter_readings", "meter, ts"},
+                                    std::pair{"PRIMARY KEY (ts, meter)", "ts, meter"}}) {
+      std::fprintf(stderr, "[%s, %s] raw, %s\n", kind.label.c_str(), zone.c_str(), name);
+      auto r = run_raw(kind, w, b, now, cols + ", PRIMARY KEY (" + key + suffix);
+      layout_lines.push_back({kind.label, zone, name, r.rates});
+    }
+  }
   const std::size_t readings = b.in_order_rows + b.late_rows;
   line.raw_bytes_per_reading = static_cast<double>(raw.size.total) / static_cast<double>(readings);
 
@@ -666,7 +723,10 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
     const auto c0 = clock_type::now();
     g.create_meters(w, region);
     line.create_meters_s = seconds_between(c0, clock_type::now());
+    const auto written0 = kind.written();
     for (const auto& keys : b.in_order) line.lib.in_order_seconds += g.ingest(rows_of(w, keys));
+    line.lib.in_order_written = kind.written() - written0;
+    line.after_in_order = read_memory();
     std::fprintf(stderr, "[%s, %s] library: late readings\n", kind.label.c_str(), zone.c_str());
     for (const auto& keys : b.late) line.lib.late_seconds += g.ingest(rows_of(w, keys));
     line.lib.in_order_rows = b.in_order_rows;
@@ -730,13 +790,14 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
       g.grid.reset();
       std::fprintf(stderr, "[%s, %s] replica of ingest, step by step\n", kind.label.c_str(), zone.c_str());
       auto be = segs::storage::open_backend(tp->url, {});
-      for (const auto& keys : b.in_order) replica_batch(*be, rows_of(w, keys), now, in_order);
-      for (const auto& keys : b.late) replica_batch(*be, rows_of(w, keys), now, late);
+      for (const auto& keys : b.in_order) replica_batch(*be, rows_of(w, keys), now, in_order, cfg.replica_pragma);
+      for (const auto& keys : b.late) replica_batch(*be, rows_of(w, keys), now, late, cfg.replica_pragma);
     }
     for (double s : in_order.s) lib_in_order += s;
     for (double s : late.s) lib_late += s;
     std::string out = "\n## Where an ingest batch's time goes: " + kind.label + ", " + zone +
-                      " (replica through the store functions)\n\n| step | in order: s | µs/reading | share | late: s | "
+                      " (replica through the store functions" +
+                      (cfg.replica_pragma.empty() ? std::string() : ", PRAGMA " + cfg.replica_pragma) + ")\n\n| step | in order: s | µs/reading | share | late: s | "
                       "µs/reading | share |\n|---|---:|---:|---:|---:|---:|---:|\n";
     for (std::size_t i = 0; i < step_times::names.size(); ++i) {
       char buf[256];
@@ -813,6 +874,16 @@ void region_scenario(backend_kind& kind, const settings& cfg) {
   });
 }
 
+void print_layout_table() {
+  if (layout_lines.empty()) return;
+  std::printf("\n## Raw appends by table layout (batches of %zu)\n\n| storage | zone | raw table | in order rows/s | "
+              "late rows/s | written per in-order row |\n|---|---|---|---:|---:|---:|\n",
+              batch_rows);
+  for (const auto& l : layout_lines)
+    std::printf("| %s | %s | %s | %.0f | %.0f | %.0f |\n", l.storage.c_str(), l.zone.c_str(), l.table.c_str(),
+                l.rates.in_order(), l.rates.late(), l.rates.written_per_reading());
+}
+
 void print_ingest_tables() {
   std::printf("\n## Ingest, batches of %zu, every aggregate maintained, next to raw appends of the same rows\n\n",
               batch_rows);
@@ -828,11 +899,14 @@ void print_ingest_tables() {
                 l.lib.overall() / l.raw.overall());
   }
   std::printf(
-      "\n| storage | zone | RSS before | RSS after | peak RSS (VmHWM) | bytes/reading | raw bytes/row | by table (bytes/reading) | "
-      "meters created/s |\n|---|---|---:|---:|---:|---:|---:|---|---:|\n");
+      "\n| storage | zone | RSS before | RSS after in-order / late phase | peak RSS (VmHWM) in-order / whole | written per in-order "
+      "reading: library | raw | bytes/reading stored | raw bytes/row | by table (bytes/reading) | meters created/s "
+      "|\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
   for (const auto& l : ingest_lines)
-    std::printf("| %s | %s | %.0f MiB | %.0f MiB | %.0f MiB | %.0f | %.0f | %s | %.0f |\n", l.storage.c_str(),
-                l.zone.c_str(), mib(l.before.rss_kib), mib(l.after.rss_kib), mib(l.after.hwm_kib),
+    std::printf("| %s | %s | %.0f MiB | %.0f / %.0f MiB | %.0f / %.0f MiB | %.0f | %.0f | %.0f | %.0f | %s | %.0f |\n",
+                l.storage.c_str(), l.zone.c_str(), mib(l.before.rss_kib), mib(l.after_in_order.rss_kib),
+                mib(l.after.rss_kib), mib(l.after_in_order.hwm_kib), mib(l.after.hwm_kib), l.lib.written_per_reading(),
+                l.raw.written_per_reading(),
                 l.db_bytes_per_reading, l.raw_bytes_per_reading, l.breakdown.c_str(),
                 static_cast<double>(l.meters) / l.create_meters_s);
 }
@@ -857,6 +931,9 @@ int main(int argc, char** argv) {
       else if (a == "--region-days") cfg.region_days = std::stoi(next());
       else if (a == "--samples") cfg.samples = std::stoul(next());
       else if (a == "--phases") cfg.phases = true;
+      else if (a == "--layouts") cfg.layouts = true;
+      else if (a == "--replica-pragma") cfg.replica_pragma = next();
+      else if (a == "--batch") batch_rows = std::stoul(next());
       else if (a == "--no-sqlite") cfg.sqlite = false;
       else if (a == "--no-queries") cfg.queries = false;
       else if (a == "--pg") cfg.pg = next();
@@ -865,8 +942,8 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
       std::fprintf(stderr,
                    "segs-bench-telemetry: %s\nusage: segs-bench-telemetry [--smoke] [--meters N] [--days D] [--berlin] "
-                   "[--region-meters N] [--region-days D] [--samples N] [--phases] [--no-sqlite] [--no-queries] "
-                   "[--pg URL] [--dir DIR]\n",
+                   "[--region-meters N] [--region-days D] [--samples N] [--batch N] [--phases] [--layouts] "
+                   "[--replica-pragma P] [--no-sqlite] [--no-queries] [--pg URL] [--dir DIR]\n",
                    e.what());
       return 2;
     }
@@ -882,8 +959,10 @@ int main(int argc, char** argv) {
     cfg.phases = true;
   }
   if (cfg.meters < 1 || cfg.days < 1 || cfg.days > 31 || cfg.region_meters < 10 || cfg.region_days < 1 ||
-      cfg.region_days > 31 || cfg.samples < 1) {
-    std::fprintf(stderr, "segs-bench-telemetry: --meters >= 1, --days 1..31, --region-meters >= 10, --region-days 1..31\n");
+      cfg.region_days > 31 || cfg.samples < 1 || batch_rows < 1 || batch_rows > 10'000) {
+    std::fprintf(stderr,
+                 "segs-bench-telemetry: --meters >= 1, --days 1..31, --region-meters >= 10, --region-days 1..31, "
+                 "--batch 1..10000\n");
     return 2;
   }
   if (const char* env = std::getenv("SEGS_TEST_PG_URL"); cfg.pg.empty() && env && *env) cfg.pg = env;
@@ -899,6 +978,7 @@ int main(int argc, char** argv) {
     if (!cfg.pg.empty()) {
       admin = PQconnectdb(cfg.pg.c_str());
       if (PQstatus(admin) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(admin));
+      pg_ok(PQexec(admin, "SET client_min_messages = warning"), admin);  // no NOTICE per DROP SCHEMA
       PGresult* v = PQexec(admin, "SHOW server_version");
       std::string version = PQresultStatus(v) == PGRES_TUPLES_OK ? PQgetvalue(v, 0, 0) : "?";
       PQclear(v);
@@ -913,6 +993,7 @@ int main(int argc, char** argv) {
       if (cfg.queries) region_scenario(k, cfg);
     }
     print_ingest_tables();
+    print_layout_table();
     print_query_table();
     for (const auto& p : phase_tables) std::printf("%s", p.c_str());
     std::fflush(stdout);
