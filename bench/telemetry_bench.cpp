@@ -551,7 +551,6 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
     if (!zones.contains(m.m.region)) zones.emplace(m.m.region, segs::detail::zone_of(*tx, m.m.region));
   lap(2);
   std::vector<const store::meter_row*> meter_of(rows.size(), nullptr);
-  segs::timestamp lo = segs::timestamp::max(), hi = segs::timestamp::min();
   for (std::size_t i = 0; i < rows.size(); ++i) {
     auto it = by_ref.find(rows[i].meter);
     if (it == by_ref.end()) throw std::runtime_error("replica: unknown meter");
@@ -560,15 +559,14 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
     if (auto e = segs::telemetry::check_reading(rows[i].values, now, std::nullopt))
       throw std::runtime_error("replica: " + e->message);
     meter_of[i] = it->second;
-    lo = std::min(lo, rows[i].values.time);
-    hi = std::max(hi, rows[i].values.time);
   }
   lap(3);
-  std::vector<std::int64_t> seqs;
-  for (const auto* m : meter_of) seqs.push_back(m->seq);
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  auto existing = store::readings_in(*tx, seqs, lo, hi);
+  std::vector<std::pair<std::int64_t, std::int64_t>> keys;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    keys.emplace_back(meter_of[i]->seq, segs::to_micros(rows[i].values.time));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  auto existing = store::readings_at(*tx, keys);
   lap(4);
   std::map<std::pair<std::int64_t, std::int64_t>, std::size_t> in_batch;
   std::vector<store::reading_row> fresh;
