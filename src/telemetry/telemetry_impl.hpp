@@ -35,6 +35,7 @@ enum class meter_access { read, write, manage };
 /// The time zone of a registered region (internal error for a zone the tz
 /// database lacks, which `regions` never stores).
 [[nodiscard]] tz::zone zone_of(storage::transaction& tx, std::string_view region);
+[[nodiscard]] tz::zone zone_of(const region& r);
 
 /// The local day (start, end) containing the reading time `t` (end of
 /// interval: an instant on midnight belongs to the day before).
@@ -63,10 +64,12 @@ struct telemetry_service::impl {
   /// Stores `rows`; `replacing` overwrites differing stored readings
   /// (corrections) instead of refusing them as conflicts. Publishes
   /// "telemetry.readings" after commit. `audit` (replacing) records the old
-  /// values in the same transaction.
+  /// values in the same transaction. `stored`, when given, receives the
+  /// stored reading of the last row kept (new or an exact repeat): what
+  /// `submit` answers, without reading it back.
   ingest_report store_readings(const principal& who, std::span<const meter_reading> rows,
                                bool replacing, std::string_view reason = {},
-                               const request_context& ctx = {});
+                               const request_context& ctx = {}, stored_reading* stored = nullptr);
   /// Deletes raw readings past the retention; answers how many.
   std::int64_t drop_expired_readings();
 };

@@ -61,7 +61,8 @@ struct deltas {
 ingest_report telemetry_service::impl::store_readings(const principal& who,
                                                       std::span<const meter_reading> rows,
                                                       bool replacing, std::string_view reason,
-                                                      const request_context& ctx) {
+                                                      const request_context& ctx,
+                                                      stored_reading* stored_out) {
   if (who.type == principal::kind::anonymous) fail(errc::unauthorized, "sign in first");
   if (rows.size() > telemetry::max_rows)
     fail(errc::validation_error, "at most 10000 readings per call", "readings");
@@ -219,6 +220,8 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           if (stored != existing.end() && same_values(stored->second.r, v)) {
             ++rep.duplicates;
             in_batch.emplace(key, i);
+            if (stored_out)
+              *stored_out = {m->m.id, m->m.meter_id, stored->second.r, stored->second.received_at, true};
             continue;
           }
           if (stored != existing.end() && !replacing) {
@@ -253,6 +256,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           }
           if (want_events)
             events[m->m.region].push_back({m->m.id, m->m.meter_id, v, now, false});
+          if (stored_out) *stored_out = {m->m.id, m->m.meter_id, v, now, false};
         }
         rep.accepted = static_cast<std::int64_t>(fresh.size() + corrected.size());
 
@@ -346,18 +350,13 @@ result<stored_reading> telemetry_service::submit(const principal& who, std::stri
                                                  const reading& r, const reading_signature& sig) {
   return detail::guard([&]() -> stored_reading {
     const meter_reading row{std::string(meter), r, sig};
-    auto rep = impl_->store_readings(who, {&row, 1}, false);
+    stored_reading stored;
+    auto rep = impl_->store_readings(who, {&row, 1}, false, {}, {}, &stored);
     if (!rep.rejected.empty()) {
       const auto& x = rep.rejected.front();
       fail(x.code, x.message, x.field);
     }
-    return impl_->core.read([&](storage::transaction& tx) {
-      auto m = impl_->require(tx, who, meter, meter_access::read);
-      auto stored = store::readings_between(tx, m.seq, r.time - std::chrono::microseconds{1}, r.time);
-      if (stored.empty()) fail(errc::internal, "the reading just stored is missing");
-      return stored_reading{m.m.id, m.m.meter_id, stored.front().r, stored.front().received_at,
-                            rep.duplicates > 0};
-    });
+    return stored;
   });
 }
 

@@ -293,11 +293,11 @@ result<meter_analytics> telemetry_service::analytics(const principal& who, std::
     telemetry::check_range(range);
     return impl_->core.read([&](storage::transaction& tx) {
       auto m = impl_->require(tx, who, meter, meter_access::read);
-      auto reg = storage::regions::find(tx, m.m.region);
-      const auto z = detail::zone_of(tx, m.m.region);
+      const auto reg = storage::regions::find(tx, m.m.region);
+      if (!reg) fail(errc::internal, "meter " + m.m.meter_id + " names no registered region");
       auto [from, to] = quarter_span(range);
-      auto a = telemetry::analyze(store::quarters(tx, m.seq, from, to), z, range,
-                                  reg ? reg->emission_factor_kg_per_kwh : 0.0);
+      auto a = telemetry::analyze(store::quarters(tx, m.seq, from, to), detail::zone_of(*reg), range,
+                                  reg->emission_factor_kg_per_kwh);
       a.meter_id = m.m.meter_id;
       return a;
     });

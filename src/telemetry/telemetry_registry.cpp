@@ -67,12 +67,16 @@ bool reaches_region(const principal& who, std::string_view region, std::string_v
   return scope_reaches(who, region);
 }
 
+tz::zone zone_of(const region& r) {
+  auto z = tz::zone::find(r.time_zone);
+  if (!z) fail(errc::internal, "region " + r.code + " has an unknown time zone " + r.time_zone);
+  return *z;
+}
+
 tz::zone zone_of(storage::transaction& tx, std::string_view region) {
   auto r = storage::regions::find(tx, region);
   if (!r) fail(errc::not_found, "no region " + std::string(region), "region");
-  auto z = tz::zone::find(r->time_zone);
-  if (!z) fail(errc::internal, "region " + r->code + " has an unknown time zone " + r->time_zone);
-  return *z;
+  return zone_of(*r);
 }
 
 day_span day_of(const tz::zone& z, timestamp t) {
@@ -148,13 +152,15 @@ store::meter_row telemetry_service::impl::require(storage::transaction& tx, cons
 
 namespace {
 
-// Creates a meter in `tx` after the caller's checks; audited.
+// Creates a meter in `region` (resolved by the caller, with its checks) in
+// `tx`; audited.
 meter create_in(detail::grid_core& core, storage::transaction& tx, const principal& who,
-                const meter_spec& spec, const request_context& ctx, std::string_view action) {
+                const meter_spec& spec, std::string region, const request_context& ctx,
+                std::string_view action) {
   meter m;
   m.id = core.new_id();
   m.meter_id = *spec.meter_id;
-  m.region = detail::region_of_registration(tx, core, spec.region.value_or(""), "region");
+  m.region = std::move(region);
   if (spec.user_id) {
     auto u = storage::identity::find_user(tx, *spec.user_id);
     if (!u || u->user.status == user_status::deleted)
@@ -183,7 +189,7 @@ result<meter> telemetry_service::create_meter(const principal& who, const meter_
       const auto region = detail::region_of_registration(tx, core, spec.region.value_or(""), "region");
       if (!detail::reaches_region(who, region, permission::meters_manage))
         fail(errc::forbidden, "registering meters in region " + region + " needs meters:manage");
-      return create_in(core, tx, who, spec, ctx, "meter.create");
+      return create_in(core, tx, who, spec, region, ctx, "meter.create");
     });
   });
 }
@@ -209,7 +215,10 @@ result<meter> telemetry_service::register_signed_meter(const principal& who, con
     telemetry::check_meter_spec(own, true);
     auto& core = impl_->core;
     return core.write(
-        [&](storage::transaction& tx) { return create_in(core, tx, who, own, ctx, "meter.register"); });
+        [&](storage::transaction& tx) {
+          auto region = detail::region_of_registration(tx, core, *own.region, "region");
+          return create_in(core, tx, who, own, std::move(region), ctx, "meter.register");
+        });
   });
 }
 
