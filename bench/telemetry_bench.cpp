@@ -515,7 +515,7 @@ struct step_times {
   static constexpr std::array<const char*, 10> names{
       "begin",          "find_meters (meter lookup)", "zone of the region", "validate rows",
       "readings_in (repeat check)", "group deltas in memory", "append raw rows",
-      "upsert meter_quarters", "upsert meter_days", "upsert region_quarters + commit"};
+      "upsert meter_quarters", "upsert meter_days", "upsert region_quarters, meter_totals + commit"};
   std::array<double, 10> s{};
 };
 
@@ -573,6 +573,7 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
   std::map<std::pair<std::int64_t, std::int64_t>, segs::telemetry::aggregate> quarters;
   std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, segs::telemetry::aggregate>> days;
   std::map<std::pair<std::string, std::int64_t>, store::region_quarter> regions;
+  std::map<std::int64_t, store::meter_total> totals;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto* m = meter_of[i];
     const auto& v = rows[i].values;
@@ -587,6 +588,12 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
     r.consumed_wh += v.consumed.wh;
     r.produced_wh += v.produced.wh;
     r.readings += 1;
+    auto& tot = totals[m->seq];
+    tot.meter = m->seq;
+    tot.readings += 1;
+    tot.consumed_wh += v.consumed.wh;
+    tot.produced_wh += v.produced.wh;
+    if (!tot.last || *tot.last < v.time) tot.last = v.time;
     quarters[{m->seq, segs::to_micros(q)}].add(v);
     auto& dd = days[{m->seq, segs::to_micros(day.start)}];
     dd.first = segs::to_micros(day.end);
@@ -599,6 +606,8 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
   for (auto& [k, v] : days) ds.push_back({k.first, segs::from_micros(k.second), segs::from_micros(v.first), v.second});
   std::vector<store::region_quarter> rq;
   for (auto& [k, v] : regions) rq.push_back(std::move(v));
+  std::vector<store::meter_total> ts;
+  for (auto& [k, v] : totals) ts.push_back(v);
   lap(5);
   store::append_readings(*tx, fresh);
   lap(6);
@@ -607,6 +616,7 @@ void replica_batch(segs::storage::backend& be, const std::vector<segs::meter_rea
   store::merge_days(*tx, ds);
   lap(8);
   store::merge_region_quarters(*tx, rq);
+  store::merge_totals(*tx, ts);
   tx->commit();
   lap(9);
 }

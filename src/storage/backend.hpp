@@ -130,6 +130,9 @@ class transaction {
   virtual void lock_for_migration() = 0;
   /// Makes the writes durable. After commit the transaction is finished.
   virtual void commit() = 0;
+  /// The backend's SQL dialect, as backend::dialect(): for the few
+  /// statements a store must write differently per backend.
+  [[nodiscard]] virtual std::string_view dialect() const noexcept = 0;
 };
 
 /// Exclusive ownership of a named resource of a database among the

@@ -24,6 +24,7 @@ class faulty_transaction final : public transaction {
     inner_->append(table, columns, values, on_conflict);
   }
   void lock_for_migration() override { inner_->lock_for_migration(); }
+  [[nodiscard]] std::string_view dialect() const noexcept override { return inner_->dialect(); }
   void commit() override {
     owner_.before_commit();
     inner_->commit();

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 
 namespace segs::storage {
 
@@ -18,5 +19,21 @@ void for_multi_rows(std::size_t rows, Fn&& fn) {
   for (const std::size_t n : multi_row_sizes)
     for (; rows - done >= n; done += n) fn(done, n);
 }
+
+/// The statement text of each size, built at most once per call: a call of
+/// 1,000 rows steps 15 times through the 64-row statement, whose text is long.
+class multi_row_texts {
+ public:
+  template <class Build>
+  const std::string& of(std::size_t n, Build&& build) {
+    std::size_t i = 0;
+    while (i + 1 < multi_row_sizes.size() && multi_row_sizes[i] != n) ++i;
+    if (text_[i].empty()) text_[i] = build(n);
+    return text_[i];
+  }
+
+ private:
+  std::array<std::string, multi_row_sizes.size()> text_;
+};
 
 }  // namespace segs::storage

@@ -44,15 +44,24 @@ struct deltas {
   std::map<std::pair<std::int64_t, std::int64_t>, aggregate> quarters;  // (meter, start)
   std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, aggregate>> days;  // -> (end, agg)
   std::map<std::pair<std::string, std::int64_t>, store::region_quarter> regions;
+  std::map<std::int64_t, store::meter_total> totals;  // by meter
 
-  void add_region(const std::string& region, timestamp q, std::int64_t consumed, std::int64_t produced,
-                  std::int64_t readings) {
-    auto& r = regions[{region, to_micros(q)}];
+  // A reading's energy added to (or, a correction, changed in) its region's
+  // quarter-hour and its meter's totals; `t` is its time.
+  void add_energy(const std::string& region, std::int64_t meter, timestamp t, std::int64_t consumed,
+                  std::int64_t produced, std::int64_t readings) {
+    auto& r = regions[{region, to_micros(telemetry::quarter_of(t))}];
     r.region = region;
-    r.start = q;
+    r.start = telemetry::quarter_of(t);
     r.consumed_wh += consumed;
     r.produced_wh += produced;
     r.readings += readings;
+    auto& m = totals[meter];
+    m.meter = meter;
+    m.readings += readings;
+    m.consumed_wh += consumed;
+    m.produced_wh += produced;
+    if (!m.last || *m.last < t) m.last = t;
   }
 };
 
@@ -182,7 +191,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         // failed on the primary key: after three such retries the whole batch
         // failed, though its rows were mere repeats. Holding the meters' rows
         // first makes the next writer wait and then see the committed readings.
-        if (core.db->dialect() == "postgres") store::lock_meters(tx, seqs);
+        store::lock_meters(tx, seqs);
         std::vector<std::pair<std::int64_t, std::int64_t>> keys;
         keys.reserve(rows.size());
         for (std::size_t i = 0; i < rows.size(); ++i)
@@ -241,11 +250,11 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           }
           if (stored != existing.end()) {
             const auto& o = stored->second.r;
-            d.add_region(m->m.region, q, v.consumed.wh - o.consumed.wh, v.produced.wh - o.produced.wh, 0);
+            d.add_energy(m->m.region, m->seq, v.time, v.consumed.wh - o.consumed.wh, v.produced.wh - o.produced.wh, 0);
             old_values.push_back(stored->second);
             corrected.push_back(r);
           } else {
-            d.add_region(m->m.region, q, v.consumed.wh, v.produced.wh, 1);
+            d.add_energy(m->m.region, m->seq, v.time, v.consumed.wh, v.produced.wh, 1);
             if (!replacing) {
               d.quarters[{m->seq, to_micros(q)}].add(v);
               auto& dd = d.days[{m->seq, to_micros(day.start)}];
@@ -296,6 +305,10 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         rq.reserve(d.regions.size());
         for (auto& [k, v] : d.regions) rq.push_back(std::move(v));
         store::merge_region_quarters(tx, rq);
+        std::vector<store::meter_total> totals;
+        totals.reserve(d.totals.size());
+        for (auto& [k, v] : d.totals) totals.push_back(v);
+        store::merge_totals(tx, totals);
 
         if (replacing && (rep.accepted > 0)) {
           std::string old_text;

@@ -88,21 +88,26 @@ void rebuild_days(storage::transaction& tx, std::string_view region, const tz::z
   namespace store = storage::telemetry;
   // Quarter-hours are whole in every zone (offsets are multiples of 15
   // minutes), so each belongs to exactly one local day of the new zone.
-  for (const auto seq : store::meters_of_region(tx, region)) {
-    std::map<std::int64_t, store::stored_bucket> by_day;
-    for (const auto& q : store::quarters(tx, seq, timestamp::min(), timestamp::max())) {
+  // The quarter-hours are read a week at a time (memory stays bounded); a
+  // day cut by a week's edge is merged in two parts, as ingestion merges.
+  store::drop_days_of_region(tx, region);
+  const auto span = store::quarter_span(tx);
+  if (!span) return;
+  constexpr auto step = std::chrono::days{7};
+  for (auto from = span->first; from <= span->second; from += step) {
+    std::map<std::pair<std::int64_t, std::int64_t>, store::stored_bucket> by_day;  // (meter, start)
+    for (const auto& q : store::region_meter_quarters(tx, region, from, from + step)) {
       const auto d = day_of(z, q.end);
-      auto& b = by_day[to_micros(d.start)];
-      b.meter = seq;
+      auto& b = by_day[{q.meter, to_micros(d.start)}];
+      b.meter = q.meter;
       b.start = d.start;
       b.end = d.end;
       b.agg.merge(q.agg);
     }
-    store::drop_days(tx, seq);
     std::vector<store::stored_bucket> days;
     days.reserve(by_day.size());
     for (auto& [k, b] : by_day) days.push_back(std::move(b));
-    store::merge_days(tx, days, true);
+    store::merge_days(tx, days);
   }
 }
 

@@ -195,3 +195,55 @@ TEST_CASE("migrations: concurrent migrators apply each migration exactly once") 
       segs::storage::embedded_migrations(segs_test::current_backend() == "postgres" ? "postgres" : "sqlite").size());
   CHECK(migrate_concurrently(true, 2) == embedded);
 }
+
+TEST_CASE("migrations: 0007 re-keys stored telemetry by time block and totals each meter") {
+  fresh_database db;
+  auto b = segs_test::open(db);
+  auto set = segs::storage::embedded_migrations(b->dialect());
+  REQUIRE(set.size() >= 7);
+  REQUIRE(set[6].name == "0007_telemetry_blocks");
+  REQUIRE(migrate(*b, set.subspan(0, 6)) == 6);
+  constexpr std::int64_t hour = 3'600'000'000, day = 86'400'000'000;
+  {
+    auto tx = b->begin(segs::storage::tx_mode::write);
+    tx->exec(
+        "INSERT INTO regions (code, name, time_zone, currency, nominal_voltage_v, nominal_frequency_hz, "
+        "emission_factor_kg_per_kwh, created_at, updated_at) VALUES ('r1', 'R1', 'UTC', 'USD', 230, 50, 0.4, 0, 0)");
+    for (int m = 1; m <= 3; ++m)
+      tx->exec(
+          "INSERT INTO meters (id, meter_id, region, meter_type, status, capacity_w, metadata, created_at, "
+          "updated_at) VALUES ($1, $2, 'r1', 'smart_digital', 'active', 5000, '{}', 0, 0)",
+          {"00000000-0000-4000-8000-00000000000" + std::to_string(m), "M" + std::to_string(m) + "xx"});
+    // Meter 1: two readings, one before the epoch (the floor goes down);
+    // meter 2: its raw readings dropped, its day kept; meter 3: nothing.
+    const std::int64_t t1 = -hour / 2, t2 = 5 * hour + 900'000'000;
+    for (auto [ts, c, p] : {std::tuple{t1, 100, 7}, std::tuple{t2, 250, 0}})
+      tx->exec(
+          "INSERT INTO meter_readings (meter, ts, consumed_wh, produced_wh, received_at) VALUES (1, $1, $2, $3, 0)",
+          {ts, std::int64_t{c}, std::int64_t{p}});
+    const char* agg = "0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, 0, 0, 0, 0, 0, 0";
+    tx->exec(std::string("INSERT INTO meter_quarters VALUES (1, $1, ") + agg + ")", {t1 - 900'000'000});
+    tx->exec(std::string("INSERT INTO meter_quarters VALUES (1, $1, ") + agg + ")", {t2 - 900'000'000});
+    tx->exec("INSERT INTO meter_days (meter, start, day_end, consumed_wh, produced_wh, readings, power_n, "
+             "power_sum, voltage_n, voltage_sum, current_n, current_sum, pf_n, pf_sum, freq_n, freq_sum) "
+             "VALUES (1, $1, 0, 100, 7, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), (1, 0, $2, 250, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), "
+             "(2, $3, $4, 40, 2, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
+             {-day, day, 3 * day, 4 * day});
+    tx->commit();
+  }
+  REQUIRE(migrate(*b, set) == static_cast<int>(set.size()) - 6);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM meter_readings") == 2);
+  CHECK(scalar(*b, "SELECT block FROM meter_readings WHERE ts < 0") == -1);
+  CHECK(scalar(*b, "SELECT block FROM meter_readings WHERE ts > 0") == 5);
+  CHECK(scalar(*b, "SELECT MIN(block) FROM meter_quarters") == -1);
+  CHECK(scalar(*b, "SELECT MAX(block) FROM meter_quarters") == 5);
+  CHECK(scalar(*b, "SELECT block FROM meter_days WHERE start = -86400000000") == -1);
+  CHECK(scalar(*b, "SELECT block FROM meter_days WHERE meter = 2") == 3);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM meter_totals") == 2);
+  CHECK(scalar(*b, "SELECT readings FROM meter_totals WHERE meter = 1") == 2);
+  CHECK(scalar(*b, "SELECT consumed_wh FROM meter_totals WHERE meter = 1") == 350);
+  CHECK(scalar(*b, "SELECT produced_wh FROM meter_totals WHERE meter = 1") == 7);
+  CHECK(scalar(*b, "SELECT last_ts FROM meter_totals WHERE meter = 1") == 5 * hour + 900'000'000);
+  CHECK(scalar(*b, "SELECT readings FROM meter_totals WHERE meter = 2") == 4);
+  CHECK(scalar(*b, "SELECT COUNT(*) FROM meter_totals WHERE meter = 2 AND last_ts IS NULL") == 1);
+}

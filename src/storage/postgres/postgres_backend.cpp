@@ -244,8 +244,10 @@ class pg_transaction final : public transaction {
   void upsert_rows(std::string_view table, std::span<const std::string_view> columns,
                    std::span<const value> values, std::string_view on_conflict) {
     const std::size_t width = columns.size();
+    multi_row_texts texts;
     for_multi_rows(values.size() / width, [&](std::size_t first, std::size_t n) {
-      exec(insert_statement(table, columns, values, on_conflict, n), values.subspan(first * width, n * width));
+      exec(texts.of(n, [&](std::size_t k) { return insert_statement(table, columns, values, on_conflict, k); }),
+           values.subspan(first * width, n * width));
     });
   }
 
@@ -255,6 +257,8 @@ class pg_transaction final : public transaction {
     result_ptr r(PQexec(c.conn, std::string(sql).c_str()));
     if (!ok(r.get())) fail(c, r.get());
   }
+
+  [[nodiscard]] std::string_view dialect() const noexcept override { return "postgres"; }
 
   void lock_for_migration() override {
     connection& c = live();

@@ -267,6 +267,7 @@ class sqlite_transaction final : public transaction {
   // The write transaction already holds SQLite's write lock (BEGIN IMMEDIATE),
   // which excludes every other writer, in this process or another.
   void lock_for_migration() override { live(); }
+  [[nodiscard]] std::string_view dialect() const noexcept override { return "sqlite"; }
   void commit() override;
 
  private:
@@ -569,11 +570,14 @@ void sqlite_transaction::exec_script(std::string_view sql) { live().script(std::
 void sqlite_transaction::append(std::string_view table, std::span<const std::string_view> columns,
                                 std::span<const value> values, std::string_view on_conflict) {
   auto& conn = live();
-  const auto one = insert_statement(table, columns, values, on_conflict);  // checks whole rows
+  if (columns.empty() || values.size() % columns.size() != 0)
+    throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
   const std::size_t width = columns.size();
+  multi_row_texts texts;
   for_multi_rows(values.size() / width, [&](std::size_t first, std::size_t n) {
     sqlite3_stmt* stmt =
-        conn.prepare(n == 1 ? one : insert_statement(table, columns, values, on_conflict, n)).stmt;
+        conn.prepare(texts.of(n, [&](std::size_t k) { return insert_statement(table, columns, values, on_conflict, k); }))
+            .stmt;
     statement_guard guard{stmt};
     const auto chunk = values.subspan(first * width, n * width);
     for (std::size_t i = 0; i < chunk.size(); ++i) bind(stmt, static_cast<int>(i + 1), chunk[i]);

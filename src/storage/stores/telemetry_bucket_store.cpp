@@ -4,6 +4,9 @@
 // readings are in telemetry_store.cpp; both implement telemetry_store.hpp.
 #include "storage/stores/telemetry_store.hpp"
 
+#include "storage/stores/telemetry_blocks.hpp"
+
+#include <algorithm>
 #include <array>
 
 // PostgreSQL sums BIGINT columns as NUMERIC: every SUM of one is cast back
@@ -78,7 +81,7 @@ aggregate decode_aggregate(const row& r, std::size_t i) {
 // into the stored one (`t`, the table's name): sums add, minima and maxima
 // compare (a NULL side loses), the peak keeps its earliest time on a tie.
 std::string merge_clause(std::string_view t, bool replace) {
-  std::string s = "ON CONFLICT (meter, start) DO UPDATE SET ";
+  std::string s = "ON CONFLICT (block, meter, start) DO UPDATE SET ";
   bool first = true;
   auto set = [&](std::string_view col, const std::string& expr) {
     if (!first) s += ", ";
@@ -106,15 +109,20 @@ std::string merge_clause(std::string_view t, bool replace) {
   return s;
 }
 
+// The block width of each bucket table: days are in day blocks, quarters in
+// hour blocks.
+std::int64_t width_of(bool days) { return days ? day_block_us : quarter_block_us; }
+
 void merge_into(transaction& tx, std::string_view table, bool with_end,
                 const std::vector<stored_bucket>& deltas, bool replace) {
   if (deltas.empty()) return;
-  std::vector<std::string_view> cols{"meter", "start"};
+  std::vector<std::string_view> cols{"block", "meter", "start"};
   if (with_end) cols.push_back("day_end");
   cols.insert(cols.end(), aggregate_columns.begin(), aggregate_columns.end());
   std::vector<value> v;
   v.reserve(deltas.size() * cols.size());
   for (const auto& d : deltas) {
+    v.emplace_back(block_of(d.start, width_of(with_end)));
     v.emplace_back(d.meter);
     v.emplace_back(to_micros(d.start));
     if (with_end) v.emplace_back(to_micros(d.end));
@@ -124,13 +132,7 @@ void merge_into(transaction& tx, std::string_view table, bool with_end,
   tx.append(table, cols, v, merge_clause(table, replace));
 }
 
-std::vector<stored_bucket> read_buckets(transaction& tx, std::string_view table, bool with_end,
-                                        std::int64_t meter, timestamp from, timestamp to) {
-  const std::string end_col = with_end ? "day_end" : "start";
-  auto res = tx.exec("SELECT meter, start, " + end_col + ", " + std::string(aggregate_select) +
-                         " FROM " + std::string(table) +
-                         " WHERE meter = $1 AND start >= $2 AND start < $3 ORDER BY start",
-                     {meter, to_micros(from), to_micros(to)});
+std::vector<stored_bucket> decode_buckets(const exec_result& res, bool with_end) {
   std::vector<stored_bucket> out;
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) {
@@ -141,6 +143,27 @@ std::vector<stored_bucket> read_buckets(transaction& tx, std::string_view table,
     b.agg = decode_aggregate(r, 3);
     out.push_back(std::move(b));
   }
+  return out;
+}
+
+std::string bucket_select(bool with_end) {
+  return "SELECT meter, start, " + std::string(with_end ? "day_end" : "start") + ", " +
+         std::string(aggregate_select);
+}
+
+// A meter's range: each block of it is sought by (block, meter).
+std::vector<stored_bucket> read_buckets(transaction& tx, std::string_view table, bool with_end,
+                                        std::int64_t meter, timestamp from, timestamp to) {
+  if (!(from < to)) return {};
+  const auto w = width_of(with_end);
+  // Unordered: the blocks are sought in order, so rows come sorted; the
+  // sort below only guards a backend's other plan (it costs a check).
+  auto res = tx.exec(bucket_select(with_end) + " FROM " + std::string(table) + " WHERE meter = $1 AND " +
+                         in_blocks("block", 4, 5) + " AND start >= $2 AND start < $3",
+                     {meter, to_micros(from), to_micros(to), block_of(from, w), block_of(to, w)});
+  auto out = decode_buckets(res, with_end);
+  auto by_start = [](const stored_bucket& a, const stored_bucket& b) { return a.start < b.start; };
+  if (!std::is_sorted(out.begin(), out.end(), by_start)) std::sort(out.begin(), out.end(), by_start);
   return out;
 }
 
@@ -192,40 +215,71 @@ std::vector<region_quarter> region_quarters(transaction& tx, std::string_view re
   return out;
 }
 
-void drop_days(transaction& tx, std::int64_t meter) {
-  tx.exec("DELETE FROM meter_days WHERE meter = $1", {meter});
+std::vector<stored_bucket> region_meter_quarters(transaction& tx, std::string_view region, timestamp from,
+                                                 timestamp to) {
+  if (!(from < to)) return {};
+  // Every meter's rows of the range's blocks, kept for the region's meters.
+  auto res = tx.exec(bucket_select(false) +
+                         " FROM meter_quarters WHERE block >= $4 AND block <= $5 AND start >= $2 AND start < $3 "
+                         "AND +meter IN (SELECT seq FROM meters WHERE region = $1) ORDER BY meter, start",
+                     {std::string(region), to_micros(from), to_micros(to), block_of(from, quarter_block_us),
+                      block_of(to, quarter_block_us)});
+  return decode_buckets(res, false);
+}
+
+std::optional<std::pair<timestamp, timestamp>> quarter_span(transaction& tx) {
+  // The extreme blocks are the ends of the primary key; the extreme starts
+  // are within them.
+  auto res = tx.exec(
+      "SELECT (SELECT MIN(start) FROM meter_quarters WHERE block = (SELECT MIN(block) FROM meter_quarters)), "
+      "(SELECT MAX(start) FROM meter_quarters WHERE block = (SELECT MAX(block) FROM meter_quarters))");
+  const auto& r = res.rows.at(0);
+  if (r.is_null(0)) return std::nullopt;
+  return std::pair{from_micros(r.i64(0)), from_micros(r.i64(1))};
+}
+
+void drop_days_of_region(transaction& tx, std::string_view region) {
+  tx.exec("DELETE FROM meter_days WHERE meter IN (SELECT seq FROM meters WHERE region = $1)",
+          {std::string(region)});
 }
 
 std::int64_t meters_reporting(transaction& tx, std::string_view region, timestamp from, timestamp to) {
+  if (!(from < to)) return 0;
+  // Per meter of the region, a seek of the range's blocks that stops at the
+  // first quarter-hour found (a scan of the blocks reads every meter's rows).
   return tx
       .exec(
-          "SELECT COUNT(*) FROM meters m WHERE m.region = $1 AND EXISTS (SELECT 1 FROM "
-          "meter_quarters q WHERE q.meter = m.seq AND q.start >= $2 AND q.start < $3)",
-          {std::string(region), to_micros(from), to_micros(to)})
+          "SELECT COUNT(*) FROM meters m WHERE m.region = $1 AND EXISTS (SELECT 1 FROM meter_quarters q "
+          "WHERE q.meter = m.seq AND " + in_blocks("q.block", 4, 5) + " AND q.start >= $2 AND q.start < $3)",
+          {std::string(region), to_micros(from), to_micros(to), block_of(from, quarter_block_us),
+           block_of(to, quarter_block_us)})
       .rows.at(0)
       .i64(0);
 }
 
 std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region, timestamp from,
                                         timestamp d0, timestamp d1, timestamp to, int limit) {
-  // Each part starts from the region's meters and seeks each meter's rows
-  // by its key (meter, start): the tables have no index on time alone, and a
-  // scan of every meter's buckets was most of this query's time. Empty
-  // edges are left out.
+  // Each part scans the blocks of its range (the tables are time-major)
+  // and keeps the region's meters. "+meter" keeps SQLite from driving the
+  // scan by the meter list: a range scan per meter. Empty edges are left out.
   std::string parts;
   std::vector<value> params{std::string(region)};
-  auto part = [&](std::string_view table, timestamp lo, timestamp hi) {
+  auto part = [&](std::string_view table, std::int64_t width, timestamp lo, timestamp hi) {
     if (!(lo < hi)) return;
+    const auto n = params.size();
     params.emplace_back(to_micros(lo));
     params.emplace_back(to_micros(hi));
+    params.emplace_back(block_of(lo, width));
+    params.emplace_back(block_of(hi, width));
+    auto p = [&](std::size_t i) { return "$" + std::to_string(n + i); };
     if (!parts.empty()) parts += " UNION ALL ";
-    parts += "SELECT m.seq AS meter, b.consumed_wh FROM meters m JOIN " + std::string(table) +
-             " b ON b.meter = m.seq AND b.start >= $" + std::to_string(params.size() - 1) +
-             " AND b.start < $" + std::to_string(params.size()) + " WHERE m.region = $1";
+    parts += "SELECT b.meter, b.consumed_wh FROM " + std::string(table) + " b WHERE b.block >= " + p(3) +
+             " AND b.block <= " + p(4) + " AND b.start >= " + p(1) + " AND b.start < " + p(2) +
+             " AND +b.meter IN (SELECT seq FROM meters WHERE region = $1)";
   };
-  part("meter_quarters", from, d0);
-  part("meter_days", d0, d1);
-  part("meter_quarters", d1, to);
+  part("meter_quarters", quarter_block_us, from, d0);
+  part("meter_days", day_block_us, d0, d1);
+  part("meter_quarters", quarter_block_us, d1, to);
   if (parts.empty()) return {};
   params.emplace_back(std::int64_t{limit});
   // SUM of a BIGINT is numeric on PostgreSQL: cast (see add_totals).

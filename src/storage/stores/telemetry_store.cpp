@@ -6,6 +6,7 @@
 #include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
 #include "storage/stores/listing.hpp"
+#include "storage/stores/telemetry_blocks.hpp"
 #include "telemetry/names.hpp"
 
 #include <array>
@@ -121,24 +122,38 @@ std::optional<meter_row> find_meter(transaction& tx, std::string_view ref) {
 
 namespace {
 
+// Calls fn(first, count, size) for chunks of `items` items, each listed in a
+// statement of `size` >= count entries, one of a few fixed sizes (the last
+// entry repeated to fill it): a statement per batch size would be prepared
+// anew for almost every batch, and a prepare of hundreds of parameters
+// costs more than the batch's other statements together.
+template <class Fn>
+void in_chunks(std::size_t items, Fn&& fn) {
+  constexpr std::array<std::size_t, 4> sizes{512, 64, 8, 1};
+  std::size_t at = 0;
+  for (; items - at >= sizes[0]; at += sizes[0]) fn(at, sizes[0], sizes[0]);
+  if (at == items) return;
+  std::size_t size = sizes[0];
+  for (const auto s : sizes)
+    if (s >= items - at) size = s;
+  fn(at, items - at, size);
+}
+
 // Calls `fn(list, params)` for chunks of `items`, `list` being "$1, ..., $n"
-// bound to `params`: chunks keep each statement far below both backends'
-// parameter limits.
+// bound to `params` (see in_chunks).
 template <class T, class Fn>
 void in_lists(const std::vector<T>& items, Fn&& fn) {
-  constexpr std::size_t chunk = 2000;
-  for (std::size_t at = 0; at < items.size(); at += chunk) {
-    const std::size_t n = std::min(chunk, items.size() - at);
+  in_chunks(items.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
     std::string list;
     std::vector<value> params;
-    params.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
+    params.reserve(size);
+    for (std::size_t i = 0; i < size; ++i) {
       if (i) list += ", ";
       list += "$" + std::to_string(i + 1);
-      params.emplace_back(items[at + i]);
+      params.emplace_back(items[at + std::min(i, n - 1)]);
     }
     fn(list, params);
-  }
+  });
 }
 
 }  // namespace
@@ -164,6 +179,7 @@ std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user) {
 }
 
 void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs) {
+  if (tx.dialect() != "postgres") return;  // SQLite's write transaction is exclusive
   in_lists(seqs, [&](const std::string& list, const std::vector<value>& params) {
     // Locked in seq order (the rows are locked after the sort), so two
     // writers never wait for each other in a cycle.
@@ -172,7 +188,7 @@ void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs) {
 }
 
 bool has_readings(transaction& tx, std::int64_t seq) {
-  return !tx.exec("SELECT 1 FROM meter_quarters WHERE meter = $1 LIMIT 1", {seq}).rows.empty();
+  return !tx.exec("SELECT 1 FROM meter_totals WHERE meter = $1 AND readings > 0", {seq}).rows.empty();
 }
 
 namespace {
@@ -209,15 +225,9 @@ std::pair<std::int64_t, std::int64_t> count_by_status(transaction& tx, meter_fil
 
 void add_totals(transaction& tx, std::vector<meter_row>& rows) {
   for (auto& r : rows) {
-    // SUM of a BIGINT is numeric on PostgreSQL (read back as a double):
-    // cast, so both backends answer an integer.
-    auto t = tx.exec(
-        "SELECT CAST(COALESCE(SUM(consumed_wh), 0) AS BIGINT), CAST(COALESCE(SUM(produced_wh), 0) AS BIGINT) "
-        "FROM meter_days "
-        "WHERE meter = $1",
-        {r.seq});
-    r.m.total_consumed = energy{t.rows.at(0).i64(0)};
-    r.m.total_produced = energy{t.rows.at(0).i64(1)};
+    auto t = tx.exec("SELECT consumed_wh, produced_wh FROM meter_totals WHERE meter = $1", {r.seq});
+    r.m.total_consumed = energy{t.rows.empty() ? 0 : t.rows.front().i64(0)};
+    r.m.total_produced = energy{t.rows.empty() ? 0 : t.rows.front().i64(1)};
     if (auto last = latest_reading(tx, r.seq))
       r.m.last_reading = reading_brief{last->r.time, last->r.consumed, last->r.produced};
     else
@@ -229,8 +239,8 @@ void add_totals(transaction& tx, std::vector<meter_row>& rows) {
 
 namespace {
 
-constexpr std::array<std::string_view, 12> reading_columns{
-    "meter", "ts", "consumed_wh", "produced_wh", "power", "peak_demand", "voltage", "current_ma",
+constexpr std::array<std::string_view, 13> reading_columns{
+    "block", "meter", "ts", "consumed_wh", "produced_wh", "power", "peak_demand", "voltage", "current_ma",
     "power_factor", "frequency", "metadata", "received_at"};
 constexpr std::string_view reading_select =
     "meter, ts, consumed_wh, produced_wh, power, peak_demand, voltage, current_ma, power_factor, "
@@ -257,8 +267,10 @@ reading_row decode_reading(const row& r) {
   return out;
 }
 
+// Pushes block, meter, ts and the values: the columns of reading_columns.
 void push_reading(std::vector<value>& v, const reading_row& row) {
   const auto& r = row.r;
+  v.emplace_back(block_of(r.time, reading_block_us));
   v.emplace_back(row.meter);
   v.emplace_back(to_micros(r.time));
   v.emplace_back(r.consumed.wh);
@@ -281,27 +293,37 @@ std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_at(
   // A join with a VALUES list: both backends look each key up in the
   // primary key (a row-value IN list is a full scan on SQLite), so the cost
   // follows the batch, never the meters' history.
-  constexpr std::size_t chunk = 2000;
-  for (std::size_t at = 0; at < keys.size(); at += chunk) {
-    const std::size_t n = std::min(chunk, keys.size() - at);
+  in_chunks(keys.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
     std::vector<value> params;
-    params.reserve(2 * n);
+    params.reserve(3 * size);
     std::string list;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < size; ++i) {
       if (i) list += ", ";
-      params.emplace_back(keys[at + i].first);
-      params.emplace_back(keys[at + i].second);
-      list += "(CAST($" + std::to_string(2 * i + 1) + " AS BIGINT), CAST($" + std::to_string(2 * i + 2) +
-              " AS BIGINT))";
+      const auto& key = keys[at + std::min(i, n - 1)];
+      params.emplace_back(block_of(key.second, reading_block_us));
+      params.emplace_back(key.first);
+      params.emplace_back(key.second);
+      list += "(CAST($" + std::to_string(3 * i + 1) + " AS BIGINT), CAST($" + std::to_string(3 * i + 2) +
+              " AS BIGINT), CAST($" + std::to_string(3 * i + 3) + " AS BIGINT))";
     }
-    auto res = tx.exec("SELECT r." + std::string(reading_select_r) + " FROM (VALUES " + list +
-                           ") AS k JOIN meter_readings r ON r.meter = k.column1 AND r.ts = k.column2",
+    // PostgreSQL caches a statement's generic plan: planned while the table
+    // was small, a plain join stayed a hash join over a scan of the whole
+    // table as it grew (15 ms a batch after a few thousand readings). A
+    // lateral subquery with a LIMIT (which keeps the planner from flattening
+    // it into that join) is one key lookup per listed key, whatever the plan.
+    const bool lateral = tx.dialect() == "postgres";
+    auto res = tx.exec(lateral ? "SELECT r." + std::string(reading_select_r) + " FROM (VALUES " + list +
+                                     ") AS k CROSS JOIN LATERAL (SELECT * FROM meter_readings x WHERE x.block = "
+                                     "k.column1 AND x.meter = k.column2 AND x.ts = k.column3 LIMIT 1) AS r"
+                               : "SELECT r." + std::string(reading_select_r) + " FROM (VALUES " + list +
+                                     ") AS k JOIN meter_readings r ON r.block = k.column1 AND r.meter = "
+                                     "k.column2 AND r.ts = k.column3",
                        params);
     for (const auto& r : res.rows) {
       auto row = decode_reading(r);
       out.emplace(std::pair{row.meter, to_micros(row.r.time)}, std::move(row));
     }
-  }
+  });
   return out;
 }
 
@@ -317,16 +339,22 @@ void update_reading(transaction& tx, const reading_row& row) {
   std::vector<value> v;
   push_reading(v, row);
   tx.exec(
-      "UPDATE meter_readings SET consumed_wh = $3, produced_wh = $4, power = $5, peak_demand = $6, "
-      "voltage = $7, current_ma = $8, power_factor = $9, frequency = $10, metadata = $11, "
-      "received_at = $12 WHERE meter = $1 AND ts = $2",
+      "UPDATE meter_readings SET consumed_wh = $4, produced_wh = $5, power = $6, peak_demand = $7, "
+      "voltage = $8, current_ma = $9, power_factor = $10, frequency = $11, metadata = $12, "
+      "received_at = $13 WHERE block = $1 AND meter = $2 AND ts = $3",
       v);
 }
 
 std::optional<reading_row> latest_reading(transaction& tx, std::int64_t meter) {
+  // The time of the latest reading is kept per meter (a time-major table has
+  // no cheap "last row of this meter"); the row itself is one seek away, and
+  // absent once the raw retention dropped it.
+  auto last = tx.exec("SELECT last_ts FROM meter_totals WHERE meter = $1", {meter});
+  if (last.rows.empty() || last.rows.front().is_null(0)) return std::nullopt;
+  const auto ts = last.rows.front().i64(0);
   auto res = tx.exec("SELECT " + std::string(reading_select) +
-                         " FROM meter_readings WHERE meter = $1 ORDER BY ts DESC LIMIT 1",
-                     {meter});
+                         " FROM meter_readings WHERE block = $1 AND meter = $2 AND ts = $3",
+                     {block_of(ts, reading_block_us), meter, ts});
   if (res.rows.empty()) return std::nullopt;
   return decode_reading(res.rows.front());
 }
@@ -335,8 +363,10 @@ page<reading_row> list_readings(transaction& tx, std::int64_t meter, timestamp f
                                 page_request p) {
   auto rows = fetch_page(tx,
                          {.select = std::string(reading_select),
-                          .from = "meter_readings WHERE meter = $1 AND ts > $2 AND ts <= $3",
-                          .params = {meter, to_micros(from), to_micros(to)},
+                          .from = "meter_readings WHERE meter = $1 AND " + in_blocks("block", 4, 5) +
+                                  " AND ts > $2 AND ts <= $3",
+                          .params = {meter, to_micros(from), to_micros(to), block_of(from, reading_block_us),
+                                     block_of(to, reading_block_us)},
                           .order_by = "ts"},
                          p);
   return to_page<reading_row>(std::move(rows), decode_reading);
@@ -344,9 +374,10 @@ page<reading_row> list_readings(transaction& tx, std::int64_t meter, timestamp f
 
 std::vector<reading_row> readings_between(transaction& tx, std::int64_t meter, timestamp from,
                                           timestamp to) {
-  auto res = tx.exec("SELECT " + std::string(reading_select) +
-                         " FROM meter_readings WHERE meter = $1 AND ts > $2 AND ts <= $3 ORDER BY ts",
-                     {meter, to_micros(from), to_micros(to)});
+  auto res = tx.exec("SELECT " + std::string(reading_select) + " FROM meter_readings WHERE meter = $1 AND " +
+                         in_blocks("block", 4, 5) + " AND ts > $2 AND ts <= $3 ORDER BY ts",
+                     {meter, to_micros(from), to_micros(to), block_of(from, reading_block_us),
+                      block_of(to, reading_block_us)});
   std::vector<reading_row> out;
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) out.push_back(decode_reading(r));
@@ -354,7 +385,32 @@ std::vector<reading_row> readings_between(transaction& tx, std::int64_t meter, t
 }
 
 std::int64_t drop_readings_before(transaction& tx, timestamp before) {
-  return tx.exec("DELETE FROM meter_readings WHERE ts < $1", {to_micros(before)}).affected;
+  // Time-major: the rows to drop are the leading blocks of the table.
+  return tx
+      .exec("DELETE FROM meter_readings WHERE block <= $1 AND ts < $2",
+            {block_of(before, reading_block_us), to_micros(before)})
+      .affected;
+}
+
+void merge_totals(transaction& tx, const std::vector<meter_total>& deltas) {
+  if (deltas.empty()) return;
+  static constexpr std::array<std::string_view, 5> cols{"meter", "readings", "consumed_wh", "produced_wh",
+                                                        "last_ts"};
+  std::vector<value> v;
+  v.reserve(deltas.size() * cols.size());
+  for (const auto& d : deltas) {
+    v.emplace_back(d.meter);
+    v.emplace_back(d.readings);
+    v.emplace_back(d.consumed_wh);
+    v.emplace_back(d.produced_wh);
+    v.push_back(d.last ? value(to_micros(*d.last)) : value(nullptr));
+  }
+  tx.append("meter_totals", cols, v,
+            "ON CONFLICT (meter) DO UPDATE SET readings = meter_totals.readings + excluded.readings, "
+            "consumed_wh = meter_totals.consumed_wh + excluded.consumed_wh, "
+            "produced_wh = meter_totals.produced_wh + excluded.produced_wh, "
+            "last_ts = CASE WHEN meter_totals.last_ts IS NULL OR excluded.last_ts > meter_totals.last_ts "
+            "THEN excluded.last_ts ELSE meter_totals.last_ts END");
 }
 
 std::vector<std::int64_t> meters_of_region(transaction& tx, std::string_view region) {
@@ -375,14 +431,21 @@ std::int64_t meters_in_service(transaction& tx, std::string_view region) {
 
 std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::string_view region,
                                                       timestamp from, timestamp to) {
+  // The window is short (minutes): scan its blocks, all meters, and keep
+  // each of the region's meters' latest row.
   auto res = tx.exec(
-      "SELECT r.power FROM meters m JOIN meter_readings r ON r.meter = m.seq AND r.ts = "
-      "(SELECT MAX(r2.ts) FROM meter_readings r2 WHERE r2.meter = m.seq AND r2.ts > $2 AND "
-      "r2.ts <= $3) WHERE m.region = $1",
-      {std::string(region), to_micros(from), to_micros(to)});
+      "SELECT meter, ts, power FROM meter_readings WHERE block >= $4 AND block <= $5 AND ts > $2 "
+      "AND ts <= $3 AND +meter IN (SELECT seq FROM meters WHERE region = $1)",
+      {std::string(region), to_micros(from), to_micros(to), block_of(from, reading_block_us),
+       block_of(to, reading_block_us)});
+  std::map<std::int64_t, std::pair<std::int64_t, std::optional<std::int64_t>>> latest;
+  for (const auto& r : res.rows) {
+    auto [it, fresh] = latest.try_emplace(r.i64(0), r.i64(1), r.opt_i64(2));
+    if (!fresh && r.i64(1) > it->second.first) it->second = {r.i64(1), r.opt_i64(2)};
+  }
   std::vector<std::optional<std::int64_t>> out;
-  out.reserve(res.rows.size());
-  for (const auto& r : res.rows) out.push_back(r.opt_i64(0));
+  out.reserve(latest.size());
+  for (const auto& [meter, v] : latest) out.push_back(v.second);
   return out;
 }
 
@@ -395,9 +458,10 @@ std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region
     // sensible raw retention.
     auto res = tx.exec(
         "SELECT COUNT(*), CAST(COALESCE(SUM(r.produced_wh - r.consumed_wh), 0) AS BIGINT) FROM meter_readings r "
-        "JOIN meters m ON m.seq = r.meter WHERE m.user_id = $1 AND m.region = $2 AND r.ts > $3 "
-        "AND r.ts <= $4",
-        {u.to_string(), std::string(region), to_micros(from), to_micros(to)});
+        "WHERE r.meter IN (SELECT seq FROM meters WHERE user_id = $1 AND region = $2) AND " +
+            in_blocks("r.block", 5, 6) + " AND r.ts > $3 AND r.ts <= $4",
+        {u.to_string(), std::string(region), to_micros(from), to_micros(to), block_of(from, reading_block_us),
+         block_of(to, reading_block_us)});
     if (res.rows.at(0).i64(0) > 0) out[u] = res.rows.at(0).i64(1);
   }
   return out;

@@ -34,10 +34,10 @@ std::optional<meter_row> find_meter(transaction& tx, std::string_view ref);
 std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs);
 std::vector<meter_row> meters_of_user(transaction& tx, const uuid& user);
 bool has_readings(transaction& tx, std::int64_t seq);
-/// PostgreSQL only (`FOR NO KEY UPDATE`): holds the rows of the meters
-/// `seqs` (ascending) until the transaction ends, so writers of the same
-/// meters' readings run one after the other and each sees what the one
-/// before committed. SQLite needs no lock: its write transaction is exclusive.
+/// Holds the rows of the meters `seqs` (ascending) until the transaction
+/// ends, so writers of the same meters' readings run one after the other
+/// and each sees what the one before committed. PostgreSQL: `FOR NO KEY
+/// UPDATE`; SQLite needs no lock (its write transaction is exclusive).
 void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs);
 
 /// Who may be listed: the scope narrowing of the caller plus the query.
@@ -72,6 +72,18 @@ std::vector<reading_row> readings_between(transaction& tx, std::int64_t meter, t
 /// Deletes raw readings with time before `before`; answers how many.
 std::int64_t drop_readings_before(transaction& tx, timestamp before);
 
+/// What a meter's whole history sums to, kept as readings arrive: a change
+/// of it (counts and energies add; `last` is the latest time stored, the
+/// later one wins).
+struct meter_total {
+  std::int64_t meter = 0;
+  std::int64_t readings = 0;
+  std::int64_t consumed_wh = 0;
+  std::int64_t produced_wh = 0;
+  std::optional<timestamp> last;
+};
+void merge_totals(transaction& tx, const std::vector<meter_total>& deltas);
+
 // --- aggregates -----------------------------------------------------------------
 struct stored_bucket {
   std::int64_t meter = 0;
@@ -86,6 +98,11 @@ void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool 
 /// A meter's stored buckets with start in [from, to), oldest first.
 std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
 std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
+/// The quarter-hours of every meter of `region` with start in [from, to).
+std::vector<stored_bucket> region_meter_quarters(transaction& tx, std::string_view region, timestamp from,
+                                                 timestamp to);
+/// The start of the first and of the last stored quarter-hour of any meter.
+std::optional<std::pair<timestamp, timestamp>> quarter_span(transaction& tx);
 
 struct region_quarter {
   std::string region;
@@ -110,8 +127,8 @@ std::vector<std::optional<std::int64_t>> latest_power(transaction& tx, std::stri
 
 /// The seqs of the meters of `region`.
 std::vector<std::int64_t> meters_of_region(transaction& tx, std::string_view region);
-/// Deletes every stored day of `meter`.
-void drop_days(transaction& tx, std::int64_t meter);
+/// Deletes every stored day of the meters of `region`.
+void drop_days_of_region(transaction& tx, std::string_view region);
 
 // --- for other capabilities -----------------------------------------------------
 /// Net export, sum(produced - consumed) in Wh, of the readings with time in
