@@ -119,6 +119,8 @@ class transaction {
   /// "INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)[, ($n+1, ...)]
   /// [on_conflict]" for `rows` rows; throws internal when `values` does not
   /// fill whole rows of `columns`.
+  /// Throws internal unless `values` fills whole rows of `columns`.
+  static void check_whole_rows(std::span<const std::string_view> columns, std::span<const value> values);
   static std::string insert_statement(std::string_view table, std::span<const std::string_view> columns,
                                       std::span<const value> values, std::string_view on_conflict = {},
                                       std::size_t rows = 1);

@@ -83,11 +83,15 @@ std::optional<std::string> row::opt_text(std::size_t i) const {
 
 namespace segs::storage {
 
+void transaction::check_whole_rows(std::span<const std::string_view> columns, std::span<const value> values) {
+  if (columns.empty() || values.size() % columns.size() != 0)
+    throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
+}
+
 std::string transaction::insert_statement(std::string_view table, std::span<const std::string_view> columns,
                                           std::span<const value> values, std::string_view on_conflict,
                                           std::size_t rows) {
-  if (columns.empty() || values.size() % columns.size() != 0)
-    throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
+  check_whole_rows(columns, values);
   std::string sql = "INSERT INTO " + std::string(table) + " (";
   for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + std::string(columns[i]);
   sql += ") VALUES ";

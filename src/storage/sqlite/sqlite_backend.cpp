@@ -570,8 +570,7 @@ void sqlite_transaction::exec_script(std::string_view sql) { live().script(std::
 void sqlite_transaction::append(std::string_view table, std::span<const std::string_view> columns,
                                 std::span<const value> values, std::string_view on_conflict) {
   auto& conn = live();
-  if (columns.empty() || values.size() % columns.size() != 0)
-    throw segs::exception(make_error(errc::internal, "append: values do not fill whole rows"));
+  check_whole_rows(columns, values);
   const std::size_t width = columns.size();
   multi_row_texts texts;
   for_multi_rows(values.size() / width, [&](std::size_t first, std::size_t n) {
