@@ -56,6 +56,7 @@
 #include <segs/segs.hpp>
 
 #include "storage/backend.hpp"
+#include "storage/stores/telemetry_blocks.hpp"
 #include "storage/stores/telemetry_store.hpp"
 #include "telemetry/rules.hpp"
 #include "telemetry/telemetry_impl.hpp"
@@ -408,8 +409,26 @@ struct raw_result {
 
 // The meter column holds the meter's index + 1 (what the library's seq is
 // in a fresh database); received_at the bench clock.
+// The "naive" comparator, when `naive_hours` is set: the raw rows
+// plus one UPSERT per row into a bare (meter, hour) table of sums, count and
+// power extremes, in the same transaction. One aggregate table where the
+// library keeps four, and no checks: what per-row maintenance costs alone.
+constexpr const char* naive_hours_ddl =
+    "CREATE TABLE bench_naive_hours (meter BIGINT NOT NULL, hour BIGINT NOT NULL, consumed_wh BIGINT NOT "
+    "NULL, produced_wh BIGINT NOT NULL, readings BIGINT NOT NULL, power_min BIGINT, power_max BIGINT, "
+    "PRIMARY KEY (meter, hour))";
+constexpr const char* naive_upsert =
+    "INSERT INTO bench_naive_hours (meter, hour, consumed_wh, produced_wh, readings, power_min, power_max) "
+    "VALUES ($1, $2, $3, $4, 1, $5, $5) ON CONFLICT (meter, hour) DO UPDATE SET consumed_wh = "
+    "bench_naive_hours.consumed_wh + excluded.consumed_wh, produced_wh = bench_naive_hours.produced_wh + "
+    "excluded.produced_wh, readings = bench_naive_hours.readings + 1, power_min = CASE WHEN "
+    "bench_naive_hours.power_min IS NULL OR excluded.power_min < bench_naive_hours.power_min THEN "
+    "excluded.power_min ELSE bench_naive_hours.power_min END, power_max = CASE WHEN "
+    "bench_naive_hours.power_max IS NULL OR excluded.power_max > bench_naive_hours.power_max THEN "
+    "excluded.power_max ELSE bench_naive_hours.power_max END";
+
 raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs::timestamp now,
-                   const std::string& ddl = raw_table_ddl) {
+                   const std::string& ddl = raw_table_ddl, bool naive_hours = false) {
   auto t = kind.fresh("raw");
   raw_result out;
   {
@@ -417,6 +436,7 @@ raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs
     {
       auto tx = be->begin(segs::storage::tx_mode::write);
       tx->exec_script(ddl);
+      if (naive_hours) tx->exec_script(naive_hours_ddl);
       tx->commit();
     }
     const std::int64_t received = segs::to_micros(now);
@@ -444,6 +464,12 @@ raw_result run_raw(backend_kind& kind, const workload& w, const batches& b, segs
       }
       auto tx = be->begin(segs::storage::tx_mode::write);
       tx->append("bench_raw_readings", reading_columns, values);
+      if (naive_hours)
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          const auto* v = &values[i * reading_columns.size()];
+          const std::int64_t hour = segs::to_micros(rows[i].values.time) / 3'600'000'000LL;
+          tx->exec(naive_upsert, {v[0], hour, v[2], v[3], v[4]});
+        }
       tx->commit();
       return seconds_between(t0, clock_type::now());
     };
@@ -464,10 +490,11 @@ struct grid_world {
   std::shared_ptr<segs::manual_clock> clock;
   std::unique_ptr<segs::grid> grid;
 
-  grid_world(const std::string& url, segs::timestamp now) {
+  grid_world(const std::string& url, segs::timestamp now, bool alert_rules = true) {
     clock = std::make_shared<segs::manual_clock>(now);
     segs::options o;
     o.clock = clock;
+    o.alerts.evaluate_readings = alert_rules;
     o.identity.argon2_opslimit = 1;
     o.identity.argon2_memlimit = 8192;
     for (auto [code, zone] : {std::pair{"north", "UTC"}, std::pair{"berlin", "Europe/Berlin"},
@@ -678,9 +705,67 @@ void print_query_table() {
 
 // --- scenarios ----------------------------------------------------------------------------
 
+// The bare baseline of the meter history: the statement the store runs for
+// a meter's quarter-hours (telemetry_bucket_store.cpp, read_buckets),
+// prepared once on a second connection and stepped with the C API, every
+// column read; no rows materialized, no decoding, no bucket answer built.
+latency bare_month_scan(const std::filesystem::path& file, const workload& w, const std::vector<std::size_t>& pick,
+                        const segs::time_range& range, std::size_t samples) {
+  namespace tb = segs::storage::telemetry;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+    throw std::runtime_error(sqlite3_errmsg(db));
+  sqlite3_exec(db, "PRAGMA cache_size=-65536", nullptr, nullptr, nullptr);
+  const std::string sql =
+      "SELECT meter, start, start, consumed_wh, produced_wh, readings, power_n, power_sum, power_min, power_max, "
+      "peak_max, peak_at, voltage_n, voltage_sum, voltage_min, voltage_max, current_n, current_sum, pf_n, pf_sum, "
+      "freq_n, freq_sum FROM meter_quarters WHERE meter = $1 AND " + tb::in_blocks("block", 4, 5) +
+      " AND start >= $2 AND start < $3";
+  sqlite3_stmt* st = nullptr;
+  sqlite3_stmt* seq_of = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT seq FROM meters WHERE meter_id = ?1", -1, &seq_of, nullptr) != SQLITE_OK)
+    throw std::runtime_error(sqlite3_errmsg(db));
+  std::vector<std::int64_t> seqs;
+  for (const auto p : pick) {
+    const auto serial = w.serial(p);
+    sqlite3_bind_text(seq_of, 1, serial.c_str(), -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(seq_of) != SQLITE_ROW) throw std::runtime_error("no meter " + serial);
+    seqs.push_back(sqlite3_column_int64(seq_of, 0));
+    sqlite3_reset(seq_of);
+  }
+  const auto from = segs::to_micros(range.start), to = segs::to_micros(range.end);
+  std::int64_t sink = 0;
+  auto l = time_calls(samples, samples, 1e9, [&](std::size_t i) {
+    // "$N" are named parameters in SQLite, numbered by first appearance.
+    auto bind = [&](const char* name, std::int64_t v) {
+      sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v);
+    };
+    bind("$1", seqs[i]);
+    bind("$2", from);
+    bind("$3", to);
+    bind("$4", tb::block_of(from, tb::quarter_block_us));
+    bind("$5", tb::block_of(to, tb::quarter_block_us));
+    std::size_t rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      ++rows;
+      for (int c = 0; c < 22; ++c) sink += sqlite3_column_int64(st, c);
+    }
+    sqlite3_reset(st);
+    if (rows != w.slots) throw std::runtime_error("the bare scan read " + std::to_string(rows) + " rows");
+    return rows;
+  });
+  sqlite3_finalize(st);
+  sqlite3_finalize(seq_of);
+  sqlite3_close(db);
+  if (sink == 42) std::fprintf(stderr, " ");  // keeps the reads
+  return l;
+}
+
 struct ingest_line {
   std::string storage, zone;
-  phase_rates lib, raw;
+  phase_rates lib, raw, naive;
+  phase_rates lib_without_rules;  // the library with the alert rules off
   memory before, after_in_order, after;
   double db_bytes_per_reading = 0, raw_bytes_per_reading = 0;
   std::string breakdown;
@@ -706,6 +791,8 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
   std::fprintf(stderr, "[%s, %s] raw: %zu + %zu rows\n", kind.label.c_str(), zone.c_str(), b.in_order_rows, b.late_rows);
   auto raw = run_raw(kind, w, b, now);
   line.raw = raw.rates;
+  std::fprintf(stderr, "[%s, %s] naive: raw + one UPSERT per row\n", kind.label.c_str(), zone.c_str());
+  line.naive = run_raw(kind, w, b, now, raw_table_ddl, true).rates;
   if (cfg.layouts) {
     // The same rows into tables keyed like meter_readings, and keyed by time
     // first: what the clustering alone costs.
@@ -767,6 +854,13 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
       l = time_calls(cfg.samples, cfg.samples, 1e9, history(segs::bucket_width::hour, w.slots / 4));
       query_rows.push_back({kind.label, "meter history, 1h buckets, " + std::to_string(cfg.days) + " days", l,
                             std::to_string(l.answer_size) + " buckets"});
+      if (!kind.is_pg) {
+        l = bare_month_scan(t->file, w, pick, all, cfg.samples);
+        query_rows.push_back({kind.label,
+                              "baseline: the same quarter-hour rows, bare SQLite (prepare once, step, read every "
+                              "column), " + std::to_string(cfg.days) + " days",
+                              l, std::to_string(l.answer_size) + " rows"});
+      }
     }
   }
   const auto size = size_of(*t, telemetry_tables);
@@ -785,6 +879,17 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
     std::snprintf(buf, sizeof buf, ", other %.0f",
                   static_cast<double>(size.total - listed) / static_cast<double>(readings));
     line.breakdown += buf;
+  }
+  {
+    // The same readings with the alert rules off: what the rules cost.
+    std::fprintf(stderr, "[%s, %s] library, alert rules off\n", kind.label.c_str(), zone.c_str());
+    auto t2 = kind.fresh("lib-norules-" + region);
+    grid_world g(t2->url, now, false);
+    g.create_meters(w, region);
+    for (const auto& keys : b.in_order) line.lib_without_rules.in_order_seconds += g.ingest(rows_of(w, keys));
+    for (const auto& keys : b.late) line.lib_without_rules.late_seconds += g.ingest(rows_of(w, keys));
+    line.lib_without_rules.in_order_rows = b.in_order_rows;
+    line.lib_without_rules.late_rows = b.late_rows;
   }
   ingest_lines.push_back(line);
 
@@ -896,15 +1001,22 @@ void print_ingest_tables() {
   std::printf("\n## Ingest, batches of %zu, every aggregate maintained, next to raw appends of the same rows\n\n",
               batch_rows);
   std::printf(
-      "| storage | zone | phase | readings | library readings/s | raw rows/s | library / raw |\n|---|---|---|---:|---:|---:|---:|\n");
+      "| storage | zone | phase | readings | library readings/s | raw rows/s | library / raw | naive rows/s | "
+      "naive / raw | library, alert rules off | rules on / off |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& l : ingest_lines) {
-    std::printf("| %s | %s | in order | %zu | %.0f | %.0f | **%.2f** |\n", l.storage.c_str(), l.zone.c_str(),
-                l.lib.in_order_rows, l.lib.in_order(), l.raw.in_order(), l.lib.in_order() / l.raw.in_order());
-    std::printf("| %s | %s | late (1 %%) | %zu | %.0f | %.0f | **%.2f** |\n", l.storage.c_str(), l.zone.c_str(),
-                l.lib.late_rows, l.lib.late(), l.raw.late(), l.lib.late() / l.raw.late());
-    std::printf("| %s | %s | both | %zu | %.0f | %.0f | %.2f |\n", l.storage.c_str(), l.zone.c_str(),
-                l.lib.in_order_rows + l.lib.late_rows, l.lib.overall(), l.raw.overall(),
-                l.lib.overall() / l.raw.overall());
+    const auto& o = l.lib_without_rules;
+    std::printf("| %s | %s | in order | %zu | %.0f | %.0f | **%.2f** | %.0f | %.2f | %.0f | %.2f |\n", l.storage.c_str(),
+                l.zone.c_str(), l.lib.in_order_rows, l.lib.in_order(), l.raw.in_order(),
+                l.lib.in_order() / l.raw.in_order(), l.naive.in_order(), l.naive.in_order() / l.raw.in_order(),
+                o.in_order(), l.lib.in_order() / o.in_order());
+    std::printf("| %s | %s | late (1 %%) | %zu | %.0f | %.0f | **%.2f** | %.0f | %.2f | %.0f | %.2f |\n",
+                l.storage.c_str(), l.zone.c_str(), l.lib.late_rows, l.lib.late(), l.raw.late(),
+                l.lib.late() / l.raw.late(), l.naive.late(), l.naive.late() / l.raw.late(), o.late(),
+                l.lib.late() / o.late());
+    std::printf("| %s | %s | both | %zu | %.0f | %.0f | %.2f | %.0f | %.2f | %.0f | %.2f |\n", l.storage.c_str(),
+                l.zone.c_str(), l.lib.in_order_rows + l.lib.late_rows, l.lib.overall(), l.raw.overall(),
+                l.lib.overall() / l.raw.overall(), l.naive.overall(), l.naive.overall() / l.raw.overall(),
+                o.overall(), l.lib.overall() / o.overall());
   }
   std::printf(
       "\n| storage | zone | RSS before | RSS after in-order / late phase | peak RSS (VmHWM) in-order / whole | written per in-order "

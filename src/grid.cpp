@@ -6,6 +6,7 @@
 #include "region/region_service.hpp"
 #include "market/market_impl.hpp"
 #include "telemetry/telemetry_impl.hpp"
+#include "alerts/alerts_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -99,6 +100,7 @@ struct grid::impl {
   std::unique_ptr<segs::outbox> outbox;
   std::unique_ptr<market_service> market;  // after core: destroyed before it
   std::unique_ptr<telemetry_service> telemetry;
+  std::unique_ptr<alerts_service> alerts;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -182,6 +184,16 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->due.push_back({"telemetry", [telemetry](timestamp, due_work_report& r) {
                                r.readings_dropped = telemetry->drop_expired_readings();
                              }});
+    g->impl_->alerts = std::unique_ptr<alerts_service>(new alerts_service(core));
+    auto* alerts = g->impl_->alerts->impl_.get();
+    // The rules run in the transaction of every reading telemetry stores.
+    if (core.opts.alerts.evaluate_readings)
+      core.on_readings = [alerts](storage::transaction& tx, const detail::stored_batch& b, std::vector<event>& out) {
+        alerts->on_readings(tx, b, out);
+      };
+    g->impl_->due.push_back({"alerts", [alerts](timestamp, due_work_report& r) {
+                               r.offline_alerts_raised = alerts->sweep_offline();
+                             }});
     return g;
   });
 }
@@ -192,6 +204,7 @@ audit_log& grid::audit() noexcept { return *impl_->audit; }
 segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
 market_service& grid::market() noexcept { return *impl_->market; }
 telemetry_service& grid::telemetry() noexcept { return *impl_->telemetry; }
+alerts_service& grid::alerts() noexcept { return *impl_->alerts; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

@@ -18,14 +18,27 @@
 #include <segs/outbox.hpp>
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <vector>
 
 namespace segs::detail {
+
+/// Readings one write stored (new ones and corrections, in batch order), as
+/// the capabilities that act on them in the same transaction see them.
+struct stored_batch {
+  struct item {
+    std::int64_t meter_seq = 0;
+    const meter* m = nullptr;
+    const reading* r = nullptr;
+  };
+  std::vector<item> readings;
+};
 
 struct grid_core {
   segs::options opts;
@@ -40,6 +53,10 @@ struct grid_core {
   int schema_version = 0;
   /// After-commit events of every capability (events.hpp).
   event_hub events;
+  /// Run by telemetry inside the transaction that stores readings, after
+  /// their aggregates (alerts' rules; set by open_grid): a reading never
+  /// commits without it. Events it appends are published after the commit.
+  std::function<void(storage::transaction&, const stored_batch&, std::vector<event>&)> on_readings;
 
   grid_core(segs::options o, std::unique_ptr<storage::backend> backend);
 

@@ -39,6 +39,10 @@ inline constexpr std::string_view market_operate = "market:operate";
 inline constexpr std::string_view market_manage = "market:manage";
 /// Create and change regions.
 inline constexpr std::string_view regions_manage = "regions:manage";
+/// See, acknowledge and resolve the alerts in scope (alerts.hpp).
+inline constexpr std::string_view alerts_manage = "alerts:manage";
+/// Change the alert rules' settings.
+inline constexpr std::string_view alerts_configure = "alerts:configure";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

@@ -10,8 +10,9 @@
 // has committed: an event is never seen for work that was rolled back.
 // Events are named "<capability>.<what>": "mail" (a message of the outbox),
 // "market.order", "market.trade", "market.book", "market.clearing",
-// "telemetry.readings" (readings committed, one event per call and region); later
-// capabilities add names, never a second mechanism.
+// "telemetry.readings" (readings committed, one event per call and region),
+// "alerts.raised", "alerts.escalated", "alerts.acknowledged", "alerts.resolved";
+// later capabilities add names, never a second mechanism.
 //
 // Two ways to receive:
 //   - a callback, called on the thread whose call committed, in publication
@@ -30,6 +31,7 @@
 // several threads. A callback must not throw (what it throws is dropped).
 #pragma once
 
+#include <segs/alerts.hpp>
 #include <segs/export.hpp>
 #include <segs/market.hpp>
 #include <segs/outbox.hpp>
@@ -60,12 +62,13 @@ struct event {
   /// The region it happened in; empty for events of no region (mail).
   std::string region;
   /// What happened: an outbox message ("mail"), a market event
-  /// ("market.*") or readings ("telemetry.readings"). Later capabilities add
-  /// alternatives.
-  std::variant<outbox_message, market_event, readings_committed> data;
+  /// ("market.*"), readings ("telemetry.readings") or an alert
+  /// ("alerts.*"). Later capabilities add alternatives.
+  std::variant<outbox_message, market_event, readings_committed, alert_event> data;
 
   /// "mail", "market.order", "market.trade", "market.book", "market.clearing",
-  /// "telemetry.readings".
+  /// "telemetry.readings", "alerts.raised", "alerts.escalated",
+  /// "alerts.acknowledged", "alerts.resolved".
   [[nodiscard]] SEGS_EXPORT std::string_view name() const noexcept;
   /// The payload as `T`, or null when it is another kind.
   template <class T>

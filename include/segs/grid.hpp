@@ -22,6 +22,7 @@
 #include <segs/outbox.hpp>
 #include <segs/region.hpp>
 #include <segs/telemetry.hpp>
+#include <segs/alerts.hpp>
 
 #include <functional>
 #include <memory>
@@ -50,11 +51,13 @@ struct due_work_report {
   /// Telemetry: raw readings deleted for being older than
   /// `telemetry_options::raw_retention` (their aggregates stay).
   std::int64_t readings_dropped = 0;
+  /// Alerts: `meter_offline` alerts raised for meters silent past their limit.
+  std::int64_t offline_alerts_raised = 0;
   /// Work that failed, each message prefixed with its capability
   /// ("market: ..."); the other capabilities' work still ran.
   std::vector<error> failures;
   /// True when nothing was due and nothing failed.
-  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && failures.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && offline_alerts_raised == 0 && failures.empty(); }
 };
 
 class SEGS_EXPORT grid {
@@ -86,6 +89,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] market_service& market() noexcept;
   /// Meters and telemetry (telemetry.hpp).
   [[nodiscard]] telemetry_service& telemetry() noexcept;
+  /// Alerts on readings and offline meters (alerts.hpp).
+  [[nodiscard]] alerts_service& alerts() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

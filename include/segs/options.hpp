@@ -5,6 +5,7 @@
 // struct afterwards has no effect.
 #pragma once
 
+#include <segs/alerts.hpp>
 #include <segs/clock.hpp>
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
@@ -45,6 +46,8 @@ struct options {
   market_options market;
   /// Raw reading retention (telemetry.hpp).
   telemetry_options telemetry;
+  /// Whether the rules run on ingest (alerts.hpp).
+  alerts_options alerts;
 };
 
 }  // namespace segs

@@ -15,5 +15,6 @@
 #include <segs/region.hpp>
 #include <segs/subscription.hpp>
 #include <segs/telemetry.hpp>
+#include <segs/alerts.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>

@@ -19,7 +19,7 @@ namespace {
 
 // The capabilities that publish, by the first segment of their event names.
 // An event name of another capability counts under "other".
-constexpr std::array<std::string_view, 3> capabilities{"mail", "market", "telemetry"};
+constexpr std::array<std::string_view, 4> capabilities{"mail", "market", "telemetry", "alerts"};
 constexpr std::size_t other = capabilities.size();
 constexpr std::size_t mail = 0;  // capabilities[mail] == "mail": events of no region
 
@@ -154,6 +154,14 @@ class hub_state {
 std::string_view event::name() const noexcept {
   if (std::holds_alternative<outbox_message>(data)) return "mail";
   if (std::holds_alternative<readings_committed>(data)) return "telemetry.readings";
+  if (const auto* a = std::get_if<alert_event>(&data)) {
+    switch (a->type) {
+      case alert_event::kind::raised: return "alerts.raised";
+      case alert_event::kind::escalated: return "alerts.escalated";
+      case alert_event::kind::acknowledged: return "alerts.acknowledged";
+      case alert_event::kind::resolved: return "alerts.resolved";
+    }
+  }
   const auto& m = std::get<market_event>(data);
   switch (m.type) {
     case market_event::kind::order: return "market.order";

@@ -90,6 +90,7 @@ router build_router() {
   add_region_routes(r);
   add_meter_routes(r);
   add_telemetry_routes(r);
+  add_alert_routes(r);
   return r;
 }
 

@@ -83,10 +83,13 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
     try {
       std::vector<std::vector<stored_reading>> published;  // per region, after commit
       std::vector<std::string> published_regions;
+      std::vector<event> observed;  // what the in-transaction observers publish (alerts)
       auto report = core.write([&](storage::transaction& tx) {
         ingest_report rep;
         published.clear();
         published_regions.clear();
+        observed.clear();
+        detail::stored_batch batch;
         std::vector<bool> bad(rows.size(), false);
         auto refuse = [&](std::size_t i, const error& e) {
           bad[i] = true;
@@ -253,6 +256,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
             d.add_energy(m->m.region, m->seq, v.time, v.consumed.wh - o.consumed.wh, v.produced.wh - o.produced.wh, 0);
             old_values.push_back(stored->second);
             corrected.push_back(r);
+            batch.readings.push_back({m->seq, &m->m, &rows[i].values});
           } else {
             d.add_energy(m->m.region, m->seq, v.time, v.consumed.wh, v.produced.wh, 1);
             if (!replacing) {
@@ -262,6 +266,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
               dd.second.add(v);
             }
             fresh.push_back(r);
+            batch.readings.push_back({m->seq, &m->m, &rows[i].values});
           }
           if (want_events)
             events[m->m.region].push_back({m->m.id, m->m.meter_id, v, now, false});
@@ -309,6 +314,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         totals.reserve(d.totals.size());
         for (auto& [k, v] : d.totals) totals.push_back(v);
         store::merge_totals(tx, totals);
+        if (core.on_readings && !batch.readings.empty()) core.on_readings(tx, batch, observed);
 
         if (replacing && (rep.accepted > 0)) {
           std::string old_text;
@@ -339,10 +345,11 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
                   [](const auto& a, const auto& b) { return a.index < b.index; });
         return rep;
       });
-      if (!published.empty()) {
+      if (!published.empty() || !observed.empty()) {
         std::vector<event> evs;
         for (std::size_t i = 0; i < published.size(); ++i)
           evs.push_back({0, published_regions[i], readings_committed{std::move(published[i])}});
+        for (auto& e : observed) evs.push_back(std::move(e));
         core.events.publish(std::move(evs));
       }
       return report;

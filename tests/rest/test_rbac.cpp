@@ -24,6 +24,7 @@
 //   {meterid}    the same meter, as :meterId of /telemetry, /admin and /operator
 //   {umeter}     an unassigned meter of region north
 //   {signed}     a device's signed registration body ({meter, public_key, signature})
+//   {alert}      an open over_voltage alert on the prosumer's meter (region north)
 //
 // Conventions for the expected statuses:
 //   - Routes that act on "my account" need a user: without credentials 401;
@@ -54,6 +55,16 @@
 //     manages nothing (403); a signed device registration is for users only.
 //     The /operator/meters listing, like /api/v1/meters, answers each caller
 //     the meters in its reach (a consumer's own).
+//   - Alerts follow the alerts service: a user sees, acknowledges and
+//     resolves the alerts of their own meters (others are 404), operators
+//     those of their region, admins all. The listings of a region or meter,
+//     the unresolved listing, bulk acknowledge and analytics are for
+//     alerts:manage (operators, admins; 403 for others); an operator asking
+//     for another region's or meter's alerts gets an empty page, bulk ids it
+//     does not see come back as not_found. A region's rule settings are
+//     read by those who manage its alerts and changed with alerts:configure
+//     (admins). An API key is no user: it sees no alerts (empty answers, 404
+//     for one alert) and manages none.
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -180,6 +191,21 @@ const row matrix[] = {
   {"GET",    "/api/v1/operator/meters",                        "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/api/v1/operator/meters/{meterid}",              "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
   {"PUT",    "/api/v1/operator/meters/{meterid}/status",       R"({"status":"maintenance","reason":"inspection"})",                    {401, 404, 404, 200, 404, 200, 403}},
+  // Alerts: {alert} is an open alert on the prosumer's meter.
+  {"GET",    "/api/v1/alerts",                                 "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/alerts/summary",                         "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/alerts/stats",                           "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/alerts/{alert}",                         "",                                                                      {401, 404, 200, 200, 404, 200, 404}},
+  {"PATCH",  "/api/v1/alerts/{alert}/acknowledge",             R"({"note":"seen"})",                                                    {401, 404, 200, 200, 404, 200, 404}},
+  {"PATCH",  "/api/v1/alerts/{alert}/resolve",                 R"({"resolution_note":"fixed"})",                                        {401, 404, 200, 200, 404, 200, 404}},
+  {"GET",    "/api/v1/alerts/region/north",                    "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/alerts/meter/{meterid}",                 "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/alerts/unresolved",                      "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"PATCH",  "/api/v1/alerts/bulk/acknowledge",                R"({"alert_ids":["{alert}"],"note":"storm"})",                           {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/alerts/analytics",                       "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/alerts/rules?region=north",              "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"PUT",    "/api/v1/alerts/rules/north",                     R"({"voltage_band":0.03})",                                              {401, 403, 403, 403, 403, 200, 403}},
+  {"PUT",    "/api/v1/alerts/rules/north/meters/{meterid}",    R"({"nominal_voltage_v":240})",                                          {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -257,9 +283,14 @@ struct cell {
       readings[i].values.time = *segs::parse_rfc3339("2025-06-15T14:45:00Z");
       readings[i].values.consumed = segs::energy{1000};
     }
+    readings[1].values.voltage = segs::milli{260'000};  // raises over_voltage on the prosumer's meter
     auto ingested = f.grid->telemetry().ingest(segs::principal::system(), readings);
     REQUIRE(ingested.has_value());
     REQUIRE(ingested->accepted == 2);
+    auto raised = f.grid->alerts().list(segs::principal::system());
+    REQUIRE_MESSAGE(raised.has_value(), (raised ? "" : raised.error().message));
+    REQUIRE(raised->items.size() == 1);
+    const auto alert_id = raised->items.front().id.to_string();
     const std::string signed_body = [] {
       REQUIRE(sodium_init() >= 0);
       unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
@@ -305,6 +336,7 @@ struct cell {
             {"{meter}", "SM_TARGET_01"},
             {"{meterid}", "SM_TARGET_01"},
             {"{umeter}", "SM_FREE_01"},
+            {"{alert}", alert_id},
             {"{signed}", signed_body}};
   }
 
@@ -354,6 +386,8 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "/roles/student", "/roles/:name");
     replace_all(path, "{meter}", ":id");
     replace_all(path, "{meterid}", ":meterId");
+    replace_all(path, "{alert}", ":alertId");
+    replace_all(path, "/rules/north", "/rules/:region");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {

@@ -20,6 +20,9 @@ slots aware ``datetime`` objects; ``examples/python/simulate_day.py`` runs a day
 Meters and readings are ``grid.telemetry`` (:class:`segs.Telemetry`): energies
 ``Decimal`` kWh, bulk ingestion from rows or columns (numpy arrays when numpy
 is installed: ``pip install "segs[numpy]"``), aggregates at 15m/1h/1d/1mo.
+What the rules raise on readings and offline meters is ``grid.alerts``
+(:class:`segs.Alerts`): filterable lists, acknowledge and resolve, summaries,
+and each region's rule settings; ``grid.run_due_work()`` finds offline meters.
 
 Every failure raises a subclass of :class:`segs.Error` named after its code
 (``ValidationError``, ``Unauthorized``, ``AccountLocked``, ...). The REST
@@ -31,12 +34,22 @@ from __future__ import annotations
 from ._segs import (
     AccountLocked,
     AccountSuspended,
+    Alert,
+    AlertAnalytics,
+    AlertDay,
+    AlertEvent,
+    AlertRule,
+    AlertSettings,
+    AlertStats,
+    AlertSummary,
+    Alerts,
     ApiKey,
     Audit,
     AuditRecord,
     AuditVerification,
     BookLevel,
     Bucket,
+    BulkAcknowledgeReport,
     ClearingResult,
     Clock,
     Conflict,
@@ -64,6 +77,7 @@ from ._segs import (
     MarketStats,
     MarketSubscription,
     Meter,
+    MeterAlertCount,
     MeterAnalytics,
     MeterListing,
     MeterLocation,
@@ -111,12 +125,22 @@ from ._segs import (
 __all__ = [
     "AccountLocked",
     "AccountSuspended",
+    "Alert",
+    "AlertAnalytics",
+    "AlertDay",
+    "AlertEvent",
+    "AlertRule",
+    "AlertSettings",
+    "AlertStats",
+    "AlertSummary",
+    "Alerts",
     "ApiKey",
     "Audit",
     "AuditRecord",
     "AuditVerification",
     "BookLevel",
     "Bucket",
+    "BulkAcknowledgeReport",
     "ClearingResult",
     "Clock",
     "Conflict",
@@ -144,6 +168,7 @@ __all__ = [
     "MarketStats",
     "MarketSubscription",
     "Meter",
+    "MeterAlertCount",
     "MeterAnalytics",
     "MeterListing",
     "MeterLocation",

@@ -89,15 +89,17 @@ void register_events(py::module_& m) {
   py::class_<segs::event>(m, "Event",
                           "Something that happened in the grid, after it was committed: an "
                           "outbox message (\"mail\"), a market event (\"market.order\", "
-                          "\"market.trade\", \"market.book\", \"market.clearing\") or readings "
-                          "stored (\"telemetry.readings\"); later capabilities add names. "
-                          "Read-only.")
+                          "\"market.trade\", \"market.book\", \"market.clearing\"), readings "
+                          "stored (\"telemetry.readings\") or a change of an alert "
+                          "(\"alerts.raised\", \"alerts.escalated\", \"alerts.acknowledged\", "
+                          "\"alerts.resolved\"); later capabilities add names. Read-only.")
       .def_readonly("seq", &segs::event::seq,
                     "Grows with every event the grid published (from 1).")
       .def_property_readonly(
           "name", [](const segs::event& e) { return std::string(e.name()); },
           "\"mail\", \"market.order\", \"market.trade\", \"market.book\", "
-          "\"market.clearing\" or \"telemetry.readings\".")
+          "\"market.clearing\", \"telemetry.readings\", \"alerts.raised\", "
+          "\"alerts.escalated\", \"alerts.acknowledged\" or \"alerts.resolved\".")
       .def_property_readonly(
           "region",
           [](const segs::event& e) {
@@ -126,6 +128,14 @@ void register_events(py::module_& m) {
           },
           "\"telemetry.readings\" events: the ReadingsCommitted (the readings one call "
           "stored in the event's region), else None.")
+      .def_property_readonly(
+          "alert",
+          [](const segs::event& e) {
+            const auto* a = e.get<alert_event>();
+            return a ? py::cast(*a) : py::object(py::none());
+          },
+          "\"alerts.*\" events: the AlertEvent (what happened, and the Alert after it), "
+          "else None.")
       .def("__repr__", [](const segs::event& e) {
         return repr_builder("Event")
             .add("seq", py::int_(e.seq))

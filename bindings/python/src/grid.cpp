@@ -47,11 +47,15 @@ void register_grid(py::module_& m) {
       .def_readonly("readings_dropped", &due_work_report::readings_dropped,
                     "Telemetry: raw readings deleted for being older than the raw retention "
                     "(Grid.open's telemetry_raw_retention_hours); their aggregates stay.")
+      .def_readonly("offline_alerts_raised", &due_work_report::offline_alerts_raised,
+                    "Alerts: \"meter_offline\" alerts raised for meters silent for longer "
+                    "than their offline_after_minutes.")
       .def_property_readonly("idle", &due_work_report::idle, "True when nothing was due or failed.")
       .def("__repr__", [](const due_work_report& r) {
         return repr_builder("DueWorkReport")
             .add("gate_closures", py::int_(r.gate_closures.size()))
             .add("readings_dropped", py::int_(r.readings_dropped))
+            .add("offline_alerts_raised", py::int_(r.offline_alerts_raised))
             .add("failures", py::int_(r.failures.size()))
             .str();
       });
@@ -197,7 +201,8 @@ void register_grid(py::module_& m) {
             return released([&] { return grid->run_due_work(); });
           },
           "Runs whatever is due at the clock's now for every capability (market gate "
-          "closures, telemetry's raw retention) and answers a DueWorkReport. Call it on a timer, or after "
+          "closures, telemetry's raw retention, offline meters' alerts) and answers a "
+          "DueWorkReport. Call it on a timer, or after "
           "moving a ManualClock in a simulation.")
       .def(
           "now", [](const py_grid& g) { return to_py(g.holder->get()->clock().now()); },

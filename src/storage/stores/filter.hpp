@@ -22,6 +22,12 @@ class filter {
       f.replace(pos, 1, n);
     where_ += " AND " + f;
   }
+  /// Binds `v` as the next $N and answers "$N", for a fragment of several
+  /// values (then added with the overload below).
+  [[nodiscard]] std::string bind(value v) {
+    params_.push_back(std::move(v));
+    return "$" + std::to_string(params_.size());
+  }
   /// Adds a condition without a value.
   void add(std::string_view fragment) { where_ += " AND " + std::string(fragment); }
 

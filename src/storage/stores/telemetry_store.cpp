@@ -5,6 +5,7 @@
 
 #include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
+#include "storage/stores/in_list.hpp"
 #include "storage/stores/listing.hpp"
 #include "storage/stores/telemetry_blocks.hpp"
 #include "telemetry/names.hpp"
@@ -120,43 +121,6 @@ std::optional<meter_row> find_meter(transaction& tx, std::string_view ref) {
   return decode_meter(res.rows.front());
 }
 
-namespace {
-
-// Calls fn(first, count, size) for chunks of `items` items, each listed in a
-// statement of `size` >= count entries, one of a few fixed sizes (the last
-// entry repeated to fill it): a statement per batch size would be prepared
-// anew for almost every batch, and a prepare of hundreds of parameters
-// costs more than the batch's other statements together.
-template <class Fn>
-void in_chunks(std::size_t items, Fn&& fn) {
-  constexpr std::array<std::size_t, 4> sizes{512, 64, 8, 1};
-  std::size_t at = 0;
-  for (; items - at >= sizes[0]; at += sizes[0]) fn(at, sizes[0], sizes[0]);
-  if (at == items) return;
-  std::size_t size = sizes[0];
-  for (const auto s : sizes)
-    if (s >= items - at) size = s;
-  fn(at, items - at, size);
-}
-
-// Calls `fn(list, params)` for chunks of `items`, `list` being "$1, ..., $n"
-// bound to `params` (see in_chunks).
-template <class T, class Fn>
-void in_lists(const std::vector<T>& items, Fn&& fn) {
-  in_chunks(items.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
-    std::string list;
-    std::vector<value> params;
-    params.reserve(size);
-    for (std::size_t i = 0; i < size; ++i) {
-      if (i) list += ", ";
-      list += "$" + std::to_string(i + 1);
-      params.emplace_back(items[at + std::min(i, n - 1)]);
-    }
-    fn(list, params);
-  });
-}
-
-}  // namespace
 
 std::vector<meter_row> find_meters(transaction& tx, const std::vector<std::string>& refs) {
   std::vector<meter_row> out;
@@ -463,6 +427,38 @@ std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region
         {u.to_string(), std::string(region), to_micros(from), to_micros(to), block_of(from, reading_block_us),
          block_of(to, reading_block_us)});
     if (res.rows.at(0).i64(0) > 0) out[u] = res.rows.at(0).i64(1);
+  }
+  return out;
+}
+
+std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx, const std::vector<std::int64_t>& meters,
+                                                   const std::vector<std::int64_t>& hours) {
+  std::vector<quarter_energy> out;
+  if (meters.empty() || hours.empty()) return out;
+  for (const auto hour : hours)
+    in_lists(meters, [&](const std::string& list, const std::vector<value>& params) {
+      std::vector<value> p = params;
+      p.emplace_back(hour);
+      auto res = tx.exec("SELECT meter, start, consumed_wh FROM meter_quarters WHERE block = $" +
+                             std::to_string(p.size()) + " AND meter IN (" + list + ")",
+                         p);
+      for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
+    });
+  return out;
+}
+
+std::vector<silent_meter> silent_meters(transaction& tx, std::string_view region, timestamp cutoff) {
+  auto res = tx.exec(
+      "SELECT m.seq, m.id, m.meter_id, m.user_id, COALESCE(t.last_ts, m.created_at) FROM meters m "
+      "LEFT JOIN meter_totals t ON t.meter = m.seq WHERE m.region = $1 AND m.status = 'active' "
+      "AND COALESCE(t.last_ts, m.created_at) < $2",
+      {std::string(region), to_micros(cutoff)});
+  std::vector<silent_meter> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) {
+    silent_meter m{r.i64(0), r.id(1), r.text(2), std::nullopt, from_micros(r.i64(4))};
+    if (!r.is_null(3)) m.user_id = r.id(3);
+    out.push_back(std::move(m));
   }
   return out;
 }

@@ -137,4 +137,26 @@ void drop_days_of_region(transaction& tx, std::string_view region);
 std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region,
                                         const std::vector<uuid>& users, timestamp from, timestamp to);
 
+/// A quarter-hour's consumption (alerts' high_consumption rule).
+struct quarter_energy {
+  std::int64_t meter = 0;
+  timestamp start{};
+  std::int64_t consumed_wh = 0;
+};
+/// The stored quarter-hours of `meters` in the hour blocks `hours` (each
+/// floor(start / 1 h)): every pair is one key seek.
+std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx, const std::vector<std::int64_t>& meters,
+                                                   const std::vector<std::int64_t>& hours);
+
+/// An active meter of `region` with no reading after `cutoff`: its latest
+/// reading's time, or its creation when it has none.
+struct silent_meter {
+  std::int64_t seq = 0;
+  uuid id;
+  std::string meter_id;
+  std::optional<uuid> user_id;
+  timestamp last_heard{};
+};
+std::vector<silent_meter> silent_meters(transaction& tx, std::string_view region, timestamp cutoff);
+
 }  // namespace segs::storage::telemetry
