@@ -122,8 +122,10 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
   auto observe = [&](const detail::stored_batch::item& it, alert_type type, const alert_rule& rule,
                      const alerts::finding& f, timestamp at) {
     const std::pair key{it.meter_seq, type};
-    auto& c = w.counts[key];
     const auto open = w.open.find(key);
+    // At rest and staying there (the common case): nothing to count or keep.
+    if (!f.met && open == w.open.end() && !w.counts.contains(key)) return;
+    auto& c = w.counts[key];
     const auto was = c;
     switch (alerts::step(c, open != w.open.end(), rule, f.met, at)) {
       case transition::raise: raise(it, type, f, at); break;
@@ -161,15 +163,11 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
   }
   if (!quarters.empty()) {
     // The quarter-hours' stored consumption.
-    std::set<std::int64_t> hour_set;
-    std::vector<std::int64_t> qmeters;
-    for (const auto& [k, q] : quarters) {
-      hour_set.insert(storage::telemetry::block_of(k.second, hour_us));
-      if (qmeters.empty() || qmeters.back() != k.first) qmeters.push_back(k.first);
-    }
+    std::set<std::pair<std::int64_t, std::int64_t>> hours;  // (meter, hour block)
+    for (const auto& [k, q] : quarters) hours.insert({k.first, storage::telemetry::block_of(k.second, hour_us)});
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> consumed;
     for (const auto& e : storage::telemetry::quarter_energy_in_hours(
-             tx, qmeters, std::vector<std::int64_t>(hour_set.begin(), hour_set.end())))
+             tx, std::vector<std::pair<std::int64_t, std::int64_t>>(hours.begin(), hours.end())))
       consumed[{e.meter, to_micros(e.start)}] = e.consumed_wh;
 
     // The baselines not cached yet: each local hour's 7 previous days.
@@ -202,36 +200,42 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
       for (const auto& [meter, qs] : written)
         for (const auto q : qs)
           baselines.erase(baselines.upper_bound({meter, q}), baselines.upper_bound({meter, q + baseline_window_us}));
+      // A batch's quarter-hours mostly share a few starts: each (region,
+      // start)'s local hour and its previous days are worked out once.
+      struct local_hour {
+        std::int64_t start;
+        std::vector<std::int64_t> day_starts;
+      };
+      std::map<std::pair<std::string_view, std::int64_t>, local_hour> hours_of;
       for (const auto& [k, q] : quarters) {
-        const auto& z = zone(q.item->m->region);
-        const auto local = z.to_local(q.start);
-        const auto h = std::chrono::duration_cast<std::chrono::hours>(local.since_midnight);
-        const auto hour_start = to_micros(z.from_local(local.date, h));
-        hour_of[k] = hour_start;
-        if (baselines.contains({k.first, hour_start})) continue;
-        wanted_baseline b{k.first, hour_start, {}};
-        for (int d = 1; d <= 7; ++d)
-          b.day_starts.push_back(
-              to_micros(z.from_local(std::chrono::sys_days{local.date} - std::chrono::days{d}, h)));
-        missing.push_back(std::move(b));
+        const std::string_view region = q.item->m->region;
+        auto lh = hours_of.find({region, k.second});
+        if (lh == hours_of.end()) {
+          const auto& z = zone(q.item->m->region);
+          const auto local = z.to_local(q.start);
+          const auto h = std::chrono::duration_cast<std::chrono::hours>(local.since_midnight);
+          local_hour v{to_micros(z.from_local(local.date, h)), {}};
+          for (int d = 1; d <= 7; ++d)
+            v.day_starts.push_back(
+                to_micros(z.from_local(std::chrono::sys_days{local.date} - std::chrono::days{d}, h)));
+          lh = hours_of.emplace(std::pair{region, k.second}, std::move(v)).first;
+        }
+        hour_of[k] = lh->second.start;
+        if (baselines.contains({k.first, lh->second.start})) continue;
+        missing.push_back({k.first, lh->second.start, lh->second.day_starts});
       }
     }
     std::map<std::pair<std::int64_t, std::int64_t>, std::optional<double>> mean_of_hour;  // (meter, hour)
     if (!missing.empty()) {
-      std::set<std::int64_t> blocks;
-      std::vector<std::int64_t> bmeters;
-      for (const auto& b : missing) {
+      std::set<std::pair<std::int64_t, std::int64_t>> blocks;  // (meter, hour block)
+      for (const auto& b : missing)
         for (const auto s : b.day_starts) {
-          blocks.insert(storage::telemetry::block_of(s, hour_us));
-          blocks.insert(storage::telemetry::block_of(s + hour_us - 1, hour_us));
+          blocks.insert({b.meter, storage::telemetry::block_of(s, hour_us)});
+          blocks.insert({b.meter, storage::telemetry::block_of(s + hour_us - 1, hour_us)});
         }
-        bmeters.push_back(b.meter);
-      }
-      std::sort(bmeters.begin(), bmeters.end());
-      bmeters.erase(std::unique(bmeters.begin(), bmeters.end()), bmeters.end());
       std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> history;  // meter -> (start, Wh)
       for (const auto& e : storage::telemetry::quarter_energy_in_hours(
-               tx, bmeters, std::vector<std::int64_t>(blocks.begin(), blocks.end())))
+               tx, std::vector<std::pair<std::int64_t, std::int64_t>>(blocks.begin(), blocks.end())))
         history[e.meter].emplace_back(to_micros(e.start), e.consumed_wh);
       for (const auto& b : missing) {
         std::int64_t sum = 0, n = 0, days = 0;

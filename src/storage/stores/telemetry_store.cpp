@@ -431,19 +431,58 @@ std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region
   return out;
 }
 
-std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx, const std::vector<std::int64_t>& meters,
-                                                   const std::vector<std::int64_t>& hours) {
+std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
+                                                   const std::vector<std::pair<std::int64_t, std::int64_t>>& keys) {
   std::vector<quarter_energy> out;
-  if (meters.empty() || hours.empty()) return out;
-  for (const auto hour : hours)
+  // Blocks many meters share (a batch at one time) are read as `block = $b
+  // AND meter IN (...)`; the scattered rest (late readings) as a VALUES
+  // list joined on the key's prefix, as readings_at does (and for the same
+  // reason, a lateral lookup on PostgreSQL). Both seek each pair once.
+  std::map<std::int64_t, std::vector<std::int64_t>> by_block;
+  for (const auto& [meter, block] : keys) by_block[block].push_back(meter);
+  std::vector<std::pair<std::int64_t, std::int64_t>> scattered;
+  for (auto& [block, meters] : by_block) {
+    if (meters.size() < 8) {
+      for (const auto m : meters) scattered.emplace_back(m, block);
+      continue;
+    }
     in_lists(meters, [&](const std::string& list, const std::vector<value>& params) {
       std::vector<value> p = params;
-      p.emplace_back(hour);
+      p.emplace_back(block);
       auto res = tx.exec("SELECT meter, start, consumed_wh FROM meter_quarters WHERE block = $" +
                              std::to_string(p.size()) + " AND meter IN (" + list + ")",
                          p);
       for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
     });
+  }
+  const bool lateral = tx.dialect() == "postgres";
+  in_chunks(scattered.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
+    std::vector<value> params;
+    params.reserve(2 * size);
+    std::string list;
+    for (std::size_t i = 0; i < size; ++i) {
+      if (i) list += ", ";
+      const auto& key = scattered[at + std::min(i, n - 1)];
+      params.emplace_back(key.second);
+      params.emplace_back(key.first);
+      list += "(CAST($" + std::to_string(2 * i + 1) + " AS BIGINT), CAST($" + std::to_string(2 * i + 2) +
+              " AS BIGINT))";
+    }
+    auto res = tx.exec(lateral ? "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
+                                     ") AS k CROSS JOIN LATERAL (SELECT meter, start, consumed_wh FROM meter_quarters x "
+                                     "WHERE x.block = k.column1 AND x.meter = k.column2) AS q"
+                               : "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
+                                     ") AS k JOIN meter_quarters q ON q.block = k.column1 AND q.meter = k.column2",
+                       params);
+    for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
+  });
+  // A padded list repeats its last pair: its rows may come twice.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.meter != b.meter ? a.meter < b.meter : a.start < b.start;
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const auto& a, const auto& b) { return a.meter == b.meter && a.start == b.start; }),
+            out.end());
   return out;
 }
 

@@ -143,10 +143,10 @@ struct quarter_energy {
   timestamp start{};
   std::int64_t consumed_wh = 0;
 };
-/// The stored quarter-hours of `meters` in the hour blocks `hours` (each
-/// floor(start / 1 h)): every pair is one key seek.
-std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx, const std::vector<std::int64_t>& meters,
-                                                   const std::vector<std::int64_t>& hours);
+/// The stored quarter-hours of each (meter, hour block) of `keys` (the
+/// block is floor(start / 1 h)): one key seek a pair.
+std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
+                                                   const std::vector<std::pair<std::int64_t, std::int64_t>>& keys);
 
 /// An active meter of `region` with no reading after `cutoff`: its latest
 /// reading's time, or its creation when it has none.
