@@ -438,11 +438,14 @@ std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
   // AND meter IN (...)`; the scattered rest (late readings) as a VALUES
   // list joined on the key's prefix, as readings_at does (and for the same
   // reason, a lateral lookup on PostgreSQL). Both seek each pair once.
+  const bool lateral = tx.dialect() == "postgres";
   std::map<std::int64_t, std::vector<std::int64_t>> by_block;
   for (const auto& [meter, block] : keys) by_block[block].push_back(meter);
   std::vector<std::pair<std::int64_t, std::int64_t>> scattered;
   for (auto& [block, meters] : by_block) {
-    if (meters.size() < 8) {
+    // PostgreSQL: always the lateral lookup (a generic plan of the IN form,
+    // cached while the table was small, scanned it: 50 ms a batch).
+    if (meters.size() < 8 || lateral) {
       for (const auto m : meters) scattered.emplace_back(m, block);
       continue;
     }
@@ -455,7 +458,6 @@ std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
       for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
     });
   }
-  const bool lateral = tx.dialect() == "postgres";
   in_chunks(scattered.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
     std::vector<value> params;
     params.reserve(2 * size);
@@ -470,7 +472,7 @@ std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
     }
     auto res = tx.exec(lateral ? "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
                                      ") AS k CROSS JOIN LATERAL (SELECT meter, start, consumed_wh FROM meter_quarters x "
-                                     "WHERE x.block = k.column1 AND x.meter = k.column2) AS q"
+                                     "WHERE x.block = k.column1 AND x.meter = k.column2 LIMIT 4) AS q"
                                : "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
                                      ") AS k JOIN meter_quarters q ON q.block = k.column1 AND q.meter = k.column2",
                        params);
