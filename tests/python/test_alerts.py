@@ -697,6 +697,20 @@ def test_a_reopened_grid_continues_the_counts(tmp_path: Path, clock: segs.Manual
         assert (a.type, a.first_seen_at) == ("low_power_factor", T + 30 * MIN)
 
 
+def test_rules_can_be_left_off_for_loading_history(clock: segs.ManualClock) -> None:
+    system = segs.Principal.system()
+    with segs.Grid.open("sqlite::memory:", clock=clock, alerts_evaluate_readings=False, **FAST) as grid:
+        grid.telemetry.create_meter(system, meter_id="SM_1", capacity_kw=10)
+        read(grid, system, "SM_1", voltage="260")  # critical over-voltage, not evaluated
+        assert grid.alerts.list(system).total == 0
+        later(clock, 31)
+        assert grid.run_due_work().offline_alerts_raised == 1  # the offline sweep still runs
+    with segs.Grid.open("sqlite::memory:", clock=clock, **FAST) as grid:
+        grid.telemetry.create_meter(system, meter_id="SM_1", capacity_kw=10)
+        read(grid, system, "SM_1", voltage="260")
+        assert [a.type for a in grid.alerts.list(system)] == ["over_voltage"]
+
+
 def test_service_follows_the_grid_lifetime(grid: segs.Grid, alerts: segs.Alerts,
                                            admin: segs.Principal) -> None:
     assert isinstance(alerts, segs.Alerts)

@@ -1790,6 +1790,7 @@ class Grid(metaclass=_pybind11_type):
         regions: Optional[Mapping[str, Mapping[str, Union[str, float]]]] = None,
         default_region: Optional[str] = None,
         telemetry_raw_retention_hours: Optional[int] = None,
+        alerts_evaluate_readings: bool = True,
     ) -> Grid: ...
     @property
     def identity(self) -> Identity: ...

@@ -86,7 +86,7 @@ void register_grid(py::module_& m) {
              const py::object& busy_timeout, std::optional<int> max_retries, bool migrate,
              std::optional<std::size_t> market_projection_batch, const py::object& regions,
              std::optional<std::string> default_region,
-             std::optional<std::int64_t> telemetry_raw_retention_hours) {
+             std::optional<std::int64_t> telemetry_raw_retention_hours, bool alerts_evaluate_readings) {
             segs::options o;
             o.clock = clock;
             auto& id = o.identity;
@@ -147,6 +147,7 @@ void register_grid(py::module_& m) {
                             "telemetry_raw_retention_hours");
               o.telemetry.raw_retention = std::chrono::hours(*telemetry_raw_retention_hours);
             }
+            o.alerts.evaluate_readings = alerts_evaluate_readings;
 
             auto g = released([&] { return segs::grid::open(url, std::move(o)); });
             return py_grid{std::make_shared<grid_holder>(std::move(g))};
@@ -166,6 +167,7 @@ void register_grid(py::module_& m) {
           py::arg("market_projection_batch") = py::none(), py::arg("regions") = py::none(),
           py::arg("default_region") = py::none(),
           py::arg("telemetry_raw_retention_hours") = py::none(),
+          py::arg("alerts_evaluate_readings") = true,
           "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
           "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
           "applied. Options left as None keep the library's defaults (the SEGS seed's); "
@@ -174,7 +176,9 @@ void register_grid(py::module_& m) {
           "{code: {time_zone=..., currency=..., name=..., ...}} created or updated at open; "
           "default_region: the region of registrations that name none (default \"default\"). "
           "telemetry_raw_retention_hours: raw readings older than this are deleted by "
-          "run_due_work() (aggregates stay; default: kept for ever). Raises ValidationError, "
+          "run_due_work() (aggregates stay; default: kept for ever). alerts_evaluate_readings=False "
+          "stores readings without the alert rules (loading history); the offline sweep still runs. "
+          "Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(
           "backend_name",
