@@ -161,13 +161,15 @@ def test_a_reading_raises_an_alert_and_escalates_it(grid: segs.Grid, clock: segs
         assert b.first_seen_at == T + 15 * MIN and b.last_seen_at == T + 30 * MIN
 
         # Back within the band, and over it again as a warning: the worst
-        # severity stays.
+        # severity stays, and value, threshold and message keep describing
+        # the latest observation at it (the 260 V one).
         later(clock)
         read(grid, admin, "SM_1", voltage=230)
         later(clock)
         read(grid, admin, "SM_1", voltage=244)
         c = alerts.get(alice, a.id)
-        assert (c.severity, c.occurrences, c.value) == ("critical", 3, D(244))
+        assert (c.severity, c.occurrences, c.value, c.threshold) == ("critical", 3, D(260), D(253))
+        assert "260" in c.message and c.last_seen_at == T + 60 * MIN
         got = events.drain()
 
     assert [e.name for e in got] == ["alerts.raised", "alerts.escalated"]
