@@ -38,6 +38,14 @@ struct stored_batch {
     const reading* r = nullptr;
   };
   std::vector<item> readings;
+  /// Each quarter-hour the readings fell in: its stored consumption (Wh)
+  /// after the batch.
+  struct quarter_total {
+    std::int64_t meter_seq = 0;
+    timestamp start{};
+    std::int64_t consumed_wh = 0;
+  };
+  std::vector<quarter_total> quarters;
 };
 
 struct grid_core {

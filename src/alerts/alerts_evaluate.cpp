@@ -163,12 +163,9 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
   }
   if (!quarters.empty()) {
     // The quarter-hours' stored consumption.
-    std::set<std::pair<std::int64_t, std::int64_t>> hours;  // (meter, hour block)
-    for (const auto& [k, q] : quarters) hours.insert({k.first, storage::telemetry::block_of(k.second, hour_us)});
+    // Telemetry hands over the totals its upserts answered.
     std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> consumed;
-    for (const auto& e : storage::telemetry::quarter_energy_in_hours(
-             tx, std::vector<std::pair<std::int64_t, std::int64_t>>(hours.begin(), hours.end())))
-      consumed[{e.meter, to_micros(e.start)}] = e.consumed_wh;
+    for (const auto& q : batch.quarters) consumed[{q.meter_seq, to_micros(q.start)}] = q.consumed_wh;
 
     // The baselines not cached yet: each local hour's 7 previous days.
     std::map<std::string, tz::zone, std::less<>> zones;

@@ -278,6 +278,10 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         for (const auto& r : corrected) store::update_reading(tx, r);
 
         std::vector<store::stored_bucket> qs, ds;
+        // The observers (alerts) need each touched quarter-hour's total: the
+        // upserts answer it rather than a second read.
+        std::vector<store::quarter_energy> quarter_totals;
+        auto* totals_out = core.on_readings ? &quarter_totals : nullptr;
         if (!replacing) {
           qs.reserve(d.quarters.size());
           for (auto& [k, agg] : d.quarters)
@@ -285,7 +289,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           ds.reserve(d.days.size());
           for (auto& [k, v] : d.days)
             ds.push_back({k.first, from_micros(k.second), from_micros(v.first), v.second});
-          store::merge_quarters(tx, qs);
+          store::merge_quarters(tx, qs, false, totals_out);
           store::merge_days(tx, ds);
         } else {
           // Recompute the touched quarter-hours from raw rows, then the
@@ -297,7 +301,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
               a.add(r.r);
             qs.push_back({seq, from_micros(start), from_micros(start) + telemetry::quarter, a});
           }
-          store::merge_quarters(tx, qs, true);
+          store::merge_quarters(tx, qs, true, totals_out);
           for (const auto& [k, v] : dirty_days) {
             aggregate a;
             for (const auto& q : store::quarters(tx, k.first, from_micros(k.second), from_micros(v.first)))
@@ -314,7 +318,11 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         totals.reserve(d.totals.size());
         for (auto& [k, v] : d.totals) totals.push_back(v);
         store::merge_totals(tx, totals);
-        if (core.on_readings && !batch.readings.empty()) core.on_readings(tx, batch, observed);
+        if (core.on_readings && !batch.readings.empty()) {
+          batch.quarters.reserve(quarter_totals.size());
+          for (const auto& q : quarter_totals) batch.quarters.push_back({q.meter, q.start, q.consumed_wh});
+          core.on_readings(tx, batch, observed);
+        }
 
         if (replacing && (rep.accepted > 0)) {
           std::string old_text;

@@ -4,6 +4,8 @@
 // readings are in telemetry_store.cpp; both implement telemetry_store.hpp.
 #include "storage/stores/telemetry_store.hpp"
 
+#include "storage/multi_row.hpp"
+
 #include "storage/stores/telemetry_blocks.hpp"
 
 #include <algorithm>
@@ -114,7 +116,8 @@ std::string merge_clause(std::string_view t, bool replace) {
 std::int64_t width_of(bool days) { return days ? day_block_us : quarter_block_us; }
 
 void merge_into(transaction& tx, std::string_view table, bool with_end,
-                const std::vector<stored_bucket>& deltas, bool replace) {
+                const std::vector<stored_bucket>& deltas, bool replace,
+                std::vector<quarter_energy>* totals = nullptr) {
   if (deltas.empty()) return;
   std::vector<std::string_view> cols{"block", "meter", "start"};
   if (with_end) cols.push_back("day_end");
@@ -129,7 +132,29 @@ void merge_into(transaction& tx, std::string_view table, bool with_end,
     push_aggregate(v, d.agg);
   }
   // The clause is built from the library's own column names only.
-  tx.append(table, cols, v, merge_clause(table, replace));
+  if (!totals) {
+    tx.append(table, cols, v, merge_clause(table, replace));
+    return;
+  }
+  // The same multi-row upserts, each answering the merged rows' totals.
+  const std::string clause = merge_clause(table, replace) + " RETURNING meter, start, consumed_wh";
+  multi_row_texts texts;
+  const std::size_t width = cols.size();
+  for_multi_rows(deltas.size(), [&](std::size_t first, std::size_t n) {
+    const auto& sql = texts.of(n, [&](std::size_t rows) {
+      std::string t = "INSERT INTO " + std::string(table) + " (";
+      for (std::size_t c = 0; c < width; ++c) t += (c ? ", " : "") + std::string(cols[c]);
+      t += ") VALUES ";
+      for (std::size_t r = 0; r < rows; ++r) {
+        t += r ? ", (" : "(";
+        for (std::size_t c = 0; c < width; ++c) t += (c ? ", $" : "$") + std::to_string(r * width + c + 1);
+        t += ")";
+      }
+      return t + " " + clause;
+    });
+    auto res = tx.exec(sql, std::span<const value>(v).subspan(first * width, n * width));
+    for (const auto& r : res.rows) totals->push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
+  });
 }
 
 std::vector<stored_bucket> decode_buckets(const exec_result& res, bool with_end) {
@@ -169,8 +194,9 @@ std::vector<stored_bucket> read_buckets(transaction& tx, std::string_view table,
 
 }  // namespace
 
-void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace) {
-  merge_into(tx, "meter_quarters", false, deltas, replace);
+void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace,
+                    std::vector<quarter_energy>* totals) {
+  merge_into(tx, "meter_quarters", false, deltas, replace, totals);
 }
 void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace) {
   merge_into(tx, "meter_days", true, deltas, replace);

@@ -85,6 +85,12 @@ struct meter_total {
 void merge_totals(transaction& tx, const std::vector<meter_total>& deltas);
 
 // --- aggregates -----------------------------------------------------------------
+/// A quarter-hour's consumption (alerts' high_consumption rule).
+struct quarter_energy {
+  std::int64_t meter = 0;
+  timestamp start{};
+  std::int64_t consumed_wh = 0;
+};
 struct stored_bucket {
   std::int64_t meter = 0;
   timestamp start{};
@@ -92,8 +98,10 @@ struct stored_bucket {
   aggregate agg;
 };
 /// Merges `deltas` into the stored quarter-hours (or days); `replace`
-/// overwrites instead.
-void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false);
+/// overwrites instead. `totals`, when given, receives each merged
+/// quarter-hour's consumption after the merge (the upserts answer it).
+void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false,
+                    std::vector<quarter_energy>* totals = nullptr);
 void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false);
 /// A meter's stored buckets with start in [from, to), oldest first.
 std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
@@ -137,12 +145,6 @@ void drop_days_of_region(transaction& tx, std::string_view region);
 std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region,
                                         const std::vector<uuid>& users, timestamp from, timestamp to);
 
-/// A quarter-hour's consumption (alerts' high_consumption rule).
-struct quarter_energy {
-  std::int64_t meter = 0;
-  timestamp start{};
-  std::int64_t consumed_wh = 0;
-};
 /// The stored quarter-hours of each (meter, hour block) of `keys` (the
 /// block is floor(start / 1 h)): one key seek a pair.
 std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
