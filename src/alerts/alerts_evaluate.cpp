@@ -33,6 +33,37 @@ constexpr std::int64_t baseline_window_us = (7 * 25 + 1) * hour_us;
 
 std::size_t index_of(alert_type t) { return static_cast<std::size_t>(t); }
 
+// What the rules raise, on a reading or in the offline sweep: an active
+// alert of `f` on the meter, stored; answers it with its seq.
+struct raised_on {
+  std::int64_t seq;
+  uuid id;
+  const std::string& serial;
+  const std::optional<uuid>& owner;
+  const std::string& region;
+};
+store::alert_row insert_raised(storage::transaction& tx, uuid id, const raised_on& m, alert_type type,
+                               const alerts::finding& f, timestamp at) {
+  store::alert_row row;
+  row.meter = m.seq;
+  auto& a = row.a;
+  a.id = id;
+  a.meter_id = m.serial;
+  a.meter_uuid = m.id;
+  a.user_id = m.owner;
+  a.region = m.region;
+  a.type = type;
+  a.severity = f.severity;
+  a.status = alert_status::active;
+  a.message = alerts::message(type, f);
+  a.value = f.value;
+  a.threshold = f.threshold;
+  a.occurrences = 1;
+  a.first_seen_at = a.last_seen_at = at;
+  row.seq = store::insert_alert(tx, row);
+  return row;
+}
+
 // The open alerts and counts of a batch's meters, and what changed.
 struct working_set {
   std::map<std::pair<std::int64_t, alert_type>, store::alert_row> open;
@@ -71,24 +102,9 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
   const bool publish = core.events.wanted("alerts.raised");
 
   auto raise = [&](const detail::stored_batch::item& it, alert_type type, const alerts::finding& f, timestamp at) {
-    store::alert_row row;
-    row.meter = it.meter_seq;
-    auto& a = row.a;
-    a.id = core.new_id();
-    a.meter_id = it.m->meter_id;
-    a.meter_uuid = it.m->id;
-    a.user_id = it.m->user_id;
-    a.region = it.m->region;
-    a.type = type;
-    a.severity = f.severity;
-    a.status = alert_status::active;
-    a.message = alerts::message(type, f);
-    a.value = f.value;
-    a.threshold = f.threshold;
-    a.occurrences = 1;
-    a.first_seen_at = a.last_seen_at = at;
-    row.seq = store::insert_alert(tx, row);
-    if (publish) out.push_back({0, a.region, alert_event{alert_event::kind::raised, a}});
+    auto row = insert_raised(tx, core.new_id(),
+                             {it.meter_seq, it.m->id, it.m->meter_id, it.m->user_id, it.m->region}, type, f, at);
+    if (publish) out.push_back({0, row.a.region, alert_event{alert_event::kind::raised, row.a}});
     w.open.emplace(std::pair{row.meter, type}, std::move(row));
   };
   auto repeat = [&](store::alert_row& row, const alerts::finding& f, timestamp at) {
@@ -319,22 +335,9 @@ std::int64_t alerts_service::impl::sweep_offline() {
         if (!s.rules[index_of(alert_type::meter_offline)].enabled) continue;
         const auto f = alerts::offline(s, now - m.last_heard);
         if (!f.met) continue;
-        store::alert_row row;
-        row.meter = m.seq;
-        auto& a = row.a;
-        a.id = core.new_id();
-        a.meter_id = m.meter_id;
-        a.meter_uuid = m.id;
-        a.user_id = m.user_id;
-        a.region = region.code;
-        a.type = alert_type::meter_offline;
-        a.severity = f.severity;
-        a.message = alerts::message(a.type, f);
-        a.value = f.value;
-        a.threshold = f.threshold;
-        a.first_seen_at = a.last_seen_at = now;
-        row.seq = store::insert_alert(tx, row);
-        if (publish) events.push_back({0, a.region, alert_event{alert_event::kind::raised, a}});
+        const auto row = insert_raised(tx, core.new_id(), {m.seq, m.id, m.meter_id, m.user_id, region.code},
+                                       alert_type::meter_offline, f, now);
+        if (publish) events.push_back({0, row.a.region, alert_event{alert_event::kind::raised, row.a}});
         ++n;
       }
     }

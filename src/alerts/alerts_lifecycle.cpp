@@ -31,6 +31,13 @@ bool owns(const principal& who, const alert& a) {
 
 enum class change { acknowledge, resolve };
 
+page<alert> alerts_of(page<store::alert_row>&& rows) {
+  page<alert> out{{}, rows.total, rows.page, rows.per_page};
+  out.items.reserve(rows.items.size());
+  for (auto& r : rows.items) out.items.push_back(std::move(r.a));
+  return out;
+}
+
 // Applies `c` to `row` (seen and changeable by `who`); false when it was
 // already acknowledged (nothing to do). Conflict when resolved.
 bool apply(detail::grid_core& core, storage::transaction& tx, const principal& who, store::alert_row& row, change c,
@@ -116,11 +123,7 @@ result<page<alert>> alerts_service::list(const principal& who, const alert_query
         auto m = storage::telemetry::find_meter(tx, *q.meter);
         f.meter = m ? m->seq : -1;
       }
-      auto rows = store::list_alerts(tx, f, {q.page, q.per_page}, false);
-      page<alert> out{{}, rows.total, rows.page, rows.per_page};
-      out.items.reserve(rows.items.size());
-      for (auto& r : rows.items) out.items.push_back(std::move(r.a));
-      return out;
+      return alerts_of(store::list_alerts(tx, f, {q.page, q.per_page}, false));
     });
   });
 }
@@ -133,10 +136,7 @@ result<page<alert>> alerts_service::unresolved(const principal& who, page_reques
       store::alert_filter f;
       f.who = impl::visibility_of(who);
       f.open_only = true;
-      auto rows = store::list_alerts(tx, f, p, true);
-      page<alert> out{{}, rows.total, rows.page, rows.per_page};
-      for (auto& r : rows.items) out.items.push_back(std::move(r.a));
-      return out;
+      return alerts_of(store::list_alerts(tx, f, p, true));
     });
   });
 }
