@@ -10,13 +10,13 @@
 
 #include "core/time_zone.hpp"
 #include "storage/stores/region_store.hpp"
-#include "storage/stores/telemetry_blocks.hpp"
 #include "storage/stores/telemetry_store.hpp"
 #include "telemetry/aggregate.hpp"
 #include "telemetry/telemetry_impl.hpp"
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace segs {
 
@@ -26,10 +26,10 @@ using alerts::transition;
 namespace {
 
 constexpr std::int64_t hour_us = 3'600'000'000;
-constexpr std::size_t baseline_cache_limit = 200'000;
-// What a baseline's 7 local days can span before its hour: 7 days of up to
-// 25 hours, and the hour itself.
-constexpr std::int64_t baseline_window_us = (7 * 25 + 1) * hour_us;
+constexpr std::size_t baseline_cache_limit = 100'000;  // (meter, local day) entries
+// What a day's baseline's 7 previous local days can span before it: 7 days
+// of up to 25 hours.
+constexpr std::int64_t baseline_window_us = 7 * 25 * hour_us;
 
 std::size_t index_of(alert_type t) { return static_cast<std::size_t>(t); }
 
@@ -165,130 +165,144 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
   // high_consumption, on each quarter-hour the batch changed: its stored
   // consumption (this batch's included) against the baseline of its local
   // hour. The newest reading of the quarter-hour is the observation's time.
+  struct local_hour {
+    std::int64_t day_start;  // the local day's first instant (µs)
+    std::chrono::year_month_day date;
+    int hour;                // wall-clock hour 0-23
+    const tz::zone* zone;
+  };
   struct touched {
     const detail::stored_batch::item* item;
-    timestamp start;
+    std::int64_t meter;
+    std::int64_t start;  // µs
     timestamp newest;
+    const local_hour* local = nullptr;
+    std::optional<double> mean;
   };
-  std::map<std::pair<std::int64_t, std::int64_t>, touched> quarters;  // (meter, start)
+  // Ascending (meter, start): the items are in (meter, time) order.
+  std::vector<touched> quarters;
   for (const auto* it : items) {
-    if (!rules_for(it->m->region).of(it->meter_seq).rules[index_of(alert_type::high_consumption)].enabled) continue;
-    const auto q = telemetry::quarter_of(it->r->time);
-    auto [pos, fresh] = quarters.try_emplace({it->meter_seq, to_micros(q)}, touched{it, q, it->r->time});
-    if (!fresh) pos->second.newest = std::max(pos->second.newest, it->r->time);
+    const auto q = to_micros(telemetry::quarter_of(it->r->time));
+    if (!quarters.empty() && quarters.back().meter == it->meter_seq && quarters.back().start == q)
+      quarters.back().newest = it->r->time;
+    else
+      quarters.push_back({it, it->meter_seq, q, it->r->time, nullptr, std::nullopt});
   }
+  // The batch's quarter-hours are history of the cached baselines of the
+  // days after them: those are stale now. (Every meter's, whether or not its
+  // rule is enabled: it may be enabled again.) A baseline whose 7 days the
+  // batch wrote into is not cached either (the batch may yet roll back).
+  {
+    std::lock_guard lock(baseline_mu);
+    for (const auto& q : quarters)
+      baselines.erase(baselines.upper_bound({q.meter, q.start}),
+                      baselines.upper_bound({q.meter, q.start + baseline_window_us}));
+  }
+  const auto all_quarters = quarters;
+  auto writes_into = [&](std::int64_t meter, std::int64_t day_start) {
+    auto it = std::lower_bound(all_quarters.begin(), all_quarters.end(), std::pair{meter, day_start - baseline_window_us},
+                               [](const touched& t, const std::pair<std::int64_t, std::int64_t>& k) {
+                                 return std::pair{t.meter, t.start} < k;
+                               });
+    return it != all_quarters.end() && it->meter == meter && it->start < day_start;
+  };
+  std::erase_if(quarters, [&](const touched& q) {
+    return !rules_for(q.item->m->region).of(q.meter).rules[index_of(alert_type::high_consumption)].enabled;
+  });
   if (!quarters.empty()) {
-    // The quarter-hours' stored consumption.
-    // Telemetry hands over the totals its upserts answered.
-    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> consumed;
-    for (const auto& q : batch.quarters) consumed[{q.meter_seq, to_micros(q.start)}] = q.consumed_wh;
-
-    // The baselines not cached yet: each local hour's 7 previous days.
+    // Each quarter-hour's local day and hour. A batch's quarter-hours mostly
+    // share a few (region, start): each is worked out once.
     std::map<std::string, tz::zone, std::less<>> zones;
-    auto zone = [&](const std::string& region) -> const tz::zone& {
-      auto it = zones.find(region);
-      if (it == zones.end()) it = zones.emplace(region, detail::zone_of(tx, region)).first;
-      return it->second;
-    };
-    struct wanted_baseline {
-      std::int64_t meter;
-      std::int64_t hour_start;              // the local hour's first instant (µs)
-      std::vector<std::int64_t> day_starts;  // the same local hour on each previous day
-    };
-    std::vector<wanted_baseline> missing;
-    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> hour_of;  // quarter -> local hour start
-    // The batch's own quarter-hours per meter: a baseline whose 7 days they
-    // fall in is not cached (the batch may yet roll back, and its readings
-    // are history a cached mean would lack).
-    std::map<std::int64_t, std::vector<std::int64_t>> written;
-    for (const auto* it : items) written[it->meter_seq].push_back(to_micros(telemetry::quarter_of(it->r->time)));
-    auto writes_into = [&](std::int64_t meter, std::int64_t hour_start) {
-      for (const auto q : written[meter])
-        if (q < hour_start && q >= hour_start - baseline_window_us) return true;
-      return false;
-    };
+    std::map<std::pair<std::string_view, std::int64_t>, local_hour> hours_of;
+    const touched* prev = nullptr;
+    for (auto& q : quarters) {
+      const std::string& region = q.item->m->region;
+      if (prev && q.start == prev->start && region == prev->item->m->region) {
+        q.local = prev->local;
+        prev = &q;
+        continue;
+      }
+      auto lh = hours_of.find({region, q.start});
+      if (lh == hours_of.end()) {
+        auto z = zones.find(region);
+        if (z == zones.end()) z = zones.emplace(region, detail::zone_of(tx, region)).first;
+        const auto local = z->second.to_local(from_micros(q.start));
+        const auto h = std::chrono::duration_cast<std::chrono::hours>(local.since_midnight);
+        lh = hours_of
+                 .emplace(std::pair{std::string_view(region), q.start},
+                          local_hour{to_micros(z->second.start_of_day(local.date)), local.date,
+                                     static_cast<int>(h.count()), &z->second})
+                 .first;
+      }
+      q.local = &lh->second;
+      prev = &q;
+    }
+
+    // The baselines, per meter and local day: the mean quarter-hour of each
+    // wall-clock hour over the 7 previous days, from those days' hourly
+    // profiles (telemetry's day_hours: a row a day). Cached ones first.
+    std::vector<touched*> missing;  // the first quarter-hour of each (meter, day) not cached
     {
       std::lock_guard lock(baseline_mu);
-      // Cached baselines this batch's readings are history of are stale.
-      for (const auto& [meter, qs] : written)
-        for (const auto q : qs)
-          baselines.erase(baselines.upper_bound({meter, q}), baselines.upper_bound({meter, q + baseline_window_us}));
-      // A batch's quarter-hours mostly share a few starts: each (region,
-      // start)'s local hour and its previous days are worked out once.
-      struct local_hour {
-        std::int64_t start;
-        std::vector<std::int64_t> day_starts;
-      };
-      std::map<std::pair<std::string_view, std::int64_t>, local_hour> hours_of;
-      for (const auto& [k, q] : quarters) {
-        const std::string_view region = q.item->m->region;
-        auto lh = hours_of.find({region, k.second});
-        if (lh == hours_of.end()) {
-          const auto& z = zone(q.item->m->region);
-          const auto local = z.to_local(q.start);
-          const auto h = std::chrono::duration_cast<std::chrono::hours>(local.since_midnight);
-          local_hour v{to_micros(z.from_local(local.date, h)), {}};
-          for (int d = 1; d <= 7; ++d)
-            v.day_starts.push_back(
-                to_micros(z.from_local(std::chrono::sys_days{local.date} - std::chrono::days{d}, h)));
-          lh = hours_of.emplace(std::pair{region, k.second}, std::move(v)).first;
+      const touched* before = nullptr;
+      const day_baseline* cached = nullptr;
+      for (auto& q : quarters) {
+        if (!before || before->meter != q.meter || before->local->day_start != q.local->day_start) {
+          auto it = baselines.find({q.meter, q.local->day_start});
+          cached = it == baselines.end() ? nullptr : &it->second;
+          if (!cached) missing.push_back(&q);
         }
-        hour_of[k] = lh->second.start;
-        if (baselines.contains({k.first, lh->second.start})) continue;
-        missing.push_back({k.first, lh->second.start, lh->second.day_starts});
+        before = &q;
+        if (cached) q.mean = (*cached)[static_cast<std::size_t>(q.local->hour)];
       }
     }
-    std::map<std::pair<std::int64_t, std::int64_t>, std::optional<double>> mean_of_hour;  // (meter, hour)
     if (!missing.empty()) {
-      std::set<std::pair<std::int64_t, std::int64_t>> blocks;  // (meter, hour block)
-      for (const auto& b : missing)
-        for (const auto s : b.day_starts) {
-          blocks.insert({b.meter, storage::telemetry::block_of(s, hour_us)});
-          blocks.insert({b.meter, storage::telemetry::block_of(s + hour_us - 1, hour_us)});
+      std::vector<detail::meter_day> days;
+      days.reserve(missing.size() * 7);
+      for (const auto* q : missing)
+        for (int d = 1; d <= 7; ++d)
+          days.push_back({q->meter, q->local->zone,
+                          std::chrono::year_month_day{std::chrono::sys_days{q->local->date} - std::chrono::days{d}}});
+      const auto history = detail::day_hours(tx, days);
+      std::map<std::pair<std::int64_t, std::int64_t>, day_baseline> fresh;  // (meter, day start)
+      for (const auto* q : missing) {
+        std::array<std::int64_t, 24> sum{}, n{}, count{};
+        for (int d = 1; d <= 7; ++d) {
+          const auto day = q->local->zone->start_of_day(std::chrono::sys_days{q->local->date} - std::chrono::days{d});
+          auto it = history.find({q->meter, to_micros(day)});
+          if (it == history.end()) continue;
+          for (std::size_t h = 0; h < 24; ++h) {
+            if (it->second.quarters[h] == 0) continue;
+            sum[h] += it->second.wh[h];
+            n[h] += it->second.quarters[h];
+            ++count[h];
+          }
         }
-      std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> history;  // meter -> (start, Wh)
-      for (const auto& e : storage::telemetry::quarter_energy_in_hours(
-               tx, std::vector<std::pair<std::int64_t, std::int64_t>>(blocks.begin(), blocks.end())))
-        history[e.meter].emplace_back(to_micros(e.start), e.consumed_wh);
-      for (const auto& b : missing) {
-        std::int64_t sum = 0, n = 0, days = 0;
-        const auto& h = history[b.meter];
-        for (const auto s : b.day_starts) {
-          bool any = false;
-          for (const auto& [start, wh] : h)
-            if (start >= s && start < s + hour_us) {
-              sum += wh;
-              ++n;
-              any = true;
-            }
-          days += any ? 1 : 0;
-        }
-        std::optional<double> mean;
-        if (days >= 3 && n > 0) mean = static_cast<double>(sum) / static_cast<double>(n);
-        mean_of_hour[{b.meter, b.hour_start}] = mean;
+        auto& b = fresh[{q->meter, q->local->day_start}];
+        for (std::size_t h = 0; h < 24; ++h)
+          if (count[h] >= 3) b[h] = static_cast<double>(sum[h]) / static_cast<double>(n[h]);
       }
+      for (auto& q : quarters)
+        if (auto f = fresh.find({q.meter, q.local->day_start}); f != fresh.end())
+          q.mean = f->second[static_cast<std::size_t>(q.local->hour)];
       std::lock_guard lock(baseline_mu);
-      if (baselines.size() > baseline_cache_limit) baselines.clear();
-      for (const auto& [key, mean] : mean_of_hour)
-        if (!writes_into(key.first, key.second)) baselines[key] = mean;
+      if (baselines.size() + fresh.size() > baseline_cache_limit) baselines.clear();
+      for (const auto& [key, b] : fresh)
+        if (!writes_into(key.first, key.second)) baselines[key] = b;
     }
-    std::map<std::pair<std::int64_t, std::int64_t>, std::optional<double>> mean_of;
-    {
-      std::lock_guard lock(baseline_mu);
-      for (const auto& [k, h] : hour_of) {
-        if (auto fresh = mean_of_hour.find({k.first, h}); fresh != mean_of_hour.end()) {
-          mean_of[k] = fresh->second;
-        } else {
-          auto it = baselines.find({k.first, h});
-          mean_of[k] = it == baselines.end() ? std::nullopt : it->second;
-        }
-      }
-    }
-    for (const auto& [k, q] : quarters) {
-      const auto& s = rules_for(q.item->m->region).of(k.first);
-      auto stored = consumed.find(k);
-      const auto wh = stored == consumed.end() ? 0 : stored->second;
-      if (auto f = alerts::high_consumption(s, wh, mean_of[k]))
+
+    // Against the quarter-hours' stored consumption: the totals telemetry's
+    // upserts answered, in (meter, start) order like the quarter-hours.
+    std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> consumed;  // (meter, start, Wh)
+    consumed.reserve(batch.quarters.size());
+    for (const auto& q : batch.quarters) consumed.emplace_back(q.meter_seq, to_micros(q.start), q.consumed_wh);
+    std::sort(consumed.begin(), consumed.end());
+    auto c = consumed.begin();
+    for (const auto& q : quarters) {
+      while (c != consumed.end() && std::pair{std::get<0>(*c), std::get<1>(*c)} < std::pair{q.meter, q.start}) ++c;
+      const bool stored = c != consumed.end() && std::get<0>(*c) == q.meter && std::get<1>(*c) == q.start;
+      const auto& s = rules_for(q.item->m->region).of(q.meter);
+      if (auto f = alerts::high_consumption(s, stored ? std::get<2>(*c) : 0, q.mean))
         observe(*q.item, alert_type::high_consumption, s.rules[index_of(alert_type::high_consumption)], *f,
                 q.newest);
     }

@@ -3,9 +3,10 @@
 // one responsibility (evaluation on readings and by due work, the
 // lifecycle, reports, settings).
 //
-// Stateless but for one cache: the high_consumption baseline of a meter's
-// local hour (the mean of that hour's quarter-hours over the previous 7
-// days) is read once per meter and hour in this process, not per reading.
+// Stateless but for one cache: the high_consumption baselines of a meter's
+// local day (for each wall-clock hour, the mean of its quarter-hours over
+// the previous 7 days) are read once per meter and day in this process, not
+// per reading.
 // A batch drops the cached baselines its readings are history of, and does
 // not cache one it wrote history of itself (it may roll back). Late history
 // written by another process is seen when the baseline is next read.
@@ -19,6 +20,7 @@
 
 #include <segs/alerts.hpp>
 
+#include <array>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,9 @@
 #include <string_view>
 
 namespace segs {
+
+/// A local day's high_consumption baselines, one per wall-clock hour.
+using day_baseline = std::array<std::optional<double>, 24>;
 
 struct alerts_service::impl {
   detail::grid_core& core;
@@ -60,10 +65,11 @@ struct alerts_service::impl {
   /// The alert `id` when `who` sees it; not_found otherwise.
   storage::alerts::alert_row require(storage::transaction& tx, const principal& who, const uuid& id);
 
-  // The high_consumption baselines: (meter, local hour's first instant) ->
-  // mean Wh of a quarter-hour, none under 3 days of history.
+  // The high_consumption baselines: (meter, local day's first instant) ->
+  // the mean Wh of a quarter-hour of each wall-clock hour, none under 3
+  // days of history.
   std::mutex baseline_mu;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::optional<double>> baselines;
+  std::map<std::pair<std::int64_t, std::int64_t>, day_baseline> baselines;
 };
 
 }  // namespace segs

@@ -17,8 +17,11 @@
 
 #include <segs/telemetry.hpp>
 
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace segs::detail {
 
@@ -49,6 +52,19 @@ struct day_span {
 /// quarter-hours in zone `z` (a region's time zone changed). Runs in the
 /// caller's transaction: the region change and its days commit together.
 void rebuild_days(storage::transaction& tx, std::string_view region, const tz::zone& z);
+
+/// A local date of a meter, in its region's zone.
+struct meter_day {
+  std::int64_t meter = 0;
+  const tz::zone* zone = nullptr;
+  std::chrono::year_month_day date;
+};
+/// The consumption per wall-clock hour of those of `days` that have stored
+/// data, keyed (meter, the day's first instant in µs): read from the days,
+/// computed from the quarter-hours (and stored, in `tx`) where a day changed
+/// since it was last computed (telemetry_profiles.cpp).
+std::map<std::pair<std::int64_t, std::int64_t>, storage::telemetry::day_hours> day_hours(
+    storage::transaction& tx, const std::vector<meter_day>& days);
 
 }  // namespace segs::detail
 

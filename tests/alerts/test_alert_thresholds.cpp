@@ -236,6 +236,56 @@ TEST_CASE("alerts: high_consumption at, just below and just above 3 x the hour's
   }
 }
 
+TEST_CASE("alerts: a day's stored hourly profile follows late history into that day") {
+  alerts_fixture f;
+  f.meter("HC_PROF", "north");
+  std::vector<segs::meter_reading> rows;
+  history(rows, "HC_PROF", {1, 2, 3, 4, 5, 6, 7});
+  f.send_all(rows);
+  // Evaluating 10:00 reads (and stores) the profiles of the 7 days: 100 Wh
+  // a quarter-hour, so 300 is at the limit.
+  f.send("HC_PROF", f.reading_at(quarter_mid(10, 0), 300));
+  CHECK(f.of("HC_PROF").empty());
+  // Late: yesterday's 10:00-11:00 doubles (a second reading in each
+  // quarter-hour). Its mean is now (6 x 4 x 100 + 4 x 200) / 28 = 114.29 Wh.
+  rows.clear();
+  for (int q = 0; q < 4; ++q)
+    rows.push_back({"HC_PROF", f.reading_at(today - days{1} + hours{10} + minutes{15 * q + 10}, 100), {}});
+  f.send_all(rows);
+  // 330 Wh was over the old limit (300) and is under the new one (342.86).
+  f.send("HC_PROF", f.reading_at(quarter_mid(10, 1), 330));
+  CHECK(f.of("HC_PROF").empty());
+  f.send("HC_PROF", f.reading_at(quarter_mid(10, 2), 343));
+  const auto a = f.one("HC_PROF", alert_type::high_consumption);
+  CHECK(a.value.value == 343);
+  CHECK(a.threshold.value >= 342);
+  CHECK(a.threshold.value <= 343);
+}
+
+TEST_CASE("alerts: high_consumption compares the same wall-clock hour across a DST change (Europe/Berlin)") {
+  alerts_fixture f;
+  f.meter("HC_DST", "berlin");
+  // 2026-03-29 is 23 hours long: 10:00 is 09:00Z before it and 08:00Z from it.
+  const auto day = [](int d) { return std::chrono::sys_days{std::chrono::year{2026} / 3 / 31} - days{d}; };
+  std::vector<segs::meter_reading> rows;
+  for (int d = 1; d <= 7; ++d) {
+    const bool summer = day(d) >= std::chrono::sys_days{std::chrono::year{2026} / 3 / 29};
+    const timestamp ten = timestamp{day(d)} + hours{summer ? 8 : 9};
+    for (int q = 0; q < 4; ++q) {
+      rows.push_back({"HC_DST", f.reading_at(ten + minutes{15 * q + 5}, 100), {}});
+      // Before the change, 08:00Z is 09:00 local: another hour, much more.
+      if (!summer) rows.push_back({"HC_DST", f.reading_at(ten - hours{1} + minutes{15 * q + 5}, 5'000), {}});
+    }
+  }
+  f.send_all(rows);
+  const timestamp ten_today = timestamp{day(0)} + hours{8};  // 10:00 CEST
+  f.send("HC_DST", f.reading_at(ten_today + minutes{5}, 300));
+  CHECK(f.of("HC_DST").empty());
+  f.send("HC_DST", f.reading_at(ten_today + minutes{20}, 301));
+  const auto a = f.one("HC_DST", alert_type::high_consumption);
+  CHECK(a.threshold.value == 300);
+}
+
 // --- meter_offline -----------------------------------------------------------------
 
 TEST_CASE("alerts: meter_offline is raised by due work after longer than 30 minutes and cleared by the next reading") {

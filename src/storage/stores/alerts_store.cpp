@@ -134,11 +134,11 @@ std::optional<alert_row> find_alert(transaction& tx, const uuid& id) {
 
 std::vector<alert_row> open_alerts_of(transaction& tx, const std::vector<std::int64_t>& meters) {
   std::vector<alert_row> out;
-  in_lists(meters, [&](const std::string& list, const std::vector<value>& params) {
-    auto rows = decode_all(tx.exec("SELECT " + std::string(alert_columns) + " FROM alerts WHERE meter IN (" + list +
-                                       ") AND status <> 'resolved'",
-                                   params));
-    for (auto& r : rows) out.push_back(std::move(r));
+  select_keys(tx, "meter", meters, [&](const std::string& where, const std::vector<value>& params) {
+    auto rows = decode_all(tx.exec(
+        "SELECT " + std::string(alert_columns) + " FROM alerts WHERE " + where + " AND status <> 'resolved'", params));
+    for (auto& r : rows)
+      if (std::binary_search(meters.begin(), meters.end(), r.meter)) out.push_back(std::move(r));
   });
   // A padded IN list repeats its last entry: the same alert may come twice.
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
@@ -187,10 +187,10 @@ std::vector<alert_row> report_rows(transaction& tx, const alert_filter& f, std::
 
 std::vector<state_row> states_of(transaction& tx, const std::vector<std::int64_t>& meters) {
   std::map<std::pair<std::int64_t, alert_type>, state_row> found;
-  in_lists(meters, [&](const std::string& list, const std::vector<value>& params) {
-    auto res = tx.exec("SELECT meter, type, meeting, clearing, last_ts FROM alert_state WHERE meter IN (" + list + ")",
-                       params);
+  select_keys(tx, "meter", meters, [&](const std::string& where, const std::vector<value>& params) {
+    auto res = tx.exec("SELECT meter, type, meeting, clearing, last_ts FROM alert_state WHERE " + where, params);
     for (const auto& r : res.rows) {
+      if (!std::binary_search(meters.begin(), meters.end(), r.i64(0))) continue;
       state_row s{r.i64(0), enum_column<alert_type>(r, 1, "alert_state.type"), r.i64(2), r.i64(3),
                   from_micros(r.i64(4))};
       found[{s.meter, s.type}] = s;

@@ -24,7 +24,7 @@ std::int64_t insert_alert(transaction& tx, const alert_row& r);
 /// Writes every mutable column of the alert with `r.seq`.
 void update_alert(transaction& tx, const alert_row& r);
 std::optional<alert_row> find_alert(transaction& tx, const uuid& id);
-/// The open (active or acknowledged) alerts of `meters`.
+/// The open (active or acknowledged) alerts of `meters` (ascending, distinct).
 std::vector<alert_row> open_alerts_of(transaction& tx, const std::vector<std::int64_t>& meters);
 /// The meters of `region` with an open alert of `type`.
 std::vector<std::int64_t> meters_with_open(transaction& tx, std::string_view region, alert_type type);
@@ -61,6 +61,7 @@ struct state_row {
   std::int64_t clearing = 0;
   timestamp last{};
 };
+/// The stored counts of `meters` (ascending, distinct).
 std::vector<state_row> states_of(transaction& tx, const std::vector<std::int64_t>& meters);
 void put_states(transaction& tx, const std::vector<state_row>& rows);
 void drop_states(transaction& tx, const std::vector<std::pair<std::int64_t, alert_type>>& keys);

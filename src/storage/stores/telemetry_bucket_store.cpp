@@ -6,6 +6,7 @@
 
 #include "storage/multi_row.hpp"
 
+#include "storage/stores/in_list.hpp"
 #include "storage/stores/telemetry_blocks.hpp"
 
 #include <algorithm>
@@ -82,7 +83,9 @@ aggregate decode_aggregate(const row& r, std::size_t i) {
 // "ON CONFLICT ... DO UPDATE" merging the new partial aggregate (excluded)
 // into the stored one (`t`, the table's name): sums add, minima and maxima
 // compare (a NULL side loses), the peak keeps its earliest time on a tie.
-std::string merge_clause(std::string_view t, bool replace) {
+// A day's hourly profile (`hours`) is dropped by any change: it is computed
+// again from the quarter-hours when next needed (day_profiles).
+std::string merge_clause(std::string_view t, bool replace, bool days) {
   std::string s = "ON CONFLICT (block, meter, start) DO UPDATE SET ";
   bool first = true;
   auto set = [&](std::string_view col, const std::string& expr) {
@@ -108,6 +111,7 @@ std::string merge_clause(std::string_view t, bool replace) {
       set(col, old + " + " + ex);
     }
   }
+  if (days) s += ", hours = NULL";
   return s;
 }
 
@@ -133,11 +137,11 @@ void merge_into(transaction& tx, std::string_view table, bool with_end,
   }
   // The clause is built from the library's own column names only.
   if (!totals) {
-    tx.append(table, cols, v, merge_clause(table, replace));
+    tx.append(table, cols, v, merge_clause(table, replace, with_end));
     return;
   }
   // The same multi-row upserts, each answering the merged rows' totals.
-  const std::string clause = merge_clause(table, replace) + " RETURNING meter, start, consumed_wh";
+  const std::string clause = merge_clause(table, replace, with_end) + " RETURNING meter, start, consumed_wh";
   multi_row_texts texts;
   const std::size_t width = cols.size();
   for_multi_rows(deltas.size(), [&](std::size_t first, std::size_t n) {
@@ -326,6 +330,77 @@ std::vector<top_consumer> top_consumers(transaction& tx, std::string_view region
     out.push_back(std::move(c));
   }
   return out;
+}
+
+namespace {
+
+// meter_days.hours: 24 little-endian int64 Wh, then 24 little-endian int32
+// quarter-hour counts (288 bytes).
+constexpr std::size_t day_hours_bytes = 24 * 8 + 24 * 4;
+
+blob encode(const day_hours& h) {
+  blob b(day_hours_bytes);
+  std::size_t at = 0;
+  auto put = [&](std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) b[at++] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  for (const auto wh : h.wh) put(static_cast<std::uint64_t>(wh), 8);
+  for (const auto n : h.quarters) put(static_cast<std::uint32_t>(n), 4);
+  return b;
+}
+
+std::optional<day_hours> decode_hours(const row& r, std::size_t i) {
+  if (r.is_null(i)) return std::nullopt;
+  const auto& b = r.bytes(i);
+  if (b.size() != day_hours_bytes) return std::nullopt;  // not this encoding: computed again
+  day_hours h;
+  std::size_t at = 0;
+  auto get = [&](int bytes) {
+    std::uint64_t v = 0;
+    for (int k = 0; k < bytes; ++k) v |= std::uint64_t{b[at++]} << (8 * k);
+    return v;
+  };
+  for (auto& wh : h.wh) wh = static_cast<std::int64_t>(get(8));
+  for (auto& n : h.quarters) n = static_cast<std::int32_t>(get(4));
+  return h;
+}
+
+}  // namespace
+
+std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<std::pair<std::int64_t, timestamp>>& keys) {
+  std::vector<stored_day_hours> out;
+  std::vector<std::array<std::int64_t, 3>> listed;
+  listed.reserve(keys.size());
+  for (const auto& [meter, start] : keys) listed.push_back({block_of(start, day_block_us), meter, to_micros(start)});
+  // Each key sought in the primary key (a lateral lookup on PostgreSQL, as
+  // readings_at explains); a padded list repeats its last key, so a day may
+  // come twice and is answered once.
+  const bool lateral = tx.dialect() == "postgres";
+  values_lists(listed, [&](const std::string& list, const std::vector<value>& params) {
+    auto res = tx.exec(lateral ? "SELECT d.meter, d.start, d.hours FROM (VALUES " + list +
+                                     ") AS k CROSS JOIN LATERAL (SELECT meter, start, hours FROM meter_days x WHERE "
+                                     "x.block = k.column1 AND x.meter = k.column2 AND x.start = k.column3 LIMIT 1) AS d"
+                               : "SELECT d.meter, d.start, d.hours FROM (VALUES " + list +
+                                     ") AS k JOIN meter_days d ON d.block = k.column1 AND d.meter = k.column2 AND "
+                                     "d.start = k.column3",
+                       params);
+    for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), decode_hours(r, 2)});
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.meter != b.meter ? a.meter < b.meter : a.start < b.start;
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const auto& a, const auto& b) { return a.meter == b.meter && a.start == b.start; }),
+            out.end());
+  return out;
+}
+
+void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days) {
+  for (const auto& d : days) {
+    if (!d.hours) continue;
+    tx.exec("UPDATE meter_days SET hours = $1 WHERE block = $2 AND meter = $3 AND start = $4",
+            {encode(*d.hours), block_of(d.start, day_block_us), d.meter, to_micros(d.start)});
+  }
 }
 
 }  // namespace segs::storage::telemetry

@@ -257,19 +257,10 @@ std::map<std::pair<std::int64_t, std::int64_t>, reading_row> readings_at(
   // A join with a VALUES list: both backends look each key up in the
   // primary key (a row-value IN list is a full scan on SQLite), so the cost
   // follows the batch, never the meters' history.
-  in_chunks(keys.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
-    std::vector<value> params;
-    params.reserve(3 * size);
-    std::string list;
-    for (std::size_t i = 0; i < size; ++i) {
-      if (i) list += ", ";
-      const auto& key = keys[at + std::min(i, n - 1)];
-      params.emplace_back(block_of(key.second, reading_block_us));
-      params.emplace_back(key.first);
-      params.emplace_back(key.second);
-      list += "(CAST($" + std::to_string(3 * i + 1) + " AS BIGINT), CAST($" + std::to_string(3 * i + 2) +
-              " AS BIGINT), CAST($" + std::to_string(3 * i + 3) + " AS BIGINT))";
-    }
+  std::vector<std::array<std::int64_t, 3>> listed;
+  listed.reserve(keys.size());
+  for (const auto& [meter, ts] : keys) listed.push_back({block_of(ts, reading_block_us), meter, ts});
+  values_lists(listed, [&](const std::string& list, const std::vector<value>& params) {
     // PostgreSQL caches a statement's generic plan: planned while the table
     // was small, a plain join stayed a hash join over a scan of the whole
     // table as it grew (15 ms a batch after a few thousand readings). A
@@ -431,60 +422,65 @@ std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region
   return out;
 }
 
-std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
-                                                   const std::vector<std::pair<std::int64_t, std::int64_t>>& keys) {
-  std::vector<quarter_energy> out;
-  // Blocks many meters share (a batch at one time) are read as `block = $b
-  // AND meter IN (...)`; the scattered rest (late readings) as a VALUES
-  // list joined on the key's prefix, as readings_at does (and for the same
-  // reason, a lateral lookup on PostgreSQL). Both seek each pair once.
+std::vector<hour_energy> hours_energy(transaction& tx, const std::vector<std::pair<std::int64_t, timestamp>>& keys) {
+  constexpr std::int64_t hour_us = 3'600'000'000;
+  std::vector<hour_energy> out;
+  // Hours many meters share (a batch at one time) are read as `block IN
+  // (...) AND <the meters>` (select_keys: a range or IN lists), grouped by
+  // meter; the scattered rest (late
+  // readings) as a VALUES list of keys joined on the table's key prefix, as
+  // readings_at does (and for the same reason, a lateral lookup on
+  // PostgreSQL). Both seek each (meter, block) once and answer one row a
+  // key: the sums, not the quarter-hours, leave the database.
   const bool lateral = tx.dialect() == "postgres";
-  std::map<std::int64_t, std::vector<std::int64_t>> by_block;
-  for (const auto& [meter, block] : keys) by_block[block].push_back(meter);
-  std::vector<std::pair<std::int64_t, std::int64_t>> scattered;
-  for (auto& [block, meters] : by_block) {
+  std::map<std::int64_t, std::vector<std::int64_t>> by_hour;  // hour start -> its meters, ascending
+  for (const auto& [meter, start] : keys) by_hour[to_micros(start)].push_back(meter);
+  for (auto& [start, meters] : by_hour) {
+    std::sort(meters.begin(), meters.end());
+    meters.erase(std::unique(meters.begin(), meters.end()), meters.end());
+  }
+  // (meter, hour start, first block, last block): an hour of a half-hour
+  // zone straddles two blocks.
+  std::vector<std::array<std::int64_t, 4>> scattered;
+  for (const auto& [start, meters] : by_hour) {
+    const auto b0 = block_of(start, quarter_block_us), b1 = block_of(start + hour_us - 1, quarter_block_us);
     // PostgreSQL: always the lateral lookup (a generic plan of the IN form,
     // cached while the table was small, scanned it: 50 ms a batch).
     if (meters.size() < 8 || lateral) {
-      for (const auto m : meters) scattered.emplace_back(m, block);
+      for (const auto m : meters) scattered.push_back({m, start, b0, b1});
       continue;
     }
-    in_lists(meters, [&](const std::string& list, const std::vector<value>& params) {
+    select_keys(tx, "meter", meters, [&](const std::string& where, const std::vector<value>& params) {
       std::vector<value> p = params;
-      p.emplace_back(block);
-      auto res = tx.exec("SELECT meter, start, consumed_wh FROM meter_quarters WHERE block = $" +
-                             std::to_string(p.size()) + " AND meter IN (" + list + ")",
+      const auto at = p.size();
+      p.insert(p.end(), {value(b0), value(b1), value(start), value(start + hour_us)});
+      auto res = tx.exec("SELECT meter, CAST(SUM(consumed_wh) AS BIGINT), COUNT(*) FROM meter_quarters WHERE block IN ($" +
+                             std::to_string(at + 1) + ", $" + std::to_string(at + 2) + ") AND " + where +
+                             " AND start >= $" + std::to_string(at + 3) + " AND start < $" + std::to_string(at + 4) +
+                             " GROUP BY meter",
                          p);
-      for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
+      for (const auto& r : res.rows)
+        if (std::binary_search(meters.begin(), meters.end(), r.i64(0)))
+          out.push_back({r.i64(0), from_micros(start), r.i64(1), r.i64(2)});
     });
   }
-  in_chunks(scattered.size(), [&](std::size_t at, std::size_t n, std::size_t size) {
-    std::vector<value> params;
-    params.reserve(2 * size);
-    std::string list;
-    for (std::size_t i = 0; i < size; ++i) {
-      if (i) list += ", ";
-      const auto& key = scattered[at + std::min(i, n - 1)];
-      params.emplace_back(key.second);
-      params.emplace_back(key.first);
-      list += "(CAST($" + std::to_string(2 * i + 1) + " AS BIGINT), CAST($" + std::to_string(2 * i + 2) +
-              " AS BIGINT))";
-    }
-    auto res = tx.exec(lateral ? "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
-                                     ") AS k CROSS JOIN LATERAL (SELECT meter, start, consumed_wh FROM meter_quarters x "
-                                     "WHERE x.block = k.column1 AND x.meter = k.column2 LIMIT 4) AS q"
-                               : "SELECT q.meter, q.start, q.consumed_wh FROM (VALUES " + list +
-                                     ") AS k JOIN meter_quarters q ON q.block = k.column1 AND q.meter = k.column2",
-                       params);
-    for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2)});
-  });
-  // A padded list repeats its last pair: its rows may come twice.
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.meter != b.meter ? a.meter < b.meter : a.start < b.start;
-  });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const auto& a, const auto& b) { return a.meter == b.meter && a.start == b.start; }),
-            out.end());
+  // Padding with a meter that does not exist: a repeated key would be summed twice.
+  values_lists(
+      scattered,
+      [&](const std::string& list, const std::vector<value>& params) {
+        const std::string in_hour =
+            "x.block IN (k.column3, k.column4) AND x.meter = k.column1 AND x.start >= k.column2 AND x.start < "
+            "k.column2 + 3600000000";
+        auto res = tx.exec(
+            lateral ? "SELECT k.column1, k.column2, h.wh, h.n FROM (VALUES " + list +
+                          ") AS k CROSS JOIN LATERAL (SELECT CAST(SUM(x.consumed_wh) AS BIGINT) AS wh, COUNT(*) AS n "
+                          "FROM meter_quarters x WHERE " + in_hour + ") AS h WHERE h.n > 0"
+                    : "SELECT k.column1, k.column2, CAST(SUM(x.consumed_wh) AS BIGINT), COUNT(*) FROM (VALUES " + list +
+                          ") AS k JOIN meter_quarters x ON " + in_hour + " GROUP BY k.column1, k.column2",
+            params);
+        for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2), r.i64(3)});
+      },
+      std::array<std::int64_t, 4>{-1, 0, 0, 0});
   return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <segs/telemetry.hpp>
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -145,10 +146,39 @@ void drop_days_of_region(transaction& tx, std::string_view region);
 std::map<uuid, std::int64_t> net_export(transaction& tx, std::string_view region,
                                         const std::vector<uuid>& users, timestamp from, timestamp to);
 
-/// The stored quarter-hours of each (meter, hour block) of `keys` (the
-/// block is floor(start / 1 h)): one key seek a pair.
-std::vector<quarter_energy> quarter_energy_in_hours(transaction& tx,
-                                                   const std::vector<std::pair<std::int64_t, std::int64_t>>& keys);
+/// The stored quarter-hours of an hour of a meter: their consumption and how
+/// many there are.
+struct hour_energy {
+  std::int64_t meter = 0;
+  timestamp start{};  ///< the hour's first instant
+  std::int64_t consumed_wh = 0;
+  std::int64_t quarters = 0;
+};
+/// The stored quarter-hours of each (meter, hour's first instant) of `keys`
+/// that has any, summed in the database (the high_consumption baselines);
+/// an hour need not be aligned to UTC hours (half-hour zones).
+std::vector<hour_energy> hours_energy(transaction& tx, const std::vector<std::pair<std::int64_t, timestamp>>& keys);
+
+/// A local day's consumption per wall-clock hour 0-23 (the hour that
+/// starts at the day's h:00, as tz::zone::from_local reads it): the Wh of the
+/// quarter-hours starting in it and how many there are. Stored with the day
+/// (meter_days.hours), computed on first use, dropped by any change to the day.
+struct day_hours {
+  std::array<std::int64_t, 24> wh{};
+  std::array<std::int32_t, 24> quarters{};
+};
+/// A stored local day of a meter, with its hourly profile when computed since
+/// the day last changed.
+struct stored_day_hours {
+  std::int64_t meter = 0;
+  timestamp start{};  ///< the day's first instant
+  std::optional<day_hours> hours;
+};
+/// The stored days among `keys` (meter, the day's first instant); days
+/// without readings have no row and are absent.
+std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<std::pair<std::int64_t, timestamp>>& keys);
+/// Stores the computed profiles of existing days.
+void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days);
 
 /// An active meter of `region` with no reading after `cutoff`: its latest
 /// reading's time, or its creation when it has none.
