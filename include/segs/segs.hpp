@@ -16,5 +16,6 @@
 #include <segs/subscription.hpp>
 #include <segs/telemetry.hpp>
 #include <segs/alerts.hpp>
+#include <segs/tariffs.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>
