@@ -7,6 +7,7 @@
 #include "market/market_impl.hpp"
 #include "telemetry/telemetry_impl.hpp"
 #include "alerts/alerts_impl.hpp"
+#include "tariffs/tariffs_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -101,6 +102,7 @@ struct grid::impl {
   std::unique_ptr<market_service> market;  // after core: destroyed before it
   std::unique_ptr<telemetry_service> telemetry;
   std::unique_ptr<alerts_service> alerts;
+  std::unique_ptr<tariffs_service> tariffs;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -194,6 +196,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->due.push_back({"alerts", [alerts](timestamp, due_work_report& r) {
                                r.offline_alerts_raised = alerts->sweep_offline();
                              }});
+    g->impl_->tariffs = std::unique_ptr<tariffs_service>(new tariffs_service(core));
     return g;
   });
 }
@@ -205,6 +208,7 @@ segs::outbox& grid::outbox() noexcept { return *impl_->outbox; }
 market_service& grid::market() noexcept { return *impl_->market; }
 telemetry_service& grid::telemetry() noexcept { return *impl_->telemetry; }
 alerts_service& grid::alerts() noexcept { return *impl_->alerts; }
+tariffs_service& grid::tariffs() noexcept { return *impl_->tariffs; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

@@ -43,6 +43,10 @@ inline constexpr std::string_view regions_manage = "regions:manage";
 inline constexpr std::string_view alerts_manage = "alerts:manage";
 /// Change the alert rules' settings.
 inline constexpr std::string_view alerts_configure = "alerts:configure";
+/// Create and change tariffs (tariffs.hpp).
+inline constexpr std::string_view tariffs_manage = "tariffs:manage";
+/// Create and remove price overrides in scope; read tariff analytics.
+inline constexpr std::string_view tariffs_operate = "tariffs:operate";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

@@ -23,6 +23,7 @@
 #include <segs/region.hpp>
 #include <segs/telemetry.hpp>
 #include <segs/alerts.hpp>
+#include <segs/tariffs.hpp>
 
 #include <functional>
 #include <memory>
@@ -91,6 +92,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] telemetry_service& telemetry() noexcept;
   /// Alerts on readings and offline meters (alerts.hpp).
   [[nodiscard]] alerts_service& alerts() noexcept;
+  /// Tariffs, overrides, prices and estimates (tariffs.hpp).
+  [[nodiscard]] tariffs_service& tariffs() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

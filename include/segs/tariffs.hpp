@@ -39,10 +39,34 @@
 // Errors: validation_error naming the C++ member by its path
 // (`schedule[1].start`, `periods[0].price_per_kwh`).
 //
+// The service (`grid::tariffs()`) stores tariffs and overrides per region:
+//   - At any instant a region has at most one tariff in effect. Creating one
+//     whose `effective_from` falls inside an open-ended predecessor ends the
+//     predecessor there, provided that instant is not before the clock's
+//     now; any other overlap is a conflict. A tariff may start in the past
+//     (loading history) where no tariff was in effect.
+//   - A tariff in effect or in the past is immutable (conflict): a change is
+//     a new tariff from a future instant. One that has not begun may be
+//     changed; moving its `effective_from` moves the end of the predecessor
+//     it ended, under the same rule.
+//   - An override starts no earlier than the current 15-minute bucket.
+//     Removing one that has begun ends it at the end of the current bucket
+//     (the past stays as it was priced); one that has not begun is removed
+//     whole (its end becomes its start).
+//
+// Authorization (inside the library): every signed-in caller (user or API
+// key) reads tariffs, prices and forecasts; `estimate` prices the caller's
+// own metered profile. `tariffs:manage` (admins) creates and changes
+// tariffs. `tariffs:operate` (operators for their region, admins for all)
+// creates and removes overrides and reads `regions` and `analytics`.
+// Every change is audited. Anonymous callers are unauthorized.
+//
 // Thread-safety: the types are plain values; a compiled `tariff_pricer` is
-// immutable and may be shared between threads.
+// immutable and may be shared between threads; the service is safe from
+// several threads and lives as long as its grid.
 #pragma once
 
+#include <segs/access.hpp>
 #include <segs/error.hpp>
 #include <segs/export.hpp>
 #include <segs/types.hpp>
@@ -159,7 +183,7 @@ struct bucket_price {
 struct price_span {
   timestamp start{};
   timestamp end{};
-  std::string_view period;
+  std::string period;
   money price_per_kwh;
   money effective_price_per_kwh;
   std::optional<uuid> override_id;
@@ -242,6 +266,175 @@ class tariff_pricer {
  private:
   struct impl;
   explicit tariff_pricer(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+// --- the service ---------------------------------------------------------------
+
+class grid;
+struct options;
+namespace storage {
+class backend;
+}
+namespace detail {
+struct grid_core;
+result<std::unique_ptr<grid>> open_grid(std::unique_ptr<storage::backend> backend, options opts);
+}  // namespace detail
+
+/// What `tariffs_service::update` changes; members left empty keep their value.
+struct tariff_patch {
+  std::optional<std::string> name;
+  std::optional<timestamp> effective_from;
+  /// Set: the new end (an inner none makes the tariff open-ended).
+  std::optional<std::optional<timestamp>> effective_to;
+  std::optional<std::vector<tariff_period>> periods;
+  std::optional<std::vector<schedule_rule>> schedule;
+  std::optional<std::string> default_period;
+  std::optional<std::vector<std::chrono::year_month_day>> holidays;
+  std::optional<std::vector<tariff_tier>> tiers;
+  std::optional<money> fixed_charge_per_day;
+  std::optional<money> demand_charge_per_kw;
+  std::optional<money> export_price_per_kwh;
+  std::optional<ten_thousandths> tax_percent;
+};
+
+/// The period in effect around an instant.
+struct current_period {
+  std::string name;
+  money price_per_kwh;
+  money effective_price_per_kwh;  ///< with the override, if any
+  std::optional<uuid> override_id;
+  /// The maximal span of this period at this effective price (and under the
+  /// same override) around the bucket holding the instant, inside the tariff.
+  timestamp starts_at{};
+  std::optional<timestamp> ends_at;  ///< none: nothing known changes it
+};
+
+/// What `current` answers.
+struct current_tariff {
+  tariff in_effect;
+  timestamp now{};
+  current_period period;
+  std::optional<timestamp> next_change_at;  ///< equals period.ends_at
+};
+
+/// Tariffs and overrides of a region that overlap a range, newest first.
+struct tariff_history {
+  std::vector<tariff> tariffs;
+  std::vector<tariff_override> overrides;  ///< removed ones with their shortened end
+};
+
+/// What `estimate` answers: the consumption spread over the range's
+/// buckets by the caller's metered profile and priced.
+struct tariff_estimate {
+  std::string region;
+  std::string currency;
+  timestamp from{};
+  timestamp to{};
+  energy consumption;
+  std::vector<bill::period_line> by_period;
+  money energy_charge;
+  money tier_charge;
+  money fixed_charge;
+  money demand_charge;  ///< on the spread series' highest bucket (0 without a demand charge)
+  money tax;            ///< tax_percent of the energy, tier, fixed and demand charges
+  money total;
+};
+
+/// The known prices of a region from the current bucket on.
+struct price_forecast {
+  std::string region;
+  timestamp from{};
+  timestamp to{};
+  std::vector<price_span> prices;  ///< maximal spans; gaps where no tariff is in effect
+};
+
+/// A region and what it pays now.
+struct region_tariff {
+  std::string region;
+  std::optional<tariff> in_effect;
+  std::optional<current_period> period;
+};
+
+/// Prices against a region's metered consumption over a range.
+struct tariff_analytics {
+  std::string region;
+  timestamp from{};
+  timestamp to{};
+  /// The mean effective price over the range's buckets that have a tariff,
+  /// rounded half to even to a micro-unit; none without such a bucket.
+  std::optional<money> time_weighted_price_per_kwh;
+  /// The metered amount / the metered kWh; none without consumption.
+  std::optional<money> consumption_weighted_price_per_kwh;
+  /// The highest period price / the lowest non-zero one, over the tariffs
+  /// in effect in the range; none without a non-zero price.
+  std::optional<double> peak_to_off_peak_ratio;
+  std::int64_t overrides = 0;  ///< overlapping the range
+  struct period_line {
+    std::string period;
+    std::int64_t quarter_hours = 0;  ///< the range's buckets in this period (hours = quarter_hours / 4)
+    energy consumed;                 ///< the region's metered consumption in them
+    money amount;                    ///< priced exactly, rounded to the minor unit
+  };
+  std::vector<period_line> by_period;  ///< by name, in the order first met
+};
+
+class SEGS_EXPORT tariffs_service {
+ public:
+  ~tariffs_service();
+  tariffs_service(const tariffs_service&) = delete;
+  tariffs_service& operator=(const tariffs_service&) = delete;
+
+  /// `tariffs:manage`. `t.id`, `currency` (the region's), `created_by` and
+  /// `created_at` are set here. not_found for an unknown region (field
+  /// `region`), conflict for an overlap the rule above does not resolve.
+  result<tariff> create(const principal& who, const tariff& t, const request_context& ctx = {});
+  result<tariff> get(const principal& who, const uuid& id);
+  /// `tariffs:manage`, a tariff that has not begun (conflict otherwise).
+  result<tariff> update(const principal& who, const uuid& id, const tariff_patch& patch,
+                        const request_context& ctx = {});
+  /// The tariff in effect now in `region` (the caller's when none is named);
+  /// not_found when none is.
+  result<current_tariff> current(const principal& who, std::optional<std::string_view> region = {});
+  /// [from, to), at most 366 days.
+  result<tariff_history> history(const principal& who, std::optional<std::string_view> region, timestamp from,
+                                 timestamp to);
+  /// `consumption` spread over the 15-minute buckets of [from, to) (on the
+  /// grid; default: from the current bucket's start, 30 local days) of the
+  /// caller's region, in proportion to the caller's metered profile of the
+  /// 28 days before now by local hour of the week (flat without readings),
+  /// in whole Wh by largest remainder (ties to the earlier bucket), priced
+  /// bucket by bucket; tiers count from `from`. At most 366 days, inside
+  /// one tariff: the default range ends early at a scheduled tariff change,
+  /// a range given across one is a validation_error naming `to`.
+  result<tariff_estimate> estimate(const principal& who, energy consumption, std::optional<timestamp> from = {},
+                                   std::optional<timestamp> to = {});
+  /// `hours` (1-168) from the start of the current bucket.
+  result<price_forecast> forecast(const principal& who, std::optional<std::string_view> region, int hours = 24);
+  /// `tariffs:operate`: every region (in scope) with its tariff in effect now.
+  result<std::vector<region_tariff>> regions(const principal& who);
+  /// `tariffs:operate` in `region`: [from, to) on the grid, at most 366 days.
+  result<tariff_analytics> analytics(const principal& who, std::string_view region, timestamp from, timestamp to);
+
+  /// `tariffs:operate` in `o.region`. `id`, `created_by`, `created_at`,
+  /// `removed_at` are set here. The start may not be before the current
+  /// bucket's start (validation_error naming `start`).
+  result<tariff_override> create_override(const principal& who, const tariff_override& o,
+                                          const request_context& ctx = {});
+  /// `tariffs:operate` in the override's region; conflict when it has
+  /// ended or was removed.
+  result<tariff_override> remove_override(const principal& who, const uuid& id, const request_context& ctx = {});
+
+  /// The tariff of `region` in effect at `at` compiled with the region's
+  /// overrides, for pricing series without storage (billing); not_found
+  /// when none is in effect. Needs no permission: callers are the library's
+  /// own capabilities and hosts.
+  result<tariff_pricer> pricer_at(std::string_view region, timestamp at);
+
+ private:
+  friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>, options);
+  explicit tariffs_service(detail::grid_core& core);
+  struct impl;
   std::unique_ptr<impl> impl_;
 };
 
