@@ -763,3 +763,57 @@ TEST_CASE("tariffs: randomized comparison with the reference pricer across DST c
     compare(pick, t, name, ovs, from, to, 2);
   }
 }
+
+TEST_CASE("tariffs: the worked example of docs/tariffs.md") {
+  tariff t = base_tariff();
+  t.region = "berlin";
+  t.name = "Berlin TOU";
+  t.effective_from = T("2026-01-01T00:00:00+01:00");
+  t.periods = {{"peak", M("0.32")}, {"off_peak", M("0.12")}, {"night", M("0.08")}};
+  t.schedule = {{"peak", weekdays, 17h, 21h, {}}, {"night", every_day, 22h, 6h, {}}};
+  t.default_period = "off_peak";
+  t.holidays = {std::chrono::year{2026} / 10 / 3};  // German Unity Day, a Saturday in 2026
+  t.tiers = {{energy{10'000}, M("0")}, {std::nullopt, M("0.03")}};
+  t.fixed_charge_per_day = M("0.50");
+  t.demand_charge_per_kw = M("2.00");
+  t.export_price_per_kwh = M("0.08");
+  t.tax_percent = segs::ten_thousandths{190'000};  // 19 %
+  segs::tariff_override heat;
+  heat.id = id_of(1);
+  heat.region = "berlin";
+  heat.start = T("2026-10-26T18:00:00+01:00");  // Monday, an hour of the evening peak
+  heat.end = T("2026-10-26T19:00:00+01:00");
+  heat.multiplier = segs::ten_thousandths{15'000};  // x 1.5
+  heat.reason = "scarcity";
+  const auto p = compiled(t, "Europe/Berlin", {heat});
+
+  // Sunday 2026-10-25 is 25 hours long; the bill runs over it and Monday.
+  const auto from = T("2026-10-25T00:00:00+02:00"), to = T("2026-10-27T00:00:00+01:00");
+  std::vector<bucket_usage> usage{
+      {T("2026-10-25T02:15:00+02:00"), energy{1'000}, energy{0}},   // night, first 02:15
+      {T("2026-10-25T02:15:00+01:00"), energy{1'000}, energy{0}},   // night, the repeated 02:15
+      {T("2026-10-25T13:00:00+01:00"), energy{500}, energy{3'000}},  // Sunday off-peak, exporting
+      {T("2026-10-26T17:30:00+01:00"), energy{4'000}, energy{0}},   // peak
+      {T("2026-10-26T18:30:00+01:00"), energy{6'000}, energy{0}},   // peak x 1.5, crosses the 10 kWh tier
+  };
+  const auto b = p.cost(from, to, usage).value();
+  INFO(show(b));
+  REQUIRE(b.by_period.size() == 3);
+  CHECK(b.by_period[0].period == "peak");
+  CHECK(b.by_period[0].consumed.wh == 10'000);
+  CHECK(b.by_period[0].amount == M("4.16"));  // 4 x 0.32 + 6 x 0.48
+  CHECK(b.by_period[1].period == "off_peak");
+  CHECK(b.by_period[1].amount == M("0.06"));  // 0.5 x 0.12
+  CHECK(b.by_period[2].period == "night");
+  CHECK(b.by_period[2].amount == M("0.16"));  // 2 x 0.08
+  CHECK(b.energy_charge == M("4.38"));
+  CHECK(b.tier_charge == M("0.08"));  // 12.5 kWh: 2.5 above 10 at 0.03 = 0.075, half to even: 0.08
+  CHECK(b.days == 2);
+  CHECK(b.fixed_charge == M("1.00"));
+  CHECK(b.peak_consumed.wh == 6'000);
+  CHECK(b.demand_charge == M("48.00"));  // 6 kWh in 15 min = 24 kW x 2.00
+  CHECK(b.export_credit == M("-0.24"));  // 3 kWh x 0.08
+  CHECK(b.taxable == M("53.46"));  // 4.38 + 0.08 + 1.00 + 48.00
+  CHECK(b.tax == M("10.16"));      // 19 % of 53.46 = 10.1574
+  CHECK(b.total == M("63.38"));    // 53.46 - 0.24 + 10.16
+}
