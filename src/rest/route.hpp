@@ -123,6 +123,7 @@ void add_region_routes(router& r);
 void add_meter_routes(router& r);
 void add_telemetry_routes(router& r);
 void add_alert_routes(router& r);
+void add_tariff_routes(router& r);
 
 /// Every route of the REST layer.
 [[nodiscard]] router build_router();

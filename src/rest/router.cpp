@@ -91,6 +91,7 @@ router build_router() {
   add_meter_routes(r);
   add_telemetry_routes(r);
   add_alert_routes(r);
+  add_tariff_routes(r);
   return r;
 }
 

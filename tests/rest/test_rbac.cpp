@@ -25,6 +25,9 @@
 //   {umeter}     an unassigned meter of region north
 //   {signed}     a device's signed registration body ({meter, public_key, signature})
 //   {alert}      an open over_voltage alert on the prosumer's meter (region north)
+//   {tariff}     north's tariff in effect (from 2025-06-01; south has none)
+//   {future}     north's tariff from 2025-07-01 (not begun, so it may change)
+//   {override}   a price override of north, 16:00-17:00 (not begun)
 //
 // Conventions for the expected statuses:
 //   - Routes that act on "my account" need a user: without credentials 401;
@@ -65,6 +68,14 @@
 //     read by those who manage its alerts and changed with alerts:configure
 //     (admins). An API key is no user: it sees no alerts (empty answers, 404
 //     for one alert) and manages none.
+//   - Tariffs follow the tariffs service: every signed-in caller reads
+//     tariffs, current prices, history and forecasts; the caller's region is
+//     the default (opS's south has no tariff: 404; the API key has no
+//     region: 400 naming region). Estimates price the caller's own profile.
+//     regions/all and analytics need tariffs:operate (operators, their
+//     region's analytics only; admins), creating and changing tariffs
+//     tariffs:manage (admins), overrides tariffs:operate in their region
+//     (403 for others, also for an operator of another region).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -206,6 +217,19 @@ const row matrix[] = {
   {"GET",    "/api/v1/alerts/rules?region=north",              "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"PUT",    "/api/v1/alerts/rules/north",                     R"({"voltage_band":0.03})",                                              {401, 403, 403, 403, 403, 200, 403}},
   {"PUT",    "/api/v1/alerts/rules/north/meters/{meterid}",    R"({"nominal_voltage_v":240})",                                          {401, 403, 403, 403, 403, 200, 403}},
+  // Tariffs: {tariff} is in effect in north, {future} begins 2025-07-01, {override} at 16:00.
+  {"GET",    "/api/v1/tariffs/current",                        "",                                                                      {401, 200, 200, 200, 404, 200, 400}},
+  {"GET",    "/api/v1/tariffs/current/north",                  "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/tariffs/history?region=north",           "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/tariffs/estimate?consumption_kwh=100",   "",                                                                      {401, 200, 200, 200, 404, 200, 400}},
+  {"GET",    "/api/v1/tariffs/forecast?region=north",          "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/tariffs/regions/all",                    "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/tariffs/analytics?region=north",         "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"POST",   "/api/v1/tariffs",                                R"({"region":"east","name":"East flat","effective_from":"2025-08-01T00:00:00Z","periods":[{"name":"flat","price_per_kwh":0.2}],"default_period":"flat"})", {401, 403, 403, 403, 403, 201, 403}},
+  {"GET",    "/api/v1/tariffs/{tariff}",                       "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"PUT",    "/api/v1/tariffs/{future}",                       R"({"name":"Renamed"})",                                                 {401, 403, 403, 403, 403, 200, 403}},
+  {"POST",   "/api/v1/tariffs/override",                       R"({"region":"north","start":"2025-06-15T18:00:00Z","end":"2025-06-15T19:00:00Z","price_per_kwh":0.1,"reason":"storm"})", {401, 403, 403, 201, 403, 201, 403}},
+  {"DELETE", "/api/v1/tariffs/override/{override}",            "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
 };
 // clang-format on
 
@@ -309,6 +333,28 @@ struct cell {
              R"(", "signature": ")" + b64(sig, sizeof sig) + R"("})";
     }();
 
+    // Tariffs of north: one in effect, one from July; an override at 16:00.
+    auto tariff_of = [&](const char* from, const char* name) {
+      segs::tariff t;
+      t.region = "north";
+      t.name = name;
+      t.effective_from = *segs::parse_rfc3339(from);
+      t.periods = {{"flat", segs::money{200'000}}};
+      t.default_period = "flat";
+      auto created = f.grid->tariffs().create(boss_p, t);
+      REQUIRE_MESSAGE(created.has_value(), (created ? "" : created.error().message));
+      return created->id.to_string();
+    };
+    const auto tariff_id = tariff_of("2025-06-01T00:00:00Z", "North flat");
+    const auto future_id = tariff_of("2025-07-01T00:00:00Z", "North summer");
+    segs::tariff_override ov;
+    ov.region = "north";
+    ov.start = *segs::parse_rfc3339("2025-06-15T16:00:00Z");
+    ov.end = *segs::parse_rfc3339("2025-06-15T17:00:00Z");
+    ov.price_per_kwh = segs::money{50'000};
+    auto override_ = f.grid->tariffs().create_override(boss_p, ov);
+    REQUIRE_MESSAGE(override_.has_value(), (override_ ? "" : override_.error().message));
+
     // Past the resend cooldown of the pending address's first code.
     f.clock->advance(std::chrono::minutes(2));
     switch (c) {
@@ -337,6 +383,9 @@ struct cell {
             {"{meterid}", "SM_TARGET_01"},
             {"{umeter}", "SM_FREE_01"},
             {"{alert}", alert_id},
+            {"{tariff}", tariff_id},
+            {"{future}", future_id},
+            {"{override}", override_->id.to_string()},
             {"{signed}", signed_body}};
   }
 
@@ -388,6 +437,10 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "{meterid}", ":meterId");
     replace_all(path, "{alert}", ":alertId");
     replace_all(path, "/rules/north", "/rules/:region");
+    replace_all(path, "{tariff}", ":tariffId");
+    replace_all(path, "{future}", ":tariffId");
+    replace_all(path, "{override}", ":tariffId");
+    replace_all(path, "/current/north", "/current/:region");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {
