@@ -17,6 +17,7 @@
 
 #include <segs/telemetry.hpp>
 
+#include <array>
 #include <map>
 #include <string>
 #include <string_view>
@@ -52,6 +53,21 @@ struct day_span {
 /// quarter-hours in zone `z` (a region's time zone changed). Runs in the
 /// caller's transaction: the region change and its days commit together.
 void rebuild_days(storage::transaction& tx, std::string_view region, const tz::zone& z);
+
+/// The windows of a local day's hourly profile: hour h is [h:00, h:00 +
+/// 1 h) with h:00 as tz::zone::from_local reads it (a skipped hour reads
+/// like the hour after the gap; the second pass of a repeated hour is in
+/// none).
+[[nodiscard]] std::array<timestamp, 24> hour_windows(const tz::zone& z, std::chrono::year_month_day date);
+/// The hours of a day's profile (bit h) a quarter-hour's readings touch,
+/// remembering each day's windows (a batch's readings share a few days).
+class hours_touched {
+ public:
+  [[nodiscard]] std::int64_t of(const tz::zone& z, timestamp day_start, timestamp quarter);
+
+ private:
+  std::map<std::pair<const void*, std::int64_t>, std::array<timestamp, 24>> windows_;
+};
 
 /// A local date of a meter, in its region's zone.
 struct meter_day {

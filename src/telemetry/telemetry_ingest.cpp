@@ -43,6 +43,7 @@ rejected_reading reject(std::size_t index, const error& e) {
 struct deltas {
   std::map<std::pair<std::int64_t, std::int64_t>, aggregate> quarters;  // (meter, start)
   std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, aggregate>> days;  // -> (end, agg)
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> day_hours;  // -> the profile's hours touched
   std::map<std::pair<std::string, std::int64_t>, store::region_quarter> regions;
   std::map<std::int64_t, store::meter_total> totals;  // by meter
 
@@ -207,6 +208,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         std::vector<store::reading_row> fresh, corrected;
         std::vector<store::reading_row> old_values;  // of `corrected`, for audit and deltas
         deltas d;
+        detail::hours_touched touched;
         std::set<std::pair<std::int64_t, std::int64_t>> dirty_quarters;  // replacing
         std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::int64_t, std::string>> dirty_days;
         std::map<std::string, std::vector<stored_reading>> events;
@@ -261,6 +263,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
             d.add_energy(m->m.region, m->seq, v.time, v.consumed.wh, v.produced.wh, 1);
             if (!replacing) {
               d.quarters[{m->seq, to_micros(q)}].add(v);
+              d.day_hours[{m->seq, to_micros(day.start)}] |= touched.of(zone(m->m.region), day.start, q);
               auto& dd = d.days[{m->seq, to_micros(day.start)}];
               dd.first = to_micros(day.end);
               dd.second.add(v);
@@ -288,7 +291,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
             qs.push_back({k.first, from_micros(k.second), from_micros(k.second) + telemetry::quarter, agg});
           ds.reserve(d.days.size());
           for (auto& [k, v] : d.days)
-            ds.push_back({k.first, from_micros(k.second), from_micros(v.first), v.second});
+            ds.push_back({k.first, from_micros(k.second), from_micros(v.first), v.second, d.day_hours[k]});
           store::merge_quarters(tx, qs, false, totals_out);
           store::merge_days(tx, ds);
         } else {

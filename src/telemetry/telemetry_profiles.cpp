@@ -1,8 +1,9 @@
 // Each stored local day's consumption per wall-clock hour (meter_days.hours):
-// read where it has been computed since the day last changed, computed from
-// the quarter-hours and stored where not. A day is computed once after it
-// stops changing, so a reader of many days' hours (alerts' 7-day baselines)
-// seeks one row a day instead of one block an hour.
+// read where it has been computed, computed from the quarter-hours and
+// stored where not, and the hours a later merge touched (`dirty`) computed
+// again. A day is computed once, so a reader of many days' hours (alerts'
+// 7-day baselines) seeks one row a day instead of one block an hour, and a
+// late reading costs its hour again, not its day.
 #include "telemetry/telemetry_impl.hpp"
 
 #include <map>
@@ -30,16 +31,24 @@ std::map<std::pair<std::int64_t, std::int64_t>, store::day_hours> day_hours(stor
   std::vector<std::size_t> fresh;
   for (std::size_t i = 0; i < stored.size(); ++i) {
     auto& s = stored[i];
-    if (s.hours) continue;
+    if (s.hours && s.dirty == 0) continue;
     fresh.push_back(i);
     const auto& d = *by_key.at({s.meter, to_micros(s.start)});
-    s.hours.emplace();
+    const auto windows = hour_windows(*d.zone, d.date);
     for (int h = 0; h < 24; ++h) {
-      const auto at = d.zone->from_local(d.date, std::chrono::hours{h});
+      // Never computed: every hour; computed: the hours changed since.
+      if (s.hours && !(s.dirty & (std::int64_t{1} << h))) continue;
+      const auto at = windows[static_cast<std::size_t>(h)];
       auto& w = wanted[{s.meter, to_micros(at)}];
       if (w.empty()) hour_keys.emplace_back(s.meter, at);
       w.emplace_back(i, h);
     }
+    if (!s.hours) s.hours.emplace();
+    for (int h = 0; h < 24; ++h)
+      if (s.dirty & (std::int64_t{1} << h)) {
+        s.hours->wh[static_cast<std::size_t>(h)] = 0;  // an hour with no quarter-hours left answers no row
+        s.hours->quarters[static_cast<std::size_t>(h)] = 0;
+      }
   }
   if (!hour_keys.empty()) {
     std::vector<store::stored_day_hours> computed;
@@ -56,6 +65,22 @@ std::map<std::pair<std::int64_t, std::int64_t>, store::day_hours> day_hours(stor
   std::map<std::pair<std::int64_t, std::int64_t>, store::day_hours> out;
   for (auto& s : stored) out.emplace(std::pair{s.meter, to_micros(s.start)}, *s.hours);
   return out;
+}
+
+std::array<timestamp, 24> hour_windows(const tz::zone& z, std::chrono::year_month_day date) {
+  std::array<timestamp, 24> out{};
+  for (int h = 0; h < 24; ++h) out[static_cast<std::size_t>(h)] = z.from_local(date, std::chrono::hours{h});
+  return out;
+}
+
+std::int64_t hours_touched::of(const tz::zone& z, timestamp day_start, timestamp quarter) {
+  auto key = std::pair{static_cast<const void*>(&z), to_micros(day_start)};
+  auto it = windows_.find(key);
+  if (it == windows_.end()) it = windows_.emplace(key, hour_windows(z, z.date_of(day_start))).first;
+  std::int64_t bits = 0;
+  for (std::size_t h = 0; h < 24; ++h)
+    if (it->second[h] <= quarter && quarter < it->second[h] + std::chrono::hours{1}) bits |= std::int64_t{1} << h;
+  return bits;
 }
 
 }  // namespace segs::detail

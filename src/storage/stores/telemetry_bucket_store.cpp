@@ -83,8 +83,9 @@ aggregate decode_aggregate(const row& r, std::size_t i) {
 // "ON CONFLICT ... DO UPDATE" merging the new partial aggregate (excluded)
 // into the stored one (`t`, the table's name): sums add, minima and maxima
 // compare (a NULL side loses), the peak keeps its earliest time on a tie.
-// A day's hourly profile (`hours`) is dropped by any change: it is computed
-// again from the quarter-hours when next needed (day_profiles).
+// A day's hourly profile (`hours`) learns which hours a merge touched
+// (`dirty`), and only those are computed again when next needed
+// (day_hours); a replacement drops it whole.
 std::string merge_clause(std::string_view t, bool replace, bool days) {
   std::string s = "ON CONFLICT (block, meter, start) DO UPDATE SET ";
   bool first = true;
@@ -111,7 +112,8 @@ std::string merge_clause(std::string_view t, bool replace, bool days) {
       set(col, old + " + " + ex);
     }
   }
-  if (days) s += ", hours = NULL";
+  if (days)
+    s += replace ? ", hours = NULL, dirty = 0" : ", dirty = " + T + ".dirty | excluded.dirty";
   return s;
 }
 
@@ -124,7 +126,10 @@ void merge_into(transaction& tx, std::string_view table, bool with_end,
                 std::vector<quarter_energy>* totals = nullptr) {
   if (deltas.empty()) return;
   std::vector<std::string_view> cols{"block", "meter", "start"};
-  if (with_end) cols.push_back("day_end");
+  if (with_end) {
+    cols.push_back("day_end");
+    cols.push_back("dirty");
+  }
   cols.insert(cols.end(), aggregate_columns.begin(), aggregate_columns.end());
   std::vector<value> v;
   v.reserve(deltas.size() * cols.size());
@@ -132,7 +137,10 @@ void merge_into(transaction& tx, std::string_view table, bool with_end,
     v.emplace_back(block_of(d.start, width_of(with_end)));
     v.emplace_back(d.meter);
     v.emplace_back(to_micros(d.start));
-    if (with_end) v.emplace_back(to_micros(d.end));
+    if (with_end) {
+      v.emplace_back(to_micros(d.end));
+      v.emplace_back(d.hours_touched);
+    }
     push_aggregate(v, d.agg);
   }
   // The clause is built from the library's own column names only.
@@ -377,14 +385,16 @@ std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<st
   // come twice and is answered once.
   const bool lateral = tx.dialect() == "postgres";
   values_lists(listed, [&](const std::string& list, const std::vector<value>& params) {
-    auto res = tx.exec(lateral ? "SELECT d.meter, d.start, d.hours FROM (VALUES " + list +
-                                     ") AS k CROSS JOIN LATERAL (SELECT meter, start, hours FROM meter_days x WHERE "
-                                     "x.block = k.column1 AND x.meter = k.column2 AND x.start = k.column3 LIMIT 1) AS d"
-                               : "SELECT d.meter, d.start, d.hours FROM (VALUES " + list +
-                                     ") AS k JOIN meter_days d ON d.block = k.column1 AND d.meter = k.column2 AND "
-                                     "d.start = k.column3",
-                       params);
-    for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), decode_hours(r, 2)});
+    auto res = tx.exec(
+        lateral ? "SELECT d.meter, d.start, d.hours, d.dirty, d.readings, d.consumed_wh FROM (VALUES " + list +
+                      ") AS k CROSS JOIN LATERAL (SELECT meter, start, hours, dirty, readings, consumed_wh FROM "
+                      "meter_days x WHERE x.block = k.column1 AND x.meter = k.column2 AND x.start = k.column3 LIMIT 1) "
+                      "AS d"
+                : "SELECT d.meter, d.start, d.hours, d.dirty, d.readings, d.consumed_wh FROM (VALUES " + list +
+                      ") AS k JOIN meter_days d ON d.block = k.column1 AND d.meter = k.column2 AND d.start = k.column3",
+        params);
+    for (const auto& r : res.rows)
+      out.push_back({r.i64(0), from_micros(r.i64(1)), decode_hours(r, 2), r.i64(3), r.i64(4), r.i64(5)});
   });
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return a.meter != b.meter ? a.meter < b.meter : a.start < b.start;
@@ -398,8 +408,15 @@ std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<st
 void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days) {
   for (const auto& d : days) {
     if (!d.hours) continue;
-    tx.exec("UPDATE meter_days SET hours = $1 WHERE block = $2 AND meter = $3 AND start = $4",
-            {encode(*d.hours), block_of(d.start, day_block_us), d.meter, to_micros(d.start)});
+    // Under READ COMMITTED another transaction may have merged into the day
+    // since it was read: then the profile is not stored (computed again next
+    // time). Any merge that changes the profile changes the day's readings,
+    // consumption or dirty hours.
+    tx.exec(
+        "UPDATE meter_days SET hours = $1, dirty = 0 WHERE block = $2 AND meter = $3 AND start = $4 AND dirty = $5 "
+        "AND readings = $6 AND consumed_wh = $7",
+        {encode(*d.hours), block_of(d.start, day_block_us), d.meter, to_micros(d.start), d.dirty, d.readings,
+         d.consumed_wh});
   }
 }
 

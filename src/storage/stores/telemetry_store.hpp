@@ -97,6 +97,10 @@ struct stored_bucket {
   timestamp start{};
   timestamp end{};
   aggregate agg;
+  /// Days only: the wall-clock hours (bit h: the hour that starts at h:00,
+  /// as day_hours reads it) the delta touches; merged into the day's
+  /// `dirty` hours.
+  std::int64_t hours_touched = 0;
 };
 /// Merges `deltas` into the stored quarter-hours (or days); `replace`
 /// overwrites instead. `totals`, when given, receives each merged
@@ -167,17 +171,23 @@ struct day_hours {
   std::array<std::int64_t, 24> wh{};
   std::array<std::int32_t, 24> quarters{};
 };
-/// A stored local day of a meter, with its hourly profile when computed since
-/// the day last changed.
+/// A stored local day of a meter, with its hourly profile when computed,
+/// and the hours that changed since (bit h: the hour that starts at h:00).
 struct stored_day_hours {
   std::int64_t meter = 0;
   timestamp start{};  ///< the day's first instant
   std::optional<day_hours> hours;
+  std::int64_t dirty = 0;
+  // What the profile was computed against: storing it is skipped when the
+  // day changed meanwhile (another transaction committed into it).
+  std::int64_t readings = 0;
+  std::int64_t consumed_wh = 0;
 };
 /// The stored days among `keys` (meter, the day's first instant); days
 /// without readings have no row and are absent.
 std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<std::pair<std::int64_t, timestamp>>& keys);
-/// Stores the computed profiles of existing days.
+/// Stores the computed profiles of existing days (their dirty hours
+/// cleared), each only if the day still holds what `day_hours_of` read.
 void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days);
 
 /// An active meter of `region` with no reading after `cutoff`: its latest
