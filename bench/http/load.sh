@@ -6,9 +6,12 @@
 #
 # Scenarios: GET /health, an authenticated GET /api/v1/user/profile (the
 # script registers, verifies and logs in users through curl and the mail file
-# sink first), and POST /api/v1/trading/orders (bench/http/orders.lua: a
+# sink first), POST /api/v1/trading/orders (bench/http/orders.lua: a
 # prosumer's sells and a consumer's buys, about half of them trading, each
-# persisted to the SQLite file before the answer). Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
+# persisted to the SQLite file before the answer), and the tariffs' hot
+# reads: GET /api/v1/tariffs/current and GET /api/v1/tariffs/estimate (300 kWh
+# over the default 30 days: 2,880 quarter-hours spread and priced a request)
+# against a time-of-use tariff the bootstrap admin creates. Rate limits are off (SEGS_RATE_LIMITS=off): a load test from
 # one address would otherwise measure the 429 path.
 #
 # SMOKE=1: one second per scenario on 4 connections, and a failure (exit 1)
@@ -44,9 +47,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+ADMIN_EMAIL="bench-admin-$$@example.org"
+ADMIN_PASSWORD="Bench-Adm1n-Passw0rd-$$"
 SEGS_LISTEN=127.0.0.1:0 SEGS_DB_URL="sqlite:$WORK/segs.db" SEGS_MAIL_SINK="file:$WORK/mail.jsonl" \
-  SEGS_REGIONS="north:time_zone=UTC,currency=EUR" \
-  SEGS_RATE_LIMITS=off "$BIN" >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
+  SEGS_REGIONS="north:time_zone=UTC,currency=EUR" SEGS_ADMIN_EMAIL="$ADMIN_EMAIL" \
+  SEGS_ADMIN_PASSWORD="$ADMIN_PASSWORD" SEGS_RATE_LIMITS=off "$BIN" >"$WORK/stdout.log" 2>"$WORK/stderr.log" &
 SERVER_PID=$!
 URL=
 for _ in $(seq 1 300); do
@@ -69,6 +74,18 @@ sign_up() {
 }
 TOKEN=$(sign_up consumer)
 SELL_TOKEN=$(sign_up prosumer)
+# A time-of-use tariff for north, in effect since the start of the year.
+ADMIN_TOKEN=$(post /api/v1/auth/login "{\"email\":\"$ADMIN_EMAIL\",\"password\":\"$ADMIN_PASSWORD\"}" |
+  json "['data']['access_token']")
+curl -sf -H 'Content-Type: application/json' -H "Authorization: Bearer $ADMIN_TOKEN" -d "{
+  \"region\": \"north\", \"name\": \"bench TOU\", \"effective_from\": \"$(date -u +%Y)-01-01T00:00:00Z\",
+  \"periods\": [{\"name\": \"peak\", \"price_per_kwh\": 0.32}, {\"name\": \"off_peak\", \"price_per_kwh\": 0.12},
+                {\"name\": \"night\", \"price_per_kwh\": 0.08}],
+  \"schedule\": [{\"period\": \"peak\", \"days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \"start\": \"17:00\", \"end\": \"21:00\"},
+               {\"period\": \"night\", \"days\": [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\", \"holiday\"],
+                \"start\": \"22:00\", \"end\": \"06:00\"}],
+  \"default_period\": \"off_peak\", \"fixed_charge_per_day\": 0.5, \"tax_percent\": 19
+}" "$URL/api/v1/tariffs" >/dev/null
 curl -sf -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile" >/dev/null
 # A quarter hour an hour ahead: open for trading for the whole run.
 SLOT=$(python3 -c "import datetime as d; n=d.datetime.now(d.timezone.utc); q=n.replace(minute=n.minute//15*15, second=0, microsecond=0)+d.timedelta(hours=1); print(q.strftime('%Y-%m-%dT%H:%M:%SZ'))")
@@ -96,3 +113,5 @@ run "GET /health" "$URL/health"
 run "GET /api/v1/user/profile" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/user/profile"
 export SELL_TOKEN BUY_TOKEN=$TOKEN SLOT  # read by orders.lua
 run "POST /api/v1/trading/orders" -s "$ROOT/bench/http/orders.lua" "$URL/api/v1/trading/orders"
+run "GET /api/v1/tariffs/current" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/tariffs/current"
+run "GET /api/v1/tariffs/estimate" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/tariffs/estimate?consumption_kwh=300"
