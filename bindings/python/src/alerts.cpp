@@ -95,12 +95,6 @@ std::string_view kind_name(alert_event::kind k) {
   return "raised";
 }
 
-py::object to_py_date(std::chrono::year_month_day d) {
-  return py::module_::import("datetime")
-      .attr("date")(static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                    static_cast<unsigned>(d.day()));
-}
-
 /// {"info": n, "warning": n, "critical": n}: every severity, in order.
 py::dict severities(const std::array<std::int64_t, 3>& counts) {
   py::dict out;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 namespace segs::python {
 
@@ -287,6 +288,65 @@ std::string decimal_text(py::handle h, const std::string& field) {
 
 std::int64_t units_from_py(py::handle h, int scale, const std::string& field) {
   return unwrap(parse_decimal(decimal_text(h, field), scale, rounding::exact, field));
+}
+
+py::object to_py(money m) { return decimal(m.micros, 6); }
+py::object to_py(const std::optional<money>& m) { return m ? to_py(*m) : py::object(py::none()); }
+py::object to_py(energy e) { return decimal(e.wh, 3); }
+py::object to_py(const std::optional<energy>& e) {
+  return e ? to_py(*e) : py::object(py::none());
+}
+
+money money_from_py(py::handle h, const std::string& field) {
+  return money{units_from_py(h, 6, field)};
+}
+std::optional<money> opt_money_from_py(py::handle h, const std::string& field) {
+  if (h.is_none()) return std::nullopt;
+  return money_from_py(h, field);
+}
+energy energy_from_py(py::handle h, const std::string& field) {
+  return energy{units_from_py(h, 3, field)};
+}
+std::optional<energy> opt_energy_from_py(py::handle h, const std::string& field) {
+  if (h.is_none()) return std::nullopt;
+  return energy_from_py(h, field);
+}
+
+py::object to_py_date(std::chrono::year_month_day d) {
+  return datetime_mod().attr("date")(static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
+                                     static_cast<unsigned>(d.day()));
+}
+py::object to_py_date(const std::optional<std::chrono::year_month_day>& d) {
+  return d ? to_py_date(*d) : py::object(py::none());
+}
+
+std::chrono::year_month_day date_from_py(py::handle h, const std::string& field) {
+  auto dt = datetime_mod();
+  if (py::isinstance<py::str>(h)) return unwrap(parse_iso_date(h.cast<std::string>(), field));
+  if (py::isinstance(h, dt.attr("datetime")) || !py::isinstance(h, dt.attr("date")))
+    throw py::type_error(field + " must be a datetime.date or \"YYYY-MM-DD\"");
+  return std::chrono::year{h.attr("year").cast<int>()} /
+         std::chrono::month{h.attr("month").cast<unsigned>()} /
+         std::chrono::day{h.attr("day").cast<unsigned>()};
+}
+
+py::module_ numpy_for(const char* what) {
+  try {
+    return py::module_::import("numpy");
+  } catch (py::error_already_set& e) {
+    if (!e.matches(PyExc_ImportError)) throw;
+    throw py::import_error(std::string(what) +
+                           " needs numpy, which is not installed (pip install \"segs[numpy]\")");
+  }
+}
+
+py::object numpy_if_installed() {
+  try {
+    return py::module_::import("numpy");
+  } catch (py::error_already_set& e) {
+    if (!e.matches(PyExc_ImportError)) throw;
+    return py::none();
+  }
 }
 
 request_context make_ctx(const std::optional<std::string>& ip,

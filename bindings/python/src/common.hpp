@@ -1,6 +1,7 @@
 // The Python binding's shared plumbing: error conversion, value conversion
-// (datetimes, UUIDs, durations, JSON objects) and the grid holder that keeps
-// a grid alive for every Python object obtained from it.
+// (datetimes, dates, UUIDs, durations, JSON objects, money and energy as
+// Decimal), the optional numpy helpers and the grid holder that keeps a grid
+// alive for every Python object obtained from it.
 //
 // GIL discipline: every call into libsegs that may hash a password or touch
 // storage runs inside `released(...)`, which drops the GIL for the call and
@@ -14,6 +15,8 @@
 #include <segs/segs.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -163,6 +166,43 @@ std::string decimal_text(py::handle h, const std::string& field);
 /// `h` as a count of 10^-scale units, exactly (ValidationError naming
 /// `field` when it has more decimals).
 std::int64_t units_from_py(py::handle h, int scale, const std::string& field);
+
+// Quantities, as the library keeps them and the package shows them (the
+// market, telemetry and tariffs): exact decimal.Decimal at the edge.
+/// Money: Decimal currency units (micro-units inside: at most six decimals).
+py::object to_py(money m);
+py::object to_py(const std::optional<money>& m);
+/// Energy: Decimal kWh (whole Wh inside: at most three decimals).
+py::object to_py(energy e);
+py::object to_py(const std::optional<energy>& e);
+/// Exact inputs (decimal_text): a seventh (money) or fourth (energy) decimal
+/// is a ValidationError naming `field`. The opt_ forms take None.
+money money_from_py(py::handle h, const std::string& field);
+std::optional<money> opt_money_from_py(py::handle h, const std::string& field);
+energy energy_from_py(py::handle h, const std::string& field);
+std::optional<energy> opt_energy_from_py(py::handle h, const std::string& field);
+/// datetime.date (None for an empty optional).
+py::object to_py_date(std::chrono::year_month_day d);
+py::object to_py_date(const std::optional<std::chrono::year_month_day>& d);
+/// A datetime.date (not a datetime: its time would be dropped) or
+/// "YYYY-MM-DD".
+std::chrono::year_month_day date_from_py(py::handle h, const std::string& field);
+
+// numpy is optional (the "numpy" extra): imported only by the functions that
+// answer or take arrays, so the package works without it.
+/// numpy, or ImportError saying that `what` needs it.
+py::module_ numpy_for(const char* what);
+/// numpy when it is importable, else None (the answers that fall back to lists).
+py::object numpy_if_installed();
+/// A new 1-D numpy array of `n` `dtype`s filled by `fill(T* data)`.
+template <class T, class Fill>
+py::object new_array(const py::module_& np, std::size_t n, const char* dtype, Fill&& fill) {
+  py::object arr = np.attr("empty")(n, py::arg("dtype") = dtype);
+  py::buffer b = arr;
+  auto info = b.request(true);
+  fill(static_cast<T*>(info.ptr));
+  return arr;
+}
 
 /// The request context (ip, user agent) recorded in the audit log.
 request_context make_ctx(const std::optional<std::string>& ip,

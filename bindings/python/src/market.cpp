@@ -54,31 +54,11 @@ auto with_market(const py_market& s, Fn&& fn) {
 }
 
 // --- conversion -------------------------------------------------------------------
-
-py::object to_py(money m) { return decimal(m.micros, 6); }
-py::object to_py(energy e) { return decimal(e.wh, 3); }
-py::object to_py(const std::optional<money>& m) { return m ? to_py(*m) : py::object(py::none()); }
-py::object to_py(const std::optional<energy>& e) { return e ? to_py(*e) : py::object(py::none()); }
-using segs::python::to_py;
+// (money and energy: common.hpp)
 
 template <class E>
 py::str name_of(E v) {
   return py::str(std::string(to_string(v)));
-}
-
-energy energy_from_py(py::handle h, const std::string& field) {
-  return energy{units_from_py(h, 3, field)};
-}
-money money_from_py(py::handle h, const std::string& field) {
-  return money{units_from_py(h, 6, field)};
-}
-std::optional<money> opt_money_from_py(py::handle h, const std::string& field) {
-  if (h.is_none()) return std::nullopt;
-  return money_from_py(h, field);
-}
-std::optional<energy> opt_energy_from_py(py::handle h, const std::string& field) {
-  if (h.is_none()) return std::nullopt;
-  return energy_from_py(h, field);
 }
 
 /// Minutes as a whole int (bool refused: True is not a duration).

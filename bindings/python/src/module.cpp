@@ -20,6 +20,7 @@ void register_region(py::module_& m);    // region.cpp: Regions, Region
 void register_market(py::module_& m);    // market.cpp: Market, Order, MarketEvents, ...
 void register_telemetry(py::module_& m); // telemetry.cpp: Telemetry, Meter, Reading, Bucket, ...
 void register_alerts(py::module_& m);    // alerts.cpp: Alerts, Alert, AlertEvent, AlertSettings, ...
+void register_tariffs(py::module_& m);   // tariffs.cpp: Tariffs, Tariff, TariffPricer, Bill, ...
 void register_events(py::module_& m);    // events.cpp: Grid.events(), Events, Event
 void register_rest(py::module_& m);      // rest.cpp: rest.Handler
 
@@ -31,9 +32,10 @@ namespace {
 // before them; events carries outbox messages, market events, readings and
 // alert events.
 constexpr void (*parts[])(py::module_&) = {
-    register_errors,    register_types,  register_grid,   register_outbox,
-    register_identity,  register_audit,  register_region, register_market,
-    register_telemetry, register_alerts, register_events, register_rest,
+    register_errors,    register_types,  register_grid,    register_outbox,
+    register_identity,  register_audit,  register_region,  register_market,
+    register_telemetry, register_alerts, register_tariffs, register_events,
+    register_rest,
 };
 
 }  // namespace

@@ -92,16 +92,6 @@ py::str name_of(E v) {
   return py::str(std::string(to_string(v)));
 }
 
-py::module_ datetime_mod() { return py::module_::import("datetime"); }
-
-py::object to_py_date(std::chrono::year_month_day d) {
-  return datetime_mod().attr("date")(static_cast<int>(d.year()), static_cast<unsigned>(d.month()),
-                                     static_cast<unsigned>(d.day()));
-}
-py::object to_py_date(const std::optional<std::chrono::year_month_day>& d) {
-  return d ? to_py_date(*d) : py::object(py::none());
-}
-
 std::string month_text(std::chrono::year_month ym) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u", static_cast<int>(ym.year()),
@@ -117,18 +107,6 @@ milli milli_from_py(py::handle h, const std::string& field) {
 std::optional<milli> opt_milli_from_py(py::handle h, const std::string& field) {
   if (h.is_none()) return std::nullopt;
   return milli_from_py(h, field);
-}
-
-/// A datetime.date (not a datetime: its time would be dropped) or
-/// "YYYY-MM-DD".
-std::chrono::year_month_day date_from_py(py::handle h, const std::string& field) {
-  auto dt = datetime_mod();
-  if (py::isinstance<py::str>(h)) return unwrap(parse_iso_date(h.cast<std::string>(), field));
-  if (py::isinstance(h, dt.attr("datetime")) || !py::isinstance(h, dt.attr("date")))
-    throw py::type_error(field + " must be a datetime.date or \"YYYY-MM-DD\"");
-  return std::chrono::year{h.attr("year").cast<int>()} /
-         std::chrono::month{h.attr("month").cast<unsigned>()} /
-         std::chrono::day{h.attr("day").cast<unsigned>()};
 }
 
 /// uuid.UUID or text: meters are named by serial or UUID.
@@ -595,25 +573,7 @@ ingest_report merge_report(ingest_report lib, converted_rows& rows) {
 
 // --- numpy out ------------------------------------------------------------------------
 
-py::module_ numpy_for(const char* what) {
-  try {
-    return py::module_::import("numpy");
-  } catch (py::error_already_set& e) {
-    if (!e.matches(PyExc_ImportError)) throw;
-    throw py::import_error(std::string(what) +
-                           " needs numpy, which is not installed (pip install \"segs[numpy]\")");
-  }
-}
-
-/// A new 1-D numpy array of `n` `dtype`s filled by `fill(T* data)`.
-template <class T, class Fill>
-py::object new_array(const py::module_& np, std::size_t n, const char* dtype, Fill&& fill) {
-  py::object arr = np.attr("empty")(n, py::arg("dtype") = dtype);
-  py::buffer b = arr;
-  auto info = b.request(true);
-  fill(static_cast<T*>(info.ptr));
-  return arr;
-}
+// (numpy_for and new_array: common.hpp)
 
 py::dict buckets_as_arrays(const std::vector<bucket>& bs) {
   auto np = numpy_for("history_arrays");
