@@ -336,9 +336,11 @@ struct tariff_estimate {
   money energy_charge;
   money tier_charge;
   money fixed_charge;
-  money demand_charge;  ///< on the spread series' highest bucket (0 without a demand charge)
-  money tax;            ///< tax_percent of the energy, tier, fixed and demand charges
-  money total;
+  /// On the spread series' highest bucket (0 without a demand charge):
+  /// shown, but an artefact of the spread, so neither taxed nor in `total`.
+  money demand_charge;
+  money tax;    ///< tax_percent of the energy, tier and fixed charges
+  money total;  ///< energy + tier + fixed + tax
 };
 
 /// The known prices of a region from the current bucket on.
@@ -367,7 +369,8 @@ struct tariff_analytics {
   /// The metered amount / the metered kWh; none without consumption.
   std::optional<money> consumption_weighted_price_per_kwh;
   /// The highest period price / the lowest non-zero one, over the tariffs
-  /// in effect in the range; none without a non-zero price.
+  /// in effect in the range, rounded to 4 decimals; none without a non-zero
+  /// price.
   std::optional<double> peak_to_off_peak_ratio;
   std::int64_t overrides = 0;  ///< overlapping the range
   struct period_line {

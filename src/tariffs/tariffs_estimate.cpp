@@ -47,6 +47,21 @@ std::vector<std::int64_t> spread(std::int64_t total, const std::vector<std::int6
   return out;
 }
 
+wide pow10(int n) {
+  wide p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+// v / d rounded half to even (d > 0).
+std::int64_t round_half_even(wide v, wide d) {
+  wide q = v / d;
+  const wide rem = v % d;
+  const wide twice = 2 * (rem < 0 ? -rem : rem);
+  if (twice > d || (twice == d && q % 2 != 0)) q += v < 0 ? -1 : 1;
+  return static_cast<std::int64_t>(q);
+}
+
 // Local hour of the week: Monday 00:00-01:00 is 0.
 std::size_t hour_of_week(std::chrono::year_month_day d, int hour) {
   const std::chrono::weekday wd{std::chrono::sys_days{d}};
@@ -136,8 +151,13 @@ result<tariff_estimate> tariffs_service::estimate(const principal& who, energy c
       out.tier_charge = b->tier_charge;
       out.fixed_charge = b->fixed_charge;
       out.demand_charge = b->demand_charge;
-      out.tax = b->tax;
-      out.total = b->total;
+      // The rule: tax on the energy, tier and fixed lines, and a
+      // total of those. A demand charge on a spread series is an artefact of
+      // the spread, so it is shown but not added.
+      const money taxable{b->energy_charge.micros + b->tier_charge.micros + b->fixed_charge.micros};
+      out.tax = money{round_half_even(wide{taxable.micros} * t.tax_percent.value, pow10(12 - r.currency_minor_units)) *
+                      static_cast<std::int64_t>(pow10(6 - r.currency_minor_units))};
+      out.total = taxable + out.tax;
       return out;
     });
   });
@@ -204,13 +224,7 @@ result<tariff_analytics> tariffs_service::analytics(const principal& who, std::s
           consumed_wh += c->second;
         }
       }
-      auto rounded = [](wide v, wide d) {
-        wide q = v / d;
-        const wide rem = v % d;
-        const wide twice = 2 * (rem < 0 ? -rem : rem);
-        if (twice > d || (twice == d && q % 2 != 0)) q += v < 0 ? -1 : 1;
-        return static_cast<std::int64_t>(q);
-      };
+      const auto rounded = round_half_even;
       const int minor = r.currency_minor_units;
       wide unit = 1000;  // 10^-9 -> micro-units
       for (int i = minor; i < 6; ++i) unit *= 10;

@@ -433,9 +433,9 @@ TEST_CASE("tariffs REST: estimate spreads the consumption flat without meters an
   CHECK(num(e.at("energy_charge")) == 18.4);
   CHECK(num(e.at("tier_charge")) == 0.4);  // 100 kWh at +0, 20 kWh at +0.02
   CHECK(num(e.at("fixed_charge")) == 0.5);  // one day
-  CHECK(num(e.at("demand_charge")) == 0.5);  // 1.25 kWh / 0.25 h = 5 kW x 0.1
-  CHECK(num(e.at("tax")) == 3.86);         // 19.5 % of 19.80 = 3.861
-  CHECK(num(e.at("total")) == 23.66);
+  CHECK(num(e.at("demand_charge")) == 0.5);  // 1.25 kWh / 0.25 h = 5 kW x 0.1: shown, not added
+  CHECK(num(e.at("tax")) == 3.76);         // 19.5 % of 18.40 + 0.40 + 0.50 = 19.30: 3.7635
+  CHECK(num(e.at("total")) == 23.06);      // 19.30 + 3.76
 
   check_400(f.get("/api/v1/tariffs/estimate", f.ada), "consumption_kwh");
   check_400(f.get("/api/v1/tariffs/estimate?consumption_kwh=1.2345", f.ada), "consumption_kwh");
