@@ -283,7 +283,7 @@ TEST_CASE("tariffs REST: PUT changes only the members sent, on a tariff that has
 
 // --- the price now ------------------------------------------------------------------------
 
-TEST_CASE("tariffs REST: current answers the period in effect and when it changes; 404 without a tariff") {
+TEST_CASE("tariffs REST: current answers the period in effect and when it changes, and 404 without a tariff") {
   tariff_fixture f;
   auto t = f.create(north_tou());
 
@@ -323,7 +323,7 @@ TEST_CASE("tariffs REST: current answers the period in effect and when it change
   CHECK(str(peak.at("next_change_at")) == "2025-06-16T21:00:00Z");
 }
 
-TEST_CASE("tariffs REST: history lists the tariffs and overrides overlapping [from, to), newest first") {
+TEST_CASE("tariffs REST: history lists the tariffs and overrides overlapping the range, newest first") {
   tariff_fixture f;
   auto tou = f.create(north_tou());
   auto summer = f.create(flat("north", "2025-07-01T00:00:00Z", 0.2));
@@ -450,7 +450,7 @@ TEST_CASE("tariffs REST: estimate spreads the consumption flat without meters an
 
 // --- operators and admins -----------------------------------------------------------------
 
-TEST_CASE("tariffs REST: analytics price a region's metered consumption; regions/all lists what regions pay") {
+TEST_CASE("tariffs REST: analytics price a region's metered consumption, and regions/all lists what regions pay") {
   tariff_fixture f;
   auto t = f.create(north_tou());
   // Bob's meter in north: 2 kWh in the off_peak bucket 09:45-10:00 and 1.5
@@ -534,7 +534,7 @@ TEST_CASE("tariffs REST: analytics price a region's metered consumption; regions
   check_status(f.get("/api/v1/tariffs/regions/all", f.ada), 403, "FORBIDDEN");
 }
 
-TEST_CASE("tariffs REST: operators create and remove overrides of their region; forecasts and current follow") {
+TEST_CASE("tariffs REST: operators create and remove overrides of their region, and forecasts and current follow") {
   tariff_fixture f;
   f.create(north_tou());
 
