@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict
+import os
+import secrets
+import shutil
+import subprocess
+from typing import Any, Dict, Iterator
+
+import pytest
 
 import segs
 
@@ -37,3 +43,27 @@ def register_verified(grid: segs.Grid, email: str, *, password: str = PASSWORD,
 def sign_in(grid: segs.Grid, email: str, password: str = PASSWORD) -> segs.Principal:
     tokens = grid.identity.login(email, password)
     return grid.identity.authenticate(tokens.access_token)
+
+
+def postgres_url() -> str:
+    """A URL of a fresh schema of the test server (skips, or fails under CI, without one)."""
+    base = os.environ.get("SEGS_TEST_PG_URL", "")
+    psql = shutil.which("psql")
+    if not base or not psql:
+        why = "SEGS_TEST_PG_URL is not set" if not base else "psql is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run under CI: {why}")
+        pytest.skip(why)
+    schema = "segs_py_" + secrets.token_hex(6)
+    subprocess.run([psql, base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}"],
+                   check=True, capture_output=True, timeout=60)
+    return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
+
+
+def open_on(backend: str, clock: segs.ManualClock) -> Iterator[segs.Grid]:
+    """A grid on an in-memory SQLite database or a fresh PostgreSQL schema:
+    the body of the suites' two-backend `grid` fixtures."""
+    url = "sqlite::memory:" if backend == "sqlite" else postgres_url()
+    with segs.Grid.open(url, clock=clock, **FAST) as g:
+        assert g.backend_name == backend
+        yield g

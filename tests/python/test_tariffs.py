@@ -19,9 +19,6 @@ skipped, and fail under CI=true, as the C++ suites do."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
-import shutil
 import subprocess
 import sys
 import uuid
@@ -31,7 +28,7 @@ from types import SimpleNamespace
 from typing import Any, Dict, Iterator, List, Tuple, Union
 
 import pytest
-from segs_testlib import FAST, PASSWORD, START, sign_in
+from segs_testlib import PASSWORD, START, open_on, sign_in
 
 import segs
 
@@ -355,27 +352,10 @@ def person(grid: segs.Grid, email: str, role: str, region: str = "north") -> seg
     return sign_in(grid, email)
 
 
-def postgres_url() -> str:
-    """A URL of a fresh schema of the test server (skips or fails without one)."""
-    base = os.environ.get("SEGS_TEST_PG_URL", "")
-    psql = shutil.which("psql")
-    if not base or not psql:
-        why = "SEGS_TEST_PG_URL is not set" if not base else "psql is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL tests cannot run under CI: {why}")
-        pytest.skip(why)
-    schema = "segs_py_" + secrets.token_hex(6)
-    subprocess.run([psql, base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}"],
-                   check=True, capture_output=True, timeout=60)
-    return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
-
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def grid(request: pytest.FixtureRequest, clock: segs.ManualClock) -> Iterator[segs.Grid]:
-    url = "sqlite::memory:" if request.param == "sqlite" else postgres_url()
-    with segs.Grid.open(url, clock=clock, **FAST) as g:
-        assert g.backend_name == request.param
-        yield g
+    yield from open_on(request.param, clock)
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ import ctypes.util
 import datetime as dt
 import json
 import os
-import secrets
-import shutil
 import subprocess
 import sys
 import uuid
@@ -27,7 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
-from segs_testlib import FAST, PASSWORD, START, sign_in
+from segs_testlib import FAST, PASSWORD, START, open_on, sign_in
 
 import segs
 
@@ -45,27 +43,10 @@ def person(grid: segs.Grid, email: str, role: str, region: str = "north") -> seg
     return sign_in(grid, email)
 
 
-def postgres_url() -> str:
-    """A URL of a fresh schema of the test server (skips or fails without one)."""
-    base = os.environ.get("SEGS_TEST_PG_URL", "")
-    psql = shutil.which("psql")
-    if not base or not psql:
-        why = "SEGS_TEST_PG_URL is not set" if not base else "psql is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL tests cannot run under CI: {why}")
-        pytest.skip(why)
-    schema = "segs_py_" + secrets.token_hex(6)
-    subprocess.run([psql, base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}"],
-                   check=True, capture_output=True, timeout=60)
-    return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
-
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def grid(request: pytest.FixtureRequest, clock: segs.ManualClock) -> Iterator[segs.Grid]:
-    url = "sqlite::memory:" if request.param == "sqlite" else postgres_url()
-    with segs.Grid.open(url, clock=clock, **FAST) as g:
-        assert g.backend_name == request.param
-        yield g
+    yield from open_on(request.param, clock)
 
 
 def uid(who: segs.Principal) -> uuid.UUID:
