@@ -2,6 +2,8 @@
 // alert per (meter, type); lookups of open alerts use it.
 #include "storage/stores/alerts_store.hpp"
 
+#include "storage/stores/columns.hpp"
+
 #include "alerts/names.hpp"
 #include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
@@ -19,17 +21,6 @@ constexpr std::string_view alert_columns =
     "threshold, occurrences, first_seen_at, last_seen_at, acknowledged_at, acknowledged_by, acknowledge_note, "
     "resolved_at, resolved_by, resolution, resolution_note";
 
-value opt_time(const std::optional<timestamp>& t) { return t ? value(to_micros(*t)) : value(nullptr); }
-value opt_id(const std::optional<uuid>& u) { return u ? value(u->to_string()) : value(nullptr); }
-std::optional<timestamp> time_at(const row& r, std::size_t i) {
-  auto v = r.opt_i64(i);
-  if (!v) return std::nullopt;
-  return from_micros(*v);
-}
-std::optional<uuid> id_at(const row& r, std::size_t i) {
-  if (r.is_null(i)) return std::nullopt;
-  return r.id(i);
-}
 
 alert_row decode(const row& r) {
   alert_row out;
@@ -106,11 +97,11 @@ std::int64_t insert_alert(transaction& tx, const alert_row& r) {
       "value, threshold, occurrences, first_seen_at, last_seen_at, acknowledged_at, acknowledged_by, "
       "acknowledge_note, resolved_at, resolved_by, resolution, resolution_note) VALUES ($1, $2, $3, $4, $5, $6, "
       "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING seq",
-      {r.meter, a.id.to_string(), a.meter_uuid.to_string(), a.meter_id, opt_id(a.user_id), a.region,
+      {r.meter, a.id.to_string(), a.meter_uuid.to_string(), a.meter_id, nullable(a.user_id), a.region,
        std::string(to_string(a.type)), std::string(to_string(a.severity)), std::string(to_string(a.status)),
        a.message, a.value.value, a.threshold.value, a.occurrences, to_micros(a.first_seen_at),
-       to_micros(a.last_seen_at), opt_time(a.acknowledged_at), opt_id(a.acknowledged_by), a.acknowledge_note,
-       opt_time(a.resolved_at), opt_id(a.resolved_by), resolution_of(a), a.resolution_note});
+       to_micros(a.last_seen_at), nullable(a.acknowledged_at), nullable(a.acknowledged_by), a.acknowledge_note,
+       nullable(a.resolved_at), nullable(a.resolved_by), resolution_of(a), a.resolution_note});
   return res.rows.at(0).i64(0);
 }
 
@@ -121,8 +112,8 @@ void update_alert(transaction& tx, const alert_row& r) {
       "last_seen_at = $8, acknowledged_at = $9, acknowledged_by = $10, acknowledge_note = $11, resolved_at = "
       "$12, resolved_by = $13, resolution = $14, resolution_note = $15 WHERE seq = $1",
       {r.seq, std::string(to_string(a.severity)), std::string(to_string(a.status)), a.message, a.value.value,
-       a.threshold.value, a.occurrences, to_micros(a.last_seen_at), opt_time(a.acknowledged_at),
-       opt_id(a.acknowledged_by), a.acknowledge_note, opt_time(a.resolved_at), opt_id(a.resolved_by),
+       a.threshold.value, a.occurrences, to_micros(a.last_seen_at), nullable(a.acknowledged_at),
+       nullable(a.acknowledged_by), a.acknowledge_note, nullable(a.resolved_at), nullable(a.resolved_by),
        resolution_of(a), a.resolution_note});
 }
 

@@ -1,4 +1,8 @@
+// SQL of tariffs: their rows and child rows (periods, rules, holidays, tiers)
+// and overrides.
 #include "storage/stores/tariffs_store.hpp"
+
+#include "storage/stores/columns.hpp"
 
 #include <algorithm>
 #include <array>
@@ -10,17 +14,6 @@ namespace segs::storage::tariffs {
 
 namespace {
 
-value opt_time(const std::optional<timestamp>& t) { return t ? value(to_micros(*t)) : value(nullptr); }
-value opt_id(const std::optional<uuid>& u) { return u ? value(u->to_string()) : value(nullptr); }
-std::optional<timestamp> time_at(const row& r, std::size_t i) {
-  auto v = r.opt_i64(i);
-  if (!v) return std::nullopt;
-  return from_micros(*v);
-}
-std::optional<uuid> id_at(const row& r, std::size_t i) {
-  if (r.is_null(i)) return std::nullopt;
-  return r.id(i);
-}
 
 std::int64_t days_mask(const std::vector<day_kind>& days) {
   std::int64_t m = 0;
@@ -186,9 +179,9 @@ std::int64_t insert_tariff(transaction& tx, const tariff& t) {
       "INSERT INTO tariffs (id, region, name, currency, effective_from, effective_to, default_period, "
       "fixed_charge_per_day, demand_charge_per_kw, export_price_per_kwh, tax_percent, created_by, created_at) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq",
-      {t.id.to_string(), t.region, t.name, t.currency, to_micros(t.effective_from), opt_time(t.effective_to),
+      {t.id.to_string(), t.region, t.name, t.currency, to_micros(t.effective_from), nullable(t.effective_to),
        t.default_period, t.fixed_charge_per_day.micros, t.demand_charge_per_kw.micros, t.export_price_per_kwh.micros,
-       t.tax_percent.value, opt_id(t.created_by), to_micros(t.created_at)});
+       t.tax_percent.value, nullable(t.created_by), to_micros(t.created_at)});
   const auto seq = res.rows.at(0).i64(0);
   put_children(tx, seq, t);
   return seq;
@@ -199,7 +192,7 @@ void update_tariff(transaction& tx, std::int64_t seq, const tariff& t) {
       "UPDATE tariffs SET name = $2, effective_from = $3, effective_to = $4, default_period = $5, "
       "fixed_charge_per_day = $6, demand_charge_per_kw = $7, export_price_per_kwh = $8, tax_percent = $9 "
       "WHERE seq = $1",
-      {seq, t.name, to_micros(t.effective_from), opt_time(t.effective_to), t.default_period,
+      {seq, t.name, to_micros(t.effective_from), nullable(t.effective_to), t.default_period,
        t.fixed_charge_per_day.micros, t.demand_charge_per_kw.micros, t.export_price_per_kwh.micros,
        t.tax_percent.value});
   drop_children(tx, seq);
@@ -207,7 +200,7 @@ void update_tariff(transaction& tx, std::int64_t seq, const tariff& t) {
 }
 
 void set_effective_to(transaction& tx, std::int64_t seq, std::optional<timestamp> to) {
-  tx.exec("UPDATE tariffs SET effective_to = $2 WHERE seq = $1", {seq, opt_time(to)});
+  tx.exec("UPDATE tariffs SET effective_to = $2 WHERE seq = $1", {seq, nullable(to)});
 }
 
 std::optional<tariff_row> find_tariff(transaction& tx, const uuid& id) {
@@ -232,13 +225,13 @@ void insert_override(transaction& tx, const tariff_override& o) {
       "created_at, removed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       {o.id.to_string(), o.region, to_micros(o.start), to_micros(o.end),
        o.price_per_kwh ? value(o.price_per_kwh->micros) : value(nullptr),
-       o.multiplier ? value(o.multiplier->value) : value(nullptr), o.reason, opt_id(o.created_by),
-       to_micros(o.created_at), opt_time(o.removed_at)});
+       o.multiplier ? value(o.multiplier->value) : value(nullptr), o.reason, nullable(o.created_by),
+       to_micros(o.created_at), nullable(o.removed_at)});
 }
 
 void update_override(transaction& tx, const tariff_override& o) {
   tx.exec("UPDATE tariff_overrides SET end_ts = $2, removed_at = $3 WHERE id = $1",
-          {o.id.to_string(), to_micros(o.end), opt_time(o.removed_at)});
+          {o.id.to_string(), to_micros(o.end), nullable(o.removed_at)});
 }
 
 std::optional<tariff_override> find_override(transaction& tx, const uuid& id) {
