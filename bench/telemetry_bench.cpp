@@ -39,7 +39,10 @@
 //
 // Queries. On the ingest run's database: a meter's whole period of
 // 15-minute buckets (history, quarter_hour) and of hours, for --samples
-// random meters. On a second database: a region of --region-meters
+// random meters: the 15-minute buckets first from the quarter-hour rows,
+// then, once grid::run_due_work has packed every settled day (the data is
+// in the past; the time it took and the packed bytes are a row of their
+// own), both from the packed days (docs/telemetry.md, "Packed days"). On a second database: a region of --region-meters
 // (10,000) meters with --region-days (2) days of readings, ingested in time
 // order (its rate is printed too); stats_of_region and top_consumers over
 // the last UTC day, and realtime (the clock a minute after the last
@@ -762,6 +765,21 @@ latency bare_month_scan(const std::filesystem::path& file, const workload& w, co
   return l;
 }
 
+// The packed days' bytes and how many days are packed (SQLite).
+std::pair<std::int64_t, std::int64_t> packed_bytes(const std::filesystem::path& file) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT COALESCE(SUM(LENGTH(packed)), 0), COUNT(packed) FROM meter_days", -1, &st,
+                         nullptr) != SQLITE_OK ||
+      sqlite3_step(st) != SQLITE_ROW)
+    throw std::runtime_error(sqlite3_errmsg(db));
+  std::pair<std::int64_t, std::int64_t> out{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
 struct ingest_line {
   std::string storage, zone;
   phase_rates lib, raw, naive;
@@ -849,7 +867,36 @@ void ingest_scenario(backend_kind& kind, const settings& cfg, const std::string&
           return h->size();
         };
       };
+      // First from the quarter-hour rows (no day packed yet), then packed:
+      // the data is in the past, so the due work packs every day.
       auto l = time_calls(cfg.samples, cfg.samples, 1e9, history(segs::bucket_width::quarter_hour, w.slots));
+      query_rows.push_back({kind.label,
+                            "meter history, 15m buckets, " + std::to_string(cfg.days) + " days, days not packed", l,
+                            std::to_string(l.answer_size) + " buckets"});
+      std::int64_t packed = 0;
+      const auto p0 = clock_type::now();
+      for (;;) {
+        auto r = g.grid->run_due_work();
+        if (!r || !r->failures.empty()) throw std::runtime_error("run_due_work failed");
+        if (r->days_packed == 0) break;
+        packed += r->days_packed;
+      }
+      const double pack_s = seconds_between(p0, clock_type::now());
+      std::string packed_size;
+      if (!kind.is_pg) {
+        const auto [bytes, days] = packed_bytes(t->file);
+        char buf[160];
+        std::snprintf(buf, sizeof buf, ", %.1f bytes a quarter-hour (%.0f a day)",
+                      static_cast<double>(bytes) / static_cast<double>(w.meters * w.slots),
+                      days ? static_cast<double>(bytes) / static_cast<double>(days) : 0.0);
+        packed_size = buf;
+      }
+      char pack_line[200];
+      std::snprintf(pack_line, sizeof pack_line, "%lld days in %.2f s (%.2f ms a day)%s", static_cast<long long>(packed),
+                    pack_s, packed ? 1e3 * pack_s / static_cast<double>(packed) : 0.0, packed_size.c_str());
+      query_rows.push_back({kind.label, "packing the settled days (grid::run_due_work until none is left)",
+                            latency{}, pack_line});
+      l = time_calls(cfg.samples, cfg.samples, 1e9, history(segs::bucket_width::quarter_hour, w.slots));
       query_rows.push_back({kind.label, "meter history, 15m buckets, " + std::to_string(cfg.days) + " days", l,
                             std::to_string(l.answer_size) + " buckets"});
       l = time_calls(cfg.samples, cfg.samples, 1e9, history(segs::bucket_width::hour, w.slots / 4));

@@ -186,6 +186,9 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->due.push_back({"telemetry", [telemetry](timestamp, due_work_report& r) {
                                r.readings_dropped = telemetry->drop_expired_readings();
                              }});
+    g->impl_->due.push_back({"telemetry", [telemetry](timestamp now, due_work_report& r) {
+                               r.days_packed = telemetry->pack_settled_days(now);
+                             }});
     g->impl_->alerts = std::unique_ptr<alerts_service>(new alerts_service(core));
     auto* alerts = g->impl_->alerts->impl_.get();
     // The rules run in the transaction of every reading telemetry stores.

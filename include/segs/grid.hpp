@@ -52,13 +52,17 @@ struct due_work_report {
   /// Telemetry: raw readings deleted for being older than
   /// `telemetry_options::raw_retention` (their aggregates stay).
   std::int64_t readings_dropped = 0;
+  /// Telemetry: settled local days (their end passed) whose quarter-hours
+  /// were packed into the day's row, a bounded number per run, oldest
+  /// first (docs/telemetry.md, "Packed days").
+  std::int64_t days_packed = 0;
   /// Alerts: `meter_offline` alerts raised for meters silent past their limit.
   std::int64_t offline_alerts_raised = 0;
   /// Work that failed, each message prefixed with its capability
   /// ("market: ..."); the other capabilities' work still ran.
   std::vector<error> failures;
   /// True when nothing was due and nothing failed.
-  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && offline_alerts_raised == 0 && failures.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && days_packed == 0 && offline_alerts_raised == 0 && failures.empty(); }
 };
 
 class SEGS_EXPORT grid {

@@ -104,6 +104,9 @@ struct telemetry_service::impl {
                                const request_context& ctx = {}, stored_reading* stored = nullptr);
   /// Deletes raw readings past the retention; answers how many.
   std::int64_t drop_expired_readings();
+  /// Packs up to packed_days_per_run settled days (ended by `now`), oldest
+  /// first; answers how many it packed (telemetry_packing.cpp).
+  std::int64_t pack_settled_days(timestamp now);
 };
 
 }  // namespace segs

@@ -307,7 +307,9 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           store::merge_quarters(tx, qs, true, totals_out);
           for (const auto& [k, v] : dirty_days) {
             aggregate a;
-            for (const auto& q : store::quarters(tx, k.first, from_micros(k.second), from_micros(v.first)))
+            // From the rows: the day's packed form (if any) is stale until
+            // merge_days below drops it.
+            for (const auto& q : store::quarter_rows(tx, k.first, from_micros(k.second), from_micros(v.first)))
               a.merge(q.agg);
             ds.push_back({k.first, from_micros(k.second), from_micros(v.first), a});
           }

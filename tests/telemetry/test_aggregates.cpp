@@ -1,6 +1,7 @@
 // Aggregates against a from-scratch recomputation (issue 12, section 8):
 // randomized ingestion (in order, shuffled, random batches, duplicates,
-// conflicting repeats, late data, corrections) across day, month and DST
+// conflicting repeats, late data, corrections; the due work packing the
+// settled days between the phases) across day, month and DST
 // boundaries in four zones, then every bucket width, stats, daily, monthly,
 // region stats and top consumers compared with telemetry_model.hpp, which
 // computes the expected buckets from the readings the test kept. Then the
@@ -13,6 +14,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -177,6 +179,17 @@ TEST_CASE("telemetry: randomized ingestion, aggregates equal a recomputation fro
     send({ordered.begin() + static_cast<std::ptrdiff_t>(at_), ordered.begin() + static_cast<std::ptrdiff_t>(at_ + n)});
     at_ += n;
   }
+  // The due work packs the settled days (all of them: the clock is after
+  // the data); the phases below merge into packed days, unpacking them.
+  std::int64_t days_packed = 0;
+  auto run_due_work = [&] {
+    auto r = f.grid->run_due_work();
+    REQUIRE(r.has_value());
+    CHECK(r->failures.empty());
+    days_packed += r->days_packed;
+  };
+  run_due_work();
+  CHECK(days_packed > 0);
   // 2. The rest shuffled (late and out of order), with exact repeats of
   // stored or same-batch readings and conflicting repeats mixed in.
   for (std::size_t at_ = 0; at_ < shuffled.size();) {
@@ -206,6 +219,7 @@ TEST_CASE("telemetry: randomized ingestion, aggregates equal a recomputation fro
   CHECK(n_dup > 20);
   CHECK(n_conflict > 20);
 
+  run_due_work();
   // 3. Corrections: per meter, the readings holding the lowest power and
   // the highest peak (a minimum cannot be un-merged), random others, new
   // times, and one identical repeat.
@@ -265,7 +279,9 @@ TEST_CASE("telemetry: randomized ingestion, aggregates equal a recomputation fro
     }
   }
 
-  // 4. Late readings after the corrections, into the corrected quarter-hours.
+  run_due_work();
+  // 4. Late readings after the corrections, into the corrected quarter-hours
+  // (their days are left unpacked: the checks read packed and unpacked days).
   {
     std::vector<segs::meter_reading> rows;
     for (std::size_t m = 0; m < plans.size(); ++m)
@@ -338,7 +354,8 @@ TEST_CASE("telemetry: randomized ingestion, aggregates equal a recomputation fro
     }
   }
   MESSAGE("randomized telemetry: seed " << seed << ", " << batches << " batches, " << n_dup
-                                        << " repeats, " << n_conflict << " conflicting repeats");
+                                        << " repeats, " << n_conflict << " conflicting repeats, "
+                                        << days_packed << " days packed");
 }
 
 // --- named cases ------------------------------------------------------------------------
@@ -1029,14 +1046,39 @@ TEST_CASE("telemetry: concurrent overlapping ingestion counts every reading once
       }
     });
   }
+  // Meanwhile the due work packs the days (all in the past) the writers
+  // are merging into: a merge committed while a day is packed must win.
+  std::atomic<bool> writing{true};
+  std::string packer_failure;
+  std::int64_t packed_meanwhile = 0;
+  std::thread packer([&] {
+    while (writing) {
+      auto r = f.grid->run_due_work();
+      if (!r || !r->failures.empty()) {
+        packer_failure = r ? r->failures[0].message : r.error().message;
+        return;
+      }
+      packed_meanwhile += r->days_packed;
+    }
+  });
   for (auto& t : threads) t.join();
+  writing = false;
+  packer.join();
+  CHECK_MESSAGE(packer_failure.empty(), packer_failure);
+  MESSAGE(packed_meanwhile << " days packed during the ingestion");
   for (const auto& e : failures) CHECK_MESSAGE(e.empty(), e);
   std::int64_t total = 0;
   for (auto a : accepted) total += a;
   CHECK(total == static_cast<std::int64_t>(rows.size()));  // each reading accepted once, repeated thrice
+  for (int round = 0; round < 2; ++round) {  // as left, then every day packed
+    if (round == 1)
+      while (f.grid->run_due_work()->days_packed != 0) {
+      }
+    for (std::size_t m = 0; m < ms.size(); ++m)
+      check_buckets(f, ms[m].first, mdl::zone_of_region(ms[m].second), model[m],
+                    {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")});
+  }
   for (std::size_t m = 0; m < ms.size(); ++m) {
-    check_buckets(f, ms[m].first, mdl::zone_of_region(ms[m].second), model[m],
-                  {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")});
     CHECK(all_readings(f.tel(), f.admin, ms[m].first, {at("2025-10-20T00:00:00Z"), at("2025-11-08T00:00:00Z")})
               .size() == model[m].size());
   }

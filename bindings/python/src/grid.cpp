@@ -47,6 +47,9 @@ void register_grid(py::module_& m) {
       .def_readonly("readings_dropped", &due_work_report::readings_dropped,
                     "Telemetry: raw readings deleted for being older than the raw retention "
                     "(Grid.open's telemetry_raw_retention_hours); their aggregates stay.")
+      .def_readonly("days_packed", &due_work_report::days_packed,
+                    "Telemetry: settled local days whose quarter-hours were packed into the "
+                    "day's row (a bounded number per run, oldest first).")
       .def_readonly("offline_alerts_raised", &due_work_report::offline_alerts_raised,
                     "Alerts: \"meter_offline\" alerts raised for meters silent for longer "
                     "than their offline_after_minutes.")
@@ -55,6 +58,7 @@ void register_grid(py::module_& m) {
         return repr_builder("DueWorkReport")
             .add("gate_closures", py::int_(r.gate_closures.size()))
             .add("readings_dropped", py::int_(r.readings_dropped))
+            .add("days_packed", py::int_(r.days_packed))
             .add("offline_alerts_raised", py::int_(r.offline_alerts_raised))
             .add("failures", py::int_(r.failures.size()))
             .str();

@@ -8,6 +8,7 @@
 
 #include "storage/stores/in_list.hpp"
 #include "storage/stores/telemetry_blocks.hpp"
+#include "telemetry/packed_day.hpp"
 
 #include <algorithm>
 #include <array>
@@ -112,8 +113,11 @@ std::string merge_clause(std::string_view t, bool replace, bool days) {
       set(col, old + " + " + ex);
     }
   }
+  // Either way the day's packed quarter-hours are stale: read from the rows
+  // until the day is packed again.
   if (days)
-    s += replace ? ", hours = NULL, dirty = 0" : ", dirty = " + T + ".dirty | excluded.dirty";
+    s += replace ? ", hours = NULL, dirty = 0, packed = NULL"
+                 : ", dirty = " + T + ".dirty | excluded.dirty, packed = NULL";
   return s;
 }
 
@@ -213,8 +217,53 @@ void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, b
 void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace) {
   merge_into(tx, "meter_days", true, deltas, replace);
 }
-std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
+std::vector<stored_bucket> quarter_rows(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
   return read_buckets(tx, "meter_quarters", false, meter, from, to);
+}
+
+std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
+  if (!(from < to)) return {};
+  // The packed days entirely inside the range: each of the range's day
+  // blocks sought by (block, meter). A day starting before `from` (its
+  // start may lie in the block before) is not entirely inside, so its part
+  // of the range is read from the rows below.
+  auto days = tx.exec("SELECT start, day_end, packed FROM meter_days WHERE meter = $1 AND " +
+                          in_blocks("block", 4, 5) + " AND start >= $2 AND day_end <= $3 AND packed IS NOT NULL",
+                      {meter, to_micros(from), to_micros(to), block_of(from, day_block_us),
+                       block_of(to, day_block_us)});
+  if (days.rows.empty()) return quarter_rows(tx, meter, from, to);
+  auto& rows = days.rows;
+  if (!std::is_sorted(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.i64(0) < b.i64(0); }))
+    std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.i64(0) < b.i64(0); });
+  // The rest of the range, between the decoded days, from the rows: one
+  // statement per gap (adjacent unpacked days are one gap).
+  std::vector<stored_bucket> out;
+  // Room for the range's quarter-hours (up to two months' worth at once;
+  // a longer range grows as usual).
+  out.reserve(static_cast<std::size_t>(std::min<std::int64_t>((to - from) / segs::telemetry::quarter, 62 * 100)));
+  std::vector<segs::telemetry::packed_quarter> decoded;
+  timestamp at = from;
+  auto rows_until = [&](timestamp until) {
+    if (!(at < until)) return;
+    auto part = quarter_rows(tx, meter, at, until);
+    out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+  };
+  for (const auto& r : rows) {
+    const auto start = from_micros(r.i64(0)), end = from_micros(r.i64(1));
+    // A meter's days do not overlap (a meter with readings keeps its
+    // region, a zone change rebuilds them); guarded all the same.
+    if (start < at) continue;
+    decoded.clear();
+    // Bytes of another version (or a day the encoding could not hold)
+    // leave the day to the rows.
+    if (!segs::telemetry::unpack_day(start, r.bytes(2), decoded)) continue;
+    if (!decoded.empty() && !(decoded.back().start < end)) continue;
+    rows_until(start);
+    for (auto& q : decoded) out.push_back({meter, q.start, q.start + segs::telemetry::quarter, q.agg, 0});
+    at = end;
+  }
+  rows_until(to);
+  return out;
 }
 std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp from, timestamp to) {
   return read_buckets(tx, "meter_days", true, meter, from, to);
@@ -418,6 +467,34 @@ void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days) {
         {encode(*d.hours), block_of(d.start, day_block_us), d.meter, to_micros(d.start), d.dirty, d.readings,
          d.consumed_wh});
   }
+}
+
+std::vector<day_to_pack> days_to_pack(transaction& tx, timestamp settled_by, int limit) {
+  // The front of meter_days_unpacked (a partial index of the days without a
+  // packed form, by end). The limit is the library's own constant, written
+  // into the text so PostgreSQL's generic plan knows it is small (an index
+  // scan that stops early, never a scan of the table).
+  const std::string sql = "SELECT meter, start, day_end, readings, consumed_wh FROM meter_days "
+                          "WHERE packed IS NULL AND day_end <= $1 ORDER BY day_end LIMIT " +
+                          std::to_string(limit) +
+                          (tx.dialect() == "postgres" ? " FOR NO KEY UPDATE SKIP LOCKED" : "");
+  auto res = tx.exec(sql, {to_micros(settled_by)});
+  std::vector<day_to_pack> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows)
+    out.push_back({r.i64(0), from_micros(r.i64(1)), from_micros(r.i64(2)), r.i64(3), r.i64(4)});
+  return out;
+}
+
+bool put_packed_day(transaction& tx, const day_to_pack& d, const blob& packed) {
+  // As put_day_hours: only if the day still holds what was read (under
+  // PostgreSQL days_to_pack's lock already keeps merges out).
+  return tx
+             .exec("UPDATE meter_days SET packed = $1 WHERE block = $2 AND meter = $3 AND start = $4 AND packed IS "
+                   "NULL AND readings = $5 AND consumed_wh = $6",
+                   {packed, block_of(d.start, day_block_us), d.meter, to_micros(d.start), d.readings,
+                    d.consumed_wh})
+             .affected == 1;
 }
 
 }  // namespace segs::storage::telemetry

@@ -109,7 +109,14 @@ void merge_quarters(transaction& tx, const std::vector<stored_bucket>& deltas, b
                     std::vector<quarter_energy>* totals = nullptr);
 void merge_days(transaction& tx, const std::vector<stored_bucket>& deltas, bool replace = false);
 /// A meter's stored buckets with start in [from, to), oldest first.
+/// Quarter-hours: the packed days entirely inside the range are decoded,
+/// the rest of the range is read from the rows (docs/telemetry.md, "Packed
+/// days").
 std::vector<stored_bucket> quarters(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
+/// The same, from the rows of meter_quarters only (never a packed day):
+/// for writers recomputing from them, whose transaction has not yet
+/// dropped the packed form of the days it changes, and for packing.
+std::vector<stored_bucket> quarter_rows(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
 std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp from, timestamp to);
 /// The quarter-hours of every meter of `region` with start in [from, to).
 std::vector<stored_bucket> region_meter_quarters(transaction& tx, std::string_view region, timestamp from,
@@ -189,6 +196,24 @@ std::vector<stored_day_hours> day_hours_of(transaction& tx, const std::vector<st
 /// Stores the computed profiles of existing days (their dirty hours
 /// cleared), each only if the day still holds what `day_hours_of` read.
 void put_day_hours(transaction& tx, const std::vector<stored_day_hours>& days);
+
+/// A settled day still to pack: its key and what packing read it as.
+struct day_to_pack {
+  std::int64_t meter = 0;
+  timestamp start{};
+  timestamp end{};
+  std::int64_t readings = 0;
+  std::int64_t consumed_wh = 0;
+};
+/// Up to `limit` days without a packed form that ended by `settled_by`,
+/// the earliest end first. PostgreSQL: the rows stay locked until the
+/// transaction ends and rows another transaction holds are skipped, so no
+/// merge can commit into a day between the read of its quarter-hours and
+/// put_packed_day (a merge waits, then drops the packed form).
+std::vector<day_to_pack> days_to_pack(transaction& tx, timestamp settled_by, int limit);
+/// Stores `packed` as the day's packed quarter-hours if the day still has
+/// none and holds what days_to_pack read; answers whether it did.
+bool put_packed_day(transaction& tx, const day_to_pack& d, const blob& packed);
 
 /// An active meter of `region` with no reading after `cutoff`: its latest
 /// reading's time, or its creation when it has none.
