@@ -12,9 +12,7 @@ namespace {
 
 using tariffs::wide;
 
-error invalid(std::string field, const std::string& what) {
-  return make_error(errc::validation_error, field + " " + what, field);
-}
+using tariffs::invalid;
 
 constexpr wide pow10(int n) {
   wide p = 1;

@@ -12,9 +12,7 @@ namespace segs {
 
 namespace {
 
-error invalid(std::string field, const std::string& what) {
-  return make_error(errc::validation_error, field + " " + what, field);
-}
+using tariffs::invalid;
 
 std::size_t characters(std::string_view s) {
   return static_cast<std::size_t>(

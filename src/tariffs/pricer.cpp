@@ -8,9 +8,7 @@ namespace segs {
 
 namespace {
 
-error invalid(std::string field, const std::string& what) {
-  return make_error(errc::validation_error, field + " " + what, field);
-}
+using tariffs::invalid;
 
 }  // namespace
 

@@ -11,9 +11,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-error invalid(std::string field, const std::string& what) {
-  return make_error(errc::validation_error, field + " " + what, field);
-}
+using tariffs::invalid;
 
 std::string at(std::string_view list, std::size_t i, std::string_view member = {}) {
   std::string s(list);

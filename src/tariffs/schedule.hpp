@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace segs::tariffs {
@@ -30,6 +31,11 @@ inline constexpr int key_count = 12 * 8;  // (month, day kind)
   return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 [[nodiscard]] constexpr bool on_grid(timestamp t) noexcept { return to_micros(t) % quarter_us == 0; }
+
+/// A validation_error naming `field` (a member's path, `schedule[1].start`).
+inline error invalid(std::string field, const std::string& what) {
+  return make_error(errc::validation_error, field + " " + what, field);
+}
 
 /// v / d rounded half to even. REQUIRES: d > 0.
 [[nodiscard]] constexpr wide round_half_even(wide v, wide d) noexcept {
