@@ -52,6 +52,16 @@ else()
   set(SEGS_CONFIG_STATIC OFF)
   set(SEGS_PC_CFLAGS_EXTRA "")
 endif()
+# libharu (SEGS_WITH_PDF) has no pkg-config file on Debian, so segs.pc names
+# it in Libs.private, and segsConfig.cmake finds it with the FindHaru.cmake
+# installed beside it.
+if(SEGS_WITH_PDF)
+  set(SEGS_CONFIG_WITH_PDF ON)
+  set(SEGS_PC_LIBS_PRIVATE_EXTRA " -lhpdf")
+else()
+  set(SEGS_CONFIG_WITH_PDF OFF)
+  set(SEGS_PC_LIBS_PRIVATE_EXTRA "")
+endif()
 
 configure_package_config_file(
   "${PROJECT_SOURCE_DIR}/cmake/segsConfig.cmake.in"
@@ -66,6 +76,11 @@ install(FILES
     "${PROJECT_BINARY_DIR}/segsConfigVersion.cmake"
   DESTINATION "${SEGS_INSTALL_CMAKEDIR}"
   COMPONENT segs_Development)
+if(SEGS_CONFIG_STATIC AND SEGS_CONFIG_WITH_PDF)
+  install(FILES "${PROJECT_SOURCE_DIR}/cmake/FindHaru.cmake"
+    DESTINATION "${SEGS_INSTALL_CMAKEDIR}"
+    COMPONENT segs_Development)
+endif()
 
 # segs.pc locates the prefix from its own directory (${pcfiledir}), so the
 # installed tree stays correct after `cmake --install --prefix <elsewhere>`

@@ -9,3 +9,14 @@ pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET GLOBAL libpq>=12)
 find_package(Threads REQUIRED)
 # IANA time zones (Howard Hinnant's date/tz over the system tz database).
 find_package(date REQUIRED)
+# PDF invoices (SEGS_WITH_PDF): libharu, found by cmake/FindHaru.cmake.
+if(SEGS_WITH_PDF)
+  find_package(Haru)
+  if(NOT Haru_FOUND)
+    message(FATAL_ERROR
+      "segs: SEGS_WITH_PDF is ON but libharu (hpdf.h, libhpdf) was not found. "
+      "Install libhpdf-dev (Debian/Ubuntu: scripts/install-deps.sh), set Haru_ROOT "
+      "to where it is installed, or configure with -DSEGS_WITH_PDF=OFF to build "
+      "without PDF invoices.")
+  endif()
+endif()

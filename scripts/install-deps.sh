@@ -24,7 +24,8 @@ done
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-deps.sh: apt-get not found; this script supports Debian 12 and Ubuntu 24.04." >&2
   echo "install-deps.sh: needed: a C++20 compiler, CMake >= 3.25, Ninja, pkg-config, Boost >= 1.81 (json, url)," >&2
-  echo "                 SQLite 3, libpq, libsodium, doctest, PostgreSQL server, Python 3 dev + venv, pybind11." >&2
+  echo "                 SQLite 3, libpq, libsodium, doctest, PostgreSQL server, Python 3 dev + venv, pybind11," >&2
+  echo "                 libharu (PDF invoices; or -DSEGS_WITH_PDF=OFF) and pdftotext (poppler) for its test." >&2
   exit 1
 fi
 
@@ -73,6 +74,8 @@ packages=(
   libsqlite3-dev libpq-dev libsodium-dev
   libhowardhinnant-date-dev tzdata   # IANA time zones of regions
   doctest-dev
+  libhpdf-dev      # PDF invoices (SEGS_WITH_PDF, on by default)
+  poppler-utils    # pdftotext: tests/unit/test_invoice_pdf.cpp reads the invoices back
   postgresql
   python3 python3-venv python3-dev pybind11-dev
   wrk curl   # bench/http/load.sh (its smoke run is part of scripts/test.sh)

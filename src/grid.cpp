@@ -7,6 +7,7 @@
 #include "market/market_impl.hpp"
 #include "telemetry/telemetry_impl.hpp"
 #include "alerts/alerts_impl.hpp"
+#include "billing/billing_impl.hpp"
 #include "tariffs/tariffs_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
@@ -103,6 +104,7 @@ struct grid::impl {
   std::unique_ptr<telemetry_service> telemetry;
   std::unique_ptr<alerts_service> alerts;
   std::unique_ptr<tariffs_service> tariffs;
+  std::unique_ptr<billing_service> billing;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -147,6 +149,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     detail::validate_settings(opts.market.defaults);
     if (opts.telemetry.raw_retention && opts.telemetry.raw_retention->count() <= 0)
       detail::fail(errc::validation_error, "raw_retention must be positive", "raw_retention");
+    if (opts.billing.generation_batch < 1 || opts.billing.generation_batch > 10'000)
+      detail::fail(errc::validation_error, "generation_batch must be 1 to 10000", "generation_batch");
 
     std::unique_ptr<grid> g(new grid());
     auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));
@@ -200,6 +204,14 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                                r.offline_alerts_raised = alerts->sweep_offline();
                              }});
     g->impl_->tariffs = std::unique_ptr<tariffs_service>(new tariffs_service(core));
+    g->impl_->billing = std::unique_ptr<billing_service>(new billing_service(core));
+    auto* billing = g->impl_->billing->impl_.get();
+    g->impl_->due.push_back({"billing", [billing](timestamp now, due_work_report& r) {
+                               r.invoices_overdue = billing->mark_overdue(now);
+                             }});
+    g->impl_->due.push_back({"billing", [billing](timestamp now, due_work_report& r) {
+                               r.invoices_generated = billing->generate_due(now);
+                             }});
     return g;
   });
 }
@@ -212,6 +224,7 @@ market_service& grid::market() noexcept { return *impl_->market; }
 telemetry_service& grid::telemetry() noexcept { return *impl_->telemetry; }
 alerts_service& grid::alerts() noexcept { return *impl_->alerts; }
 tariffs_service& grid::tariffs() noexcept { return *impl_->tariffs; }
+billing_service& grid::billing() noexcept { return *impl_->billing; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -54,6 +55,9 @@ constexpr setting settings[] = {
     {"SEGS_RATE_LIMIT_AUTH", "rate-limit-auth", "20/15m",
      "per client address on login/register/verify/reset routes"},
     {"SEGS_MAX_BODY_BYTES", "max-body-bytes", "10485760", "largest request body; larger: 413"},
+    {"SEGS_BILLING", "billing", "on",
+     "on or off (also 1/0, true/false): serve the /api/v1/billing routes; off: they answer 404"},
+    {"ENABLE_BILLING", "enable-billing", nullptr, "the seed's name of SEGS_BILLING (used when that one is not given)"},
     {"SEGS_MAIL_SINK", "mail-sink", "log", "log (one line on stderr, no code) or file:PATH"},
     {"SEGS_ADMIN_EMAIL", "admin-email", nullptr, "create this verified admin when none exists"},
     {"SEGS_ADMIN_PASSWORD", "admin-password", nullptr,
@@ -109,6 +113,15 @@ const setting* find_flag(std::string_view flag) {
 
 [[noreturn]] void bad(const setting& s, const std::string& why) {
   throw config_error(std::string(s.env) + " (--" + s.flag + "): " + why);
+}
+
+/// A switch: on/1/true or off/0/false, in any case.
+bool parse_switch(const setting& s, const std::string& text) {
+  std::string t = text;
+  for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (t == "on" || t == "1" || t == "true") return true;
+  if (t == "off" || t == "0" || t == "false") return false;
+  bad(s, "expected on or off (1/0, true/false), got \"" + text + "\"");
 }
 
 template <class Int>
@@ -471,6 +484,10 @@ config load_config(int argc, char** argv) {
       cfg.rest.auth_routes = parse_rate(s, *v);
     } else if (name == "SEGS_MAX_BODY_BYTES") {
       cfg.rest.max_body_bytes = parse_int<std::size_t>(s, *v, 1, std::size_t{1} << 30);
+    } else if (name == "SEGS_BILLING") {
+      cfg.rest.billing = parse_switch(s, *v);
+    } else if (name == "ENABLE_BILLING") {
+      if (!given.contains("SEGS_BILLING")) cfg.rest.billing = parse_switch(s, *v);
     } else if (name == "SEGS_MAIL_SINK") {
       if (*v != "log" && !(v->starts_with("file:") && v->size() > 5))
         bad(s, "expected log or file:PATH, got \"" + *v + "\"");

@@ -47,6 +47,11 @@ inline constexpr std::string_view alerts_configure = "alerts:configure";
 inline constexpr std::string_view tariffs_manage = "tariffs:manage";
 /// Create and remove price overrides in scope; read tariff analytics.
 inline constexpr std::string_view tariffs_operate = "tariffs:operate";
+/// Generate, read and take payments for the invoices in scope, resolve
+/// disputes, read billing analytics and exports (billing.hpp).
+inline constexpr std::string_view billing_operate = "billing:operate";
+/// Change a region's billing settings.
+inline constexpr std::string_view billing_manage = "billing:manage";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <segs/alerts.hpp>
+#include <segs/billing.hpp>
 #include <segs/export.hpp>
 #include <segs/market.hpp>
 #include <segs/outbox.hpp>
@@ -63,12 +64,16 @@ struct event {
   std::string region;
   /// What happened: an outbox message ("mail"), a market event
   /// ("market.*"), readings ("telemetry.readings") or an alert
-  /// ("alerts.*"). Later capabilities add alternatives.
-  std::variant<outbox_message, market_event, readings_committed, alert_event> data;
+  /// ("alerts.*"), an invoice ("billing.*"). Later capabilities add
+  /// alternatives.
+  std::variant<outbox_message, market_event, readings_committed, alert_event, billing_event> data;
 
   /// "mail", "market.order", "market.trade", "market.book", "market.clearing",
   /// "telemetry.readings", "alerts.raised", "alerts.escalated",
-  /// "alerts.acknowledged", "alerts.resolved".
+  /// "alerts.acknowledged", "alerts.resolved", "billing.invoice_issued",
+  /// "billing.invoice_paid", "billing.invoice_overdue",
+  /// "billing.dispute_opened", "billing.dispute_resolved",
+  /// "billing.invoice_voided".
   [[nodiscard]] SEGS_EXPORT std::string_view name() const noexcept;
   /// The payload as `T`, or null when it is another kind.
   template <class T>

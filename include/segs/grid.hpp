@@ -23,6 +23,7 @@
 #include <segs/region.hpp>
 #include <segs/telemetry.hpp>
 #include <segs/alerts.hpp>
+#include <segs/billing.hpp>
 #include <segs/tariffs.hpp>
 
 #include <functional>
@@ -58,11 +59,16 @@ struct due_work_report {
   std::int64_t days_packed = 0;
   /// Alerts: `meter_offline` alerts raised for meters silent past their limit.
   std::int64_t offline_alerts_raised = 0;
+  /// Billing: invoices generated for regions with `auto_generate` whose
+  /// cycle ended.
+  std::int64_t invoices_generated = 0;
+  /// Billing: invoices found past due with something due, now `overdue`.
+  std::int64_t invoices_overdue = 0;
   /// Work that failed, each message prefixed with its capability
   /// ("market: ..."); the other capabilities' work still ran.
   std::vector<error> failures;
   /// True when nothing was due and nothing failed.
-  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && days_packed == 0 && offline_alerts_raised == 0 && failures.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && days_packed == 0 && offline_alerts_raised == 0 && invoices_generated == 0 && invoices_overdue == 0 && failures.empty(); }
 };
 
 class SEGS_EXPORT grid {
@@ -98,6 +104,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] alerts_service& alerts() noexcept;
   /// Tariffs, overrides, prices and estimates (tariffs.hpp).
   [[nodiscard]] tariffs_service& tariffs() noexcept;
+  /// Cycles, invoices, payments, disputes (billing.hpp).
+  [[nodiscard]] billing_service& billing() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <segs/alerts.hpp>
+#include <segs/billing.hpp>
 #include <segs/clock.hpp>
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
@@ -48,6 +49,8 @@ struct options {
   telemetry_options telemetry;
   /// Whether the rules run on ingest (alerts.hpp).
   alerts_options alerts;
+  /// How invoices are generated (billing.hpp).
+  billing_options billing;
 };
 
 }  // namespace segs

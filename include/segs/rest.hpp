@@ -81,6 +81,12 @@ struct options {
   /// Whether the rate limits apply at all (tests of other behaviour turn
   /// them off).
   bool rate_limits_enabled = true;
+  /// Whether the billing routes (`/api/v1/billing/*`: invoices, payments,
+  /// disputes, previews, analytics, exports, settings) are served. When
+  /// false they are not routed at all: every such request answers 404
+  /// `NOT_FOUND` as an unknown path does. The library's billing service
+  /// (`grid::billing()`) is unaffected.
+  bool billing = true;
 };
 
 /// The REST surface of one grid.

@@ -16,6 +16,7 @@
 #include <segs/subscription.hpp>
 #include <segs/telemetry.hpp>
 #include <segs/alerts.hpp>
+#include <segs/billing.hpp>
 #include <segs/tariffs.hpp>
 #include <segs/types.hpp>
 #include <segs/version.hpp>

@@ -38,10 +38,22 @@
 // Meter arguments (`std::string_view meter`) take the serial (`meter_id`)
 // or the UUID.
 //
+// Holdings. A meter's owners follow one another in time: each holding is
+// [effective_from, effective_to), and a 15-minute bucket's energy belongs to
+// whoever held the meter at the bucket's start (billing reads them so; an
+// owner change never rewrites the past). `assign_meter` opens a holding,
+// `unassign_meter` closes it at the clock's now. A holding starts by
+// default, for a meter that never had an owner, at the start of its
+// installation date in its region's time zone (since the beginning when it
+// has none; now when that date is still to come), and otherwise now.
+// An explicit start may be backdated, but never after now nor before the
+// end of the meter's last holding. Creating a meter with an owner opens its
+// first holding the same way. `meter.user_id` is the current holder.
+//
 // Errors: validation_error naming the C++ member (`time`, `consumed`,
 // `voltage`, ...), not_found, forbidden, conflict (a serial in use, a meter
-// held by another user, a decommissioned meter, a reading conflicting with a
-// stored one), unauthorized (a signed meter's missing or bad signature).
+// held by another user, a holding starting before the last one ended, a
+// decommissioned meter, a reading conflicting with a stored one), unauthorized (a signed meter's missing or bad signature).
 //
 // Thread-safety: safe from several threads. Lifetime: from
 // `grid::telemetry()`, lives as long as its grid.
@@ -147,6 +159,15 @@ struct meter_spec {
   std::optional<std::string> public_key;  ///< "" removes the key
   std::optional<std::string> metadata;
   std::optional<uuid> user_id;  ///< creating only: the owner
+};
+
+/// One holding of a meter: `user_id` held it over [effective_from,
+/// effective_to). effective_from none: since the meter's beginning;
+/// effective_to none: still holds it.
+struct meter_assignment {
+  uuid user_id;
+  std::optional<timestamp> effective_from;
+  std::optional<timestamp> effective_to;
 };
 
 /// A meter's own proof that it holds its key (`register_signed_meter`).
@@ -384,13 +405,24 @@ class SEGS_EXPORT telemetry_service {
   /// Decommissions: keeps every reading, takes no new ones.
   result<meter> decommission_meter(const principal& who, std::string_view meter,
                                    const request_context& ctx = {});
-  /// Gives the meter to `user` (conflict when another user holds it;
-  /// not_found for an unknown user). Audited "meter.assign".
+  /// Gives the meter to `user` from `effective_from` (`meters:manage` in
+  /// scope; see "Holdings" above for the default and the rules): conflict
+  /// when another user holds it (naming `meter_id`) or when effective_from
+  /// is before the end of its last holding (naming `effective_from`);
+  /// validation_error naming `effective_from` when it is after now;
+  /// not_found for an unknown user. Assigning to the current holder changes
+  /// nothing. Audited "meter.assign" with effective_from.
   result<meter> assign_meter(const principal& who, std::string_view meter, const uuid& user,
+                             std::optional<timestamp> effective_from = std::nullopt,
                              const request_context& ctx = {});
-  /// Takes the meter from its owner. Audited "meter.unassign".
+  /// Takes the meter from its owner: their holding ends now. Audited
+  /// "meter.unassign".
   result<meter> unassign_meter(const principal& who, std::string_view meter,
                                const request_context& ctx = {});
+  /// Who held the meter when, oldest first (whoever may read the meter, as
+  /// `get_meter`).
+  result<std::vector<meter_assignment>> meter_assignments(const principal& who,
+                                                          std::string_view meter);
   /// A meter the caller may read, with its last reading and totals.
   result<meter> get_meter(const principal& who, std::string_view meter);
   /// The meters in the caller's reach (own; an operator's region; all for

@@ -19,7 +19,7 @@ namespace {
 
 // The capabilities that publish, by the first segment of their event names.
 // An event name of another capability counts under "other".
-constexpr std::array<std::string_view, 4> capabilities{"mail", "market", "telemetry", "alerts"};
+constexpr std::array<std::string_view, 5> capabilities{"mail", "market", "telemetry", "alerts", "billing"};
 constexpr std::size_t other = capabilities.size();
 constexpr std::size_t mail = 0;  // capabilities[mail] == "mail": events of no region
 
@@ -160,6 +160,16 @@ std::string_view event::name() const noexcept {
       case alert_event::kind::escalated: return "alerts.escalated";
       case alert_event::kind::acknowledged: return "alerts.acknowledged";
       case alert_event::kind::resolved: return "alerts.resolved";
+    }
+  }
+  if (const auto* b = std::get_if<billing_event>(&data)) {
+    switch (b->type) {
+      case billing_event::kind::invoice_issued: return "billing.invoice_issued";
+      case billing_event::kind::invoice_paid: return "billing.invoice_paid";
+      case billing_event::kind::invoice_overdue: return "billing.invoice_overdue";
+      case billing_event::kind::dispute_opened: return "billing.dispute_opened";
+      case billing_event::kind::dispute_resolved: return "billing.dispute_resolved";
+      case billing_event::kind::invoice_voided: return "billing.invoice_voided";
     }
   }
   const auto& m = std::get<market_event>(data);

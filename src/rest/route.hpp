@@ -124,9 +124,12 @@ void add_meter_routes(router& r);
 void add_telemetry_routes(router& r);
 void add_alert_routes(router& r);
 void add_tariff_routes(router& r);
+void add_billing_routes(router& r);
 
-/// Every route of the REST layer.
-[[nodiscard]] router build_router();
+/// Every route of the REST layer; the groups `opts` turns off
+/// (`options::billing`) are left out, so their paths answer 404 as unknown
+/// ones do. The default: every route (route_table()).
+[[nodiscard]] router build_router(const rest::options& opts = {});
 
 // Shared between route groups (the SEGS and P2P spellings of one operation).
 

@@ -79,7 +79,7 @@ router::match router::find(std::string_view method, const std::vector<std::strin
   return m;
 }
 
-router build_router() {
+router build_router(const rest::options& opts) {
   router r;
   add_health_routes(r);
   add_auth_routes(r);
@@ -92,6 +92,7 @@ router build_router() {
   add_telemetry_routes(r);
   add_alert_routes(r);
   add_tariff_routes(r);
+  if (opts.billing) add_billing_routes(r);
   return r;
 }
 

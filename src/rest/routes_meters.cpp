@@ -115,6 +115,12 @@ reply list(call& c) {
   return ok(std::move(out), "meters");
 }
 
+json::value assignment_view(const meter_assignment& a) {
+  return json::object{{"user_id", a.user_id.to_string()},
+                      {"effective_from", time_or_null(a.effective_from)},
+                      {"effective_to", time_or_null(a.effective_to)}};
+}
+
 reply one(call& c, const std::string& ref) {
   return ok(view(answer_wire(c.grid.telemetry().get_meter(c.caller(), ref))), "meter");
 }
@@ -183,14 +189,22 @@ void add_meter_routes(router& r) {
               "meter unassigned");
   });
 
+  r.add("GET", admin + "/:meterId/assignments", access::signed_in, [](call& c) {
+    json::array out;
+    for (const auto& a : answer_wire(c.grid.telemetry().meter_assignments(c.caller(), c.param("meterId"))))
+      out.push_back(assignment_view(a));
+    return ok(json::object{{"assignments", std::move(out)}}, "meter assignments");
+  });
+
   r.add("POST", "/api/v1/admin/assign-meter", access::signed_in, [](call& c) {
-    only_fields(c.body, {"meter_id", "user_id"});
+    only_fields(c.body, {"meter_id", "user_id", "effective_from"});
     const auto meter_ref = required_string(c.body, "meter_id");
     const auto user_text = required_string(c.body, "user_id");
     auto user = uuid::parse(user_text, "user_id");
     if (!user) invalid("user_id", "user_id must be a UUID");
+    const auto from = optional_time(c.body, "effective_from");
     return ok(view(answer_wire(
-                  c.grid.telemetry().assign_meter(c.caller(), meter_ref, *user, c.ctx))),
+                  c.grid.telemetry().assign_meter(c.caller(), meter_ref, *user, from, c.ctx))),
               "meter assigned");
   });
 

@@ -19,7 +19,7 @@ std::string_view openapi_document();
 
 struct state {
   state(segs::grid& g, rest::options o)
-      : grid(g), opts(std::move(o)), routes(build_router()), openapi(openapi_document()) {}
+      : grid(g), opts(std::move(o)), routes(build_router(opts)), openapi(openapi_document()) {}
 
   segs::grid& grid;
   const rest::options opts;

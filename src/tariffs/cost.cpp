@@ -14,19 +14,10 @@ using tariffs::wide;
 
 using tariffs::invalid;
 
-constexpr wide pow10(int n) {
-  wide p = 1;
-  while (n-- > 0) p *= 10;
-  return p;
-}
-
-// `v` units of 10^-scale currency, rounded to the minor unit; throws on a
-// result money cannot hold (caught at cost's boundary).
 money rounded(wide v, int scale, int minor_digits) {
-  const wide q = tariffs::round_half_even(v, pow10(scale - minor_digits)) * pow10(6 - minor_digits);
-  if (q > std::numeric_limits<std::int64_t>::max() || q < std::numeric_limits<std::int64_t>::min())
-    throw exception(make_error(errc::validation_error, "an amount of the bill is out of range", "usage"));
-  return money{static_cast<std::int64_t>(q)};
+  const auto m = tariffs::rounded(v, scale, minor_digits);
+  if (!m) throw exception(make_error(errc::validation_error, "an amount of the bill is out of range", "usage"));
+  return *m;
 }
 
 result<void> check_usage(std::span<const bucket_usage> usage, timestamp from, timestamp to) {

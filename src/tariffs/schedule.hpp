@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,21 @@ inline error invalid(std::string field, const std::string& what) {
   const wide rest = d - abs_r;
   if (abs_r > rest || (abs_r == rest && q % 2 != 0)) q += v < 0 ? -1 : 1;
   return q;
+}
+
+[[nodiscard]] constexpr wide pow10(int n) noexcept {
+  wide p = 1;
+  while (n-- > 0) p *= 10;
+  return p;
+}
+
+/// `v` units of 10^-scale currency (scale >= 6) rounded half to even to the
+/// minor unit, as money; none when money cannot hold it.
+[[nodiscard]] constexpr std::optional<money> rounded(wide v, int scale, int minor_digits) noexcept {
+  const wide q = round_half_even(v, pow10(scale - minor_digits)) * pow10(6 - minor_digits);
+  if (q > std::numeric_limits<std::int64_t>::max() || q < std::numeric_limits<std::int64_t>::min())
+    return std::nullopt;
+  return money{static_cast<std::int64_t>(q)};
 }
 
 using day_table = std::array<std::uint16_t, slots_per_day>;

@@ -127,11 +127,17 @@ void apply(meter& m, const meter_spec& spec) {
   if (spec.metadata) m.metadata = *spec.metadata;
 }
 
-std::string describe(const meter& m) {
-  return audit_details({{"meter_id", m.meter_id},
-                        {"region", m.region},
-                        {"status", to_string(m.status)},
-                        {"user_id", m.user_id ? m.user_id->to_string() : ""}});
+std::string describe(const meter& m, std::optional<std::string_view> effective_from = std::nullopt) {
+  const auto user = m.user_id ? m.user_id->to_string() : "";
+  std::vector<std::pair<std::string_view, std::string_view>> kv{
+      {"meter_id", m.meter_id}, {"region", m.region}, {"status", to_string(m.status)}, {"user_id", user}};
+  if (effective_from) kv.emplace_back("effective_from", *effective_from);
+  return audit_details(kv);
+}
+
+// A holding's start as the audit log writes it: "" for since the beginning.
+std::string holding_start_text(const std::optional<timestamp>& from) {
+  return from ? to_rfc3339(*from) : std::string{};
 }
 
 }  // namespace
@@ -157,6 +163,32 @@ store::meter_row telemetry_service::impl::require(storage::transaction& tx, cons
 
 namespace {
 
+// Where a meter's first holding starts unless the caller says: its
+// installation day in its region, when its readings can begin (since the
+// beginning without one); never after now, since a holding is a fact of the
+// past.
+std::optional<timestamp> first_holding_start(storage::transaction& tx, const meter& m, timestamp now) {
+  if (!m.installation_date) return std::nullopt;
+  return std::min(detail::zone_of(tx, m.region).start_of_day(*m.installation_date), now);
+}
+
+// The start of a new holding of `row` (asked, or the default of
+// telemetry.hpp's "Holdings"), refused when it would overlap the last one:
+// billing gives each quarter-hour to one holder.
+std::optional<timestamp> new_holding_start(storage::transaction& tx, const store::meter_row& row,
+                                           std::optional<timestamp> asked, timestamp now) {
+  const auto past = store::holdings_of_meter(tx, row.seq);
+  if (past.empty()) return asked ? asked : first_holding_start(tx, row.m, now);
+  const auto start = asked.value_or(now);
+  // An open last holding is another user's, refused before this (naming
+  // meter_id).
+  if (const auto& end = past.back().to; end && start < *end)
+    fail(errc::conflict,
+         "effective_from must not be before the meter's last holding ended (" + to_rfc3339(*end) + ")",
+         "effective_from");
+  return start;
+}
+
 // Creates a meter in `region` (resolved by the caller, with its checks) in
 // `tx`; audited.
 meter create_in(detail::grid_core& core, storage::transaction& tx, const principal& who,
@@ -176,9 +208,15 @@ meter create_in(detail::grid_core& core, storage::transaction& tx, const princip
   m.created_at = m.updated_at = core.now();
   if (store::find_meter(tx, m.meter_id))
     fail(errc::conflict, "meter_id " + m.meter_id + " is already registered", "meter_id");
-  store::insert_meter(tx, m);
+  const auto seq = store::insert_meter(tx, m);
+  std::optional<std::string> held_from;
+  if (m.user_id) {
+    const auto from = first_holding_start(tx, m, m.created_at);
+    store::open_holding(tx, seq, *m.user_id, from);
+    held_from = detail::holding_start_text(from);
+  }
   detail::audit_append(core, tx, detail::actor::of(who), ctx,
-                       {std::string(action), m.id.to_string(), "success", detail::describe(m)});
+                       {std::string(action), m.id.to_string(), "success", detail::describe(m, held_from)});
   return m;
 }
 
@@ -292,9 +330,13 @@ result<meter> telemetry_service::decommission_meter(const principal& who, std::s
 }
 
 result<meter> telemetry_service::assign_meter(const principal& who, std::string_view ref,
-                                              const uuid& user, const request_context& ctx) {
+                                              const uuid& user, std::optional<timestamp> effective_from,
+                                              const request_context& ctx) {
   return detail::guard([&] {
     auto& core = impl_->core;
+    const auto now = core.now();
+    if (effective_from && *effective_from > now)
+      fail(errc::validation_error, "effective_from must not be after now", "effective_from");
     return core.write([&](storage::transaction& tx) {
       auto row = impl_->require(tx, who, ref, meter_access::manage);
       auto& m = row.m;
@@ -307,11 +349,14 @@ result<meter> telemetry_service::assign_meter(const principal& who, std::string_
       if (m.user_id)
         fail(errc::conflict, "meter " + m.meter_id + " is assigned to another user; unassign it first",
              "meter_id");
+      const auto from = new_holding_start(tx, row, effective_from, now);
+      store::open_holding(tx, row.seq, user, from);
       m.user_id = user;
-      m.updated_at = core.now();
+      m.updated_at = now;
       store::update_meter(tx, row);
-      detail::audit_append(core, tx, detail::actor::of(who), ctx,
-                           {"meter.assign", m.id.to_string(), "success", detail::describe(m)});
+      detail::audit_append(
+          core, tx, detail::actor::of(who), ctx,
+          {"meter.assign", m.id.to_string(), "success", detail::describe(m, detail::holding_start_text(from))});
       return m;
     });
   });
@@ -328,6 +373,7 @@ result<meter> telemetry_service::unassign_meter(const principal& who, std::strin
       const auto previous = m.user_id->to_string();
       m.user_id.reset();
       m.updated_at = core.now();
+      store::close_holding(tx, row.seq, m.updated_at);
       store::update_meter(tx, row);
       detail::audit_append(core, tx, detail::actor::of(who), ctx,
                            {"meter.unassign", m.id.to_string(), "success",
@@ -343,6 +389,18 @@ result<meter> telemetry_service::get_meter(const principal& who, std::string_vie
       std::vector<store::meter_row> rows{impl_->require(tx, who, ref, meter_access::read)};
       store::add_totals(tx, rows);
       return std::move(rows.front().m);
+    });
+  });
+}
+
+result<std::vector<meter_assignment>> telemetry_service::meter_assignments(const principal& who,
+                                                                         std::string_view ref) {
+  return detail::guard([&] {
+    return impl_->core.read([&](storage::transaction& tx) {
+      const auto row = impl_->require(tx, who, ref, meter_access::read);
+      std::vector<meter_assignment> out;
+      for (auto& h : store::holdings_of_meter(tx, row.seq)) out.push_back({h.user, h.from, h.to});
+      return out;
     });
   });
 }

@@ -199,6 +199,37 @@ def test_meter_registry(grid: segs.Grid, tel: segs.Telemetry, admin: segs.Princi
     assert tel.get_meter(alice, "SM_A2").status == "decommissioned"
 
 
+def test_meter_assignments_keep_who_held_a_meter_when(
+        clock: segs.ManualClock, tel: segs.Telemetry, admin: segs.Principal, op: segs.Principal,
+        alice: segs.Principal, bob: segs.Principal, berlin: str) -> None:
+    meter(tel, admin, "SM_HOLD", region=berlin, installation_date=dt.date(2024, 12, 1))
+    assert tel.meter_assignments(admin, "SM_HOLD") == []
+    tel.assign_meter(admin, "SM_HOLD", uid(alice))
+    first, = tel.meter_assignments(admin, "SM_HOLD")
+    assert isinstance(first, segs.MeterAssignment)
+    # Local midnight of the installation date in Berlin (CET, UTC+1).
+    assert (first.user_id, first.effective_from, first.effective_to) == (
+        alice.id, dt.datetime(2024, 11, 30, 23, tzinfo=UTC), None)
+    clock.advance(dt.timedelta(hours=1))
+    tel.unassign_meter(admin, "SM_HOLD")
+    refused(segs.Conflict, "effective_from", tel.assign_meter, admin, "SM_HOLD", uid(bob),
+            effective_from=T)
+    refused(segs.ValidationError, "effective_from", tel.assign_meter, admin, "SM_HOLD", uid(bob),
+            effective_from=T + dt.timedelta(hours=2))
+    with pytest.raises(ValueError):  # a naive datetime names no instant
+        tel.assign_meter(admin, "SM_HOLD", uid(bob), effective_from=dt.datetime(2025, 1, 1, 13))
+    clock.advance(dt.timedelta(hours=1))
+    backdated = T + dt.timedelta(minutes=90)
+    assert tel.assign_meter(admin, "SM_HOLD", uid(bob), effective_from=backdated).user_id == bob.id
+    assert [(a.user_id, a.effective_from, a.effective_to)
+            for a in tel.meter_assignments(admin, "SM_HOLD")] == [
+        (alice.id, dt.datetime(2024, 11, 30, 23, tzinfo=UTC), T + dt.timedelta(hours=1)),
+        (bob.id, backdated, None)]
+    assert len(tel.meter_assignments(bob, "SM_HOLD")) == 2
+    refused(segs.NotFound, "meter_id", tel.meter_assignments, alice, "SM_HOLD")
+    refused(segs.NotFound, "meter_id", tel.meter_assignments, op, "SM_HOLD")  # north's operator
+
+
 # --- single readings ------------------------------------------------------------------
 
 

@@ -28,6 +28,8 @@
 //   {tariff}     north's tariff in effect (from 2025-06-01; south has none)
 //   {future}     north's tariff from 2025-07-01 (not begun, so it may change)
 //   {override}   a price override of north, 16:00-17:00 (not begun)
+//   {invoice}    the prosumer's May invoice (north; a May tariff charges 0.50 a day)
+//   {disputed}   the target's May invoice, which the target disputes
 //
 // Conventions for the expected statuses:
 //   - Routes that act on "my account" need a user: without credentials 401;
@@ -76,6 +78,17 @@
 //     region's analytics only; admins), creating and changing tariffs
 //     tariffs:manage (admins), overrides tariffs:operate in their region
 //     (403 for others, also for an operator of another region).
+//   - Billing follows the billing service: a customer lists, reads, pays and
+//     disputes their own invoices (another's is 404, also to an operator of
+//     another region and to an API key, which owns none and lists empty
+//     pages); billing:operate (operators in their region, admins) reads,
+//     takes payments for, voids and resolves disputes on the region's
+//     invoices, generates invoices and reads overdue listings, analytics and
+//     exports (403 for others); only the customer disputes (403 for the
+//     operator and admin who may read the invoice); the current cycle and
+//     its estimate are a user's own (403 for an API key); a region's
+//     settings are read by every signed-in caller and changed with
+//     billing:manage (admins).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -199,6 +212,7 @@ const row matrix[] = {
   {"DELETE", "/api/v1/admin/meters/{meterid}",                 "",                                                                      {401, 404, 404, 200, 404, 200, 403}},
   {"POST",   "/api/v1/admin/meters/{meterid}/unassign",        "",                                                                      {401, 404, 404, 200, 404, 200, 403}},
   {"POST",   "/api/v1/admin/assign-meter",                     R"({"meter_id":"{umeter}","user_id":"{target}"})",                       {401, 404, 404, 200, 404, 200, 403}},
+  {"GET",    "/api/v1/admin/meters/{meterid}/assignments",     "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
   {"GET",    "/api/v1/operator/meters",                        "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/api/v1/operator/meters/{meterid}",              "",                                                                      {401, 404, 404, 200, 404, 200, 200}},
   {"PUT",    "/api/v1/operator/meters/{meterid}/status",       R"({"status":"maintenance","reason":"inspection"})",                    {401, 404, 404, 200, 404, 200, 403}},
@@ -230,6 +244,23 @@ const row matrix[] = {
   {"PUT",    "/api/v1/tariffs/{future}",                       R"({"name":"Renamed"})",                                                 {401, 403, 403, 403, 403, 200, 403}},
   {"POST",   "/api/v1/tariffs/override",                       R"({"region":"north","start":"2025-06-15T18:00:00Z","end":"2025-06-15T19:00:00Z","price_per_kwh":0.1,"reason":"storm"})", {401, 403, 403, 201, 403, 201, 403}},
   {"DELETE", "/api/v1/tariffs/override/{override}",            "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  // Billing: {invoice} is the prosumer's May invoice, {disputed} the target's, under dispute.
+  {"GET",    "/api/v1/billing/invoices",                       "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"GET",    "/api/v1/billing/invoices/{invoice}",             "",                                                                      {401, 404, 200, 200, 404, 200, 404}},
+  {"GET",    "/api/v1/billing/invoices/{invoice}/pdf",         "",                                                                      {401, 404, 200, 200, 404, 200, 404}},
+  {"GET",    "/api/v1/billing/current-cycle",                  "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/billing/estimated",                      "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"POST",   "/api/v1/billing/invoices/{invoice}/pay",         R"({"method":"card"})",                                                  {401, 404, 201, 201, 404, 201, 404}},
+  {"GET",    "/api/v1/billing/payment-history",                "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"POST",   "/api/v1/billing/invoices/{invoice}/dispute",     R"({"reason":"too high"})",                                              {401, 404, 200, 403, 404, 403, 404}},
+  {"POST",   "/api/v1/billing/invoices/{disputed}/dispute/resolve", R"({"outcome":"rejected","note":"reading confirmed"})",          {401, 404, 404, 200, 404, 200, 404}},
+  {"POST",   "/api/v1/billing/invoices/{invoice}/void",        R"({"reason":"duplicate"})",                                             {401, 404, 403, 200, 404, 200, 404}},
+  {"GET",    "/api/v1/billing/region/north/overdue",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/billing/analytics?region=north",         "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"POST",   "/api/v1/billing/generate-invoices",              R"({"period":"2025-05","region":"north"})",                             {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/billing/export?region=north",            "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/billing/settings/north",                 "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
+  {"PUT",    "/api/v1/billing/settings/north",                 R"({"due_days":10})",                                                    {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -355,6 +386,35 @@ struct cell {
     auto override_ = f.grid->tariffs().create_override(boss_p, ov);
     REQUIRE_MESSAGE(override_.has_value(), (override_ ? "" : override_.error().message));
 
+    // Billing: May's invoices of north (a May tariff of 0.50 a day; the
+    // target and the prosumer held their meters), the target's disputed.
+    segs::tariff may;
+    may.region = "north";
+    may.name = "North May";
+    may.effective_from = *segs::parse_rfc3339("2025-05-01T00:00:00Z");
+    may.effective_to = *segs::parse_rfc3339("2025-06-01T00:00:00Z");
+    may.periods = {{"flat", segs::money{200'000}}};
+    may.default_period = "flat";
+    may.fixed_charge_per_day = segs::money{500'000};
+    auto may_tariff = f.grid->tariffs().create(boss_p, may);
+    REQUIRE_MESSAGE(may_tariff.has_value(), (may_tariff ? "" : may_tariff.error().message));
+    auto run = f.grid->billing().generate(boss_p, "2025-05", "north");
+    REQUIRE_MESSAGE(run.has_value(), (run ? "" : run.error().message));
+    REQUIRE(run->generated == 2);
+    auto invoice_of = [&](const segs::principal& owner) {
+      auto mine = f.grid->billing().invoices(owner);
+      REQUIRE_MESSAGE(mine.has_value(), (mine ? "" : mine.error().message));
+      REQUIRE(mine->items.size() == 1);
+      return mine->items.front().id;
+    };
+    const auto pros_p = f.grid->identity().authenticate(f.login("pros@example.org")).value();
+    const auto invoice_id = invoice_of(pros_p).to_string();
+    const auto target_p =
+        f.grid->identity().authenticate(str(body_of(login).at("data").at("access_token"))).value();
+    const auto disputed_id = invoice_of(target_p);
+    auto disputed = f.grid->billing().dispute(target_p, disputed_id, "estimated reading");
+    REQUIRE_MESSAGE(disputed.has_value(), (disputed ? "" : disputed.error().message));
+
     // Past the resend cooldown of the pending address's first code.
     f.clock->advance(std::chrono::minutes(2));
     switch (c) {
@@ -386,6 +446,8 @@ struct cell {
             {"{tariff}", tariff_id},
             {"{future}", future_id},
             {"{override}", override_->id.to_string()},
+            {"{invoice}", invoice_id},
+            {"{disputed}", disputed_id.to_string()},
             {"{signed}", signed_body}};
   }
 
@@ -441,6 +503,9 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "{future}", ":tariffId");
     replace_all(path, "{override}", ":tariffId");
     replace_all(path, "/current/north", "/current/:region");
+    replace_all(path, "{invoice}", ":invoiceId");
+    replace_all(path, "{disputed}", ":invoiceId");
+    replace_all(path, "/settings/north", "/settings/:region");
     return path.substr(0, path.find('?'));
   };
   for (const auto& [method, pattern] : segs::rest::detail::route_table()) {

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include <cstring>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -811,6 +812,54 @@ TEST_CASE("telemetry REST: admins and operators register, change, assign and dec
   auto late = f.submit("SM_ENG_001_2025", tel_fixture::reading(kDay + "T14:15:00Z", 1), f.admin);
   CHECK(late.status == 409);
   CHECK(f.put("/api/v1/operator/meters/SM_ENG_001_2025/status", {{"status", "active"}}, f.admin).status == 409);
+}
+
+TEST_CASE("telemetry REST: assign-meter takes effective_from, and a meter's assignments list its holders") {
+  tel_fixture f;
+  f.meter("SM_HELD_001", "north");
+  const auto ada = f.ada_user.id.to_string();
+  const auto bob = f.bob_user.id.to_string();
+  auto assign = [&](const std::string& user, std::optional<json::value> from) {
+    json::object body{{"meter_id", "SM_HELD_001"}, {"user_id", user}};
+    if (from) body["effective_from"] = *from;
+    return f.post("/api/v1/admin/assign-meter", body, f.admin);
+  };
+  CHECK(field_of(assign(ada, json::value("yesterday"))) == "effective_from");
+  CHECK(field_of(assign(ada, json::value(1750000000))) == "effective_from");
+  CHECK(field_of(assign(ada, json::value(kDay + "T15:06:41Z"))) == "effective_from");  // after now
+  auto backdated = assign(ada, json::value(kDay + "T10:00:00Z"));
+  REQUIRE_MESSAGE(backdated.status == 200, backdated.body);
+  CHECK(str(data_of(backdated).at("user_id")) == ada);
+  REQUIRE(f.post("/api/v1/admin/meters/SM_HELD_001/unassign", json::object{}, f.admin).status == 200);
+  auto overlap = assign(bob, json::value(kDay + "T09:00:00Z"));
+  CHECK(overlap.status == 409);
+  CHECK(field_of(overlap) == "effective_from");
+  REQUIRE(assign(bob, json::value(nullptr)).status == 200);  // null: the default, now
+
+  auto listed = f.get("/api/v1/admin/meters/SM_HELD_001/assignments", f.admin);
+  REQUIRE_MESSAGE(listed.status == 200, listed.body);
+  const auto data = data_of(listed);
+  CHECK(keys_of(data) == std::set<std::string>{"assignments"});
+  const auto& rows = data.at("assignments").as_array();
+  REQUIRE(rows.size() == 2);
+  CHECK(keys_of(rows[0]) == std::set<std::string>{"user_id", "effective_from", "effective_to"});
+  CHECK(str(rows[0].at("user_id")) == ada);
+  CHECK(str(rows[0].at("effective_from")) == kDay + "T10:00:00Z");
+  CHECK(str(rows[0].at("effective_to")) == kDay + "T15:06:40Z");
+  CHECK(str(rows[1].at("user_id")) == bob);
+  CHECK(str(rows[1].at("effective_from")) == kDay + "T15:06:40Z");
+  CHECK(rows[1].at("effective_to").is_null());
+  // The holder and the region's operator read it; the former holder no longer sees the meter.
+  CHECK(f.get("/api/v1/admin/meters/SM_HELD_001/assignments", f.bob).status == 200);
+  CHECK(f.get("/api/v1/admin/meters/SM_HELD_001/assignments", f.op).status == 200);
+  CHECK(f.get("/api/v1/admin/meters/SM_HELD_001/assignments", f.ada).status == 404);
+  // A meter created with an owner and no installation date: held since its beginning.
+  f.meter("SM_HELD_002", "north", &f.ada_user);
+  auto first = f.get("/api/v1/admin/meters/SM_HELD_002/assignments", f.admin);
+  REQUIRE_MESSAGE(first.status == 200, first.body);
+  CHECK(data_of(first).at("assignments").as_array().at(0).at("effective_from").is_null());
+  f.meter("SM_HELD_003", "north");
+  CHECK(data_of(f.get("/api/v1/admin/meters/SM_HELD_003/assignments", f.admin)).at("assignments").as_array().empty());
 }
 
 TEST_CASE("telemetry REST: an API key of another region writes none of this region's meters") {

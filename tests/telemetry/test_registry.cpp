@@ -1,6 +1,7 @@
 // The meter registry: what a meter may hold, unique serials, owners,
 // who manages and reads which meters, listings, region changes, the audit
 // of every change, and the "telemetry.readings" event after commit.
+#include "storage/stores/telemetry_store.hpp"
 #include "telemetry/telemetry_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -39,6 +40,31 @@ std::vector<segs::audit_record> audit(telemetry_fixture& f, const std::string& a
   auto page = f.grid->audit().query(f.admin, q);
   REQUIRE_MESSAGE(page.has_value(), (page ? "" : page.error().message));
   return page->items;
+}
+
+using lines = std::vector<std::string>;
+
+std::string time_or_dash(const std::optional<segs::timestamp>& t) { return t ? segs::to_rfc3339(*t) : "-"; }
+
+std::string who_of(telemetry_fixture& f, const segs::uuid& u) {
+  return u == f.alice_user.id ? "alice" : u == f.bob_user.id ? "bob" : u.to_string();
+}
+
+/// A meter's holdings as "holder from to" ("-" for none), oldest first.
+lines holdings(telemetry_fixture& f, const std::string& meter) {
+  auto got = f.tel().meter_assignments(f.admin, meter);
+  REQUIRE_MESSAGE(got.has_value(), (got ? "" : got.error().message));
+  lines out;
+  for (const auto& a : *got)
+    out.push_back(who_of(f, a.user_id) + " " + time_or_dash(a.effective_from) + " " +
+                  time_or_dash(a.effective_to));
+  return out;
+}
+
+void refused(const segs::result<segs::meter>& r, errc code, const std::string& field) {
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == code);
+  CHECK(r.error().field == field);
 }
 
 std::vector<std::string> serials(const segs::meter_listing& l) {
@@ -546,4 +572,151 @@ TEST_CASE("telemetry: a correction whose first row is refused is still audited a
   REQUIRE(records.size() == 1);
   CHECK(records[0].details.find("SM_FIX") != std::string::npos);
   CHECK(records[0].details.find("consumed_wh=10") != std::string::npos);
+}
+
+TEST_CASE("telemetry: assign_meter holds a first owner from the local installation day, later owners from now") {
+  telemetry_fixture f;
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  auto s = spec("SM_HOLD", "berlin");
+  s.installation_date = year{2025} / 6 / 1;
+  auto m = f.tel().create_meter(f.admin, s);
+  REQUIRE(m);
+  CHECK(holdings(f, "SM_HOLD").empty());
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_HOLD", f.alice_user.id));
+  // Local midnight of 1 June in Berlin (CEST, UTC+2), not UTC's.
+  CHECK(holdings(f, "SM_HOLD") == lines{"alice 2025-05-31T22:00:00Z -"});
+  auto assigned = audit(f, "meter.assign", m->id);
+  REQUIRE(assigned.size() == 1);
+  CHECK(assigned[0].details.find(R"("effective_from":"2025-05-31T22:00:00Z")") != std::string::npos);
+  f.clock->set(at("2025-06-20T08:00:00Z"));
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_HOLD"));
+  CHECK(holdings(f, "SM_HOLD") == lines{"alice 2025-05-31T22:00:00Z 2025-06-20T08:00:00Z"});
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_HOLD"));  // nobody holds it: nothing changes
+  f.clock->set(at("2025-06-21T09:30:00Z"));
+  auto given = f.tel().assign_meter(f.admin, "SM_HOLD", f.bob_user.id);
+  REQUIRE(given);
+  CHECK(given->user_id == f.bob_user.id);
+  // The meter had an owner before: the new one holds it from now.
+  CHECK(holdings(f, "SM_HOLD") == lines{"alice 2025-05-31T22:00:00Z 2025-06-20T08:00:00Z",
+                                        "bob 2025-06-21T09:30:00Z -"});
+  // Without an installation date, a first owner holds it since its beginning.
+  f.meter("SM_HOLD2", "berlin");
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_HOLD2", f.alice_user.id));
+  CHECK(holdings(f, "SM_HOLD2") == lines{"alice - -"});
+}
+
+TEST_CASE("telemetry: assign_meter takes a backdated effective_from, never into the last holding nor the future") {
+  telemetry_fixture f;
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  f.meter("SM_BACK", "north", &f.alice_user);
+  REQUIRE(f.tel().unassign_meter(f.op, "SM_BACK"));
+  f.clock->set(at("2025-06-18T12:00:00Z"));
+  auto early = f.tel().assign_meter(f.op, "SM_BACK", f.bob_user.id, at("2025-06-15T11:59:59Z"));
+  refused(early, errc::conflict, "effective_from");
+  auto ahead = f.tel().assign_meter(f.op, "SM_BACK", f.bob_user.id, at("2025-06-18T12:00:00.000001Z"));
+  refused(ahead, errc::validation_error, "effective_from");
+  CHECK(holdings(f, "SM_BACK") == lines{"alice - 2025-06-15T12:00:00Z"});
+  REQUIRE(f.tel().assign_meter(f.op, "SM_BACK", f.bob_user.id, at("2025-06-16T00:00:00Z")));
+  CHECK(holdings(f, "SM_BACK") == lines{"alice - 2025-06-15T12:00:00Z", "bob 2025-06-16T00:00:00Z -"});
+  // The current holder again: nothing changes, whatever effective_from says.
+  auto same = f.tel().assign_meter(f.op, "SM_BACK", f.bob_user.id, at("2025-06-17T00:00:00Z"));
+  REQUIRE(same);
+  CHECK(same->user_id == f.bob_user.id);
+  refused(f.tel().assign_meter(f.op, "SM_BACK", f.alice_user.id, at("2025-06-18T00:00:00Z")), errc::conflict,
+          "meter_id");
+  CHECK(holdings(f, "SM_BACK") == lines{"alice - 2025-06-15T12:00:00Z", "bob 2025-06-16T00:00:00Z -"});
+  // A holding may start exactly when the last one ended.
+  REQUIRE(f.tel().unassign_meter(f.op, "SM_BACK"));
+  REQUIRE(f.tel().assign_meter(f.op, "SM_BACK", f.alice_user.id, at("2025-06-18T12:00:00Z")));
+  CHECK(holdings(f, "SM_BACK") == lines{"alice - 2025-06-15T12:00:00Z",
+                                        "bob 2025-06-16T00:00:00Z 2025-06-18T12:00:00Z",
+                                        "alice 2025-06-18T12:00:00Z -"});
+  // A first owner may be backdated before the installation day.
+  auto s = spec("SM_BACK2", "ny");
+  s.installation_date = year{2025} / 6 / 10;
+  REQUIRE(f.tel().create_meter(f.admin, s));
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_BACK2", f.bob_user.id, at("2025-01-01T00:00:00Z")));
+  CHECK(holdings(f, "SM_BACK2") == lines{"bob 2025-01-01T00:00:00Z -"});
+}
+
+TEST_CASE("telemetry: a meter created with an owner opens its first holding, and meter_assignments reads as get_meter") {
+  telemetry_fixture f;
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  auto s = spec("SM_NEW_NY", "ny");
+  s.installation_date = year{2025} / 6 / 10;
+  s.user_id = f.alice_user.id;
+  REQUIRE(f.tel().create_meter(f.admin, s));
+  // Local midnight of 10 June in New York (EDT, UTC-4).
+  CHECK(holdings(f, "SM_NEW_NY") == lines{"alice 2025-06-10T04:00:00Z -"});
+  // An installation still to come: a holding does not start in the future.
+  s.meter_id = "SM_NEW_LATER";
+  s.installation_date = year{2025} / 7 / 1;
+  REQUIRE(f.tel().create_meter(f.admin, s));
+  CHECK(holdings(f, "SM_NEW_LATER") == lines{"alice 2025-06-15T12:00:00Z -"});
+  f.meter("SM_NEW_N", "north", &f.bob_user);
+  CHECK(holdings(f, "SM_NEW_N") == lines{"bob - -"});
+  f.meter("SM_NEW_FREE", "north");
+  CHECK(holdings(f, "SM_NEW_FREE").empty());
+  // Whoever reads the meter reads its holdings; to others it does not exist.
+  CHECK(f.tel().meter_assignments(f.bob, "SM_NEW_N")->size() == 1);
+  CHECK(f.tel().meter_assignments(f.op, "SM_NEW_N")->size() == 1);
+  CHECK(f.tel().meter_assignments(f.alice, "SM_NEW_N").error().code == errc::not_found);
+  CHECK(f.tel().meter_assignments(f.op, "SM_NEW_NY").error().code == errc::not_found);
+  CHECK(f.tel().meter_assignments(f.admin, "SM_NONE").error().code == errc::not_found);
+  CHECK(f.tel().meter_assignments(segs::principal::anonymous(), "SM_NEW_N").error().code == errc::unauthorized);
+}
+
+TEST_CASE("telemetry: the assignments of a region's meters overlapping a range come by meter then start") {
+  telemetry_fixture f(telemetry_fixture::with_faults);
+  f.clock->set(at("2025-06-10T00:00:00Z"));
+  f.meter("SM_R1", "berlin", &f.alice_user);  // alice since the beginning ...
+  f.meter("SM_R2", "berlin");
+  f.meter("SM_R3", "north", &f.alice_user);  // another region's
+  f.clock->set(at("2025-06-12T00:00:00Z"));
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_R1"));  // ... until 12 June
+  f.clock->set(at("2025-06-13T00:00:00Z"));
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_R1", f.bob_user.id, at("2025-06-12T06:00:00Z")));
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_R2", f.alice_user.id, at("2025-06-11T00:00:00Z")));
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_R2"));
+  f.clock->set(at("2025-06-14T00:00:00Z"));
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_R2", f.bob_user.id));
+  f.clock->set(at("2025-06-15T00:00:00Z"));
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_R2"));
+  // A holding that begins and ends at one instant spans nothing.
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_R2", f.alice_user.id));
+  REQUIRE(f.tel().unassign_meter(f.admin, "SM_R2"));
+  auto region = [&](const std::string& from, const std::string& to) {
+    auto tx = f.fault->inner().begin(segs::storage::tx_mode::read);
+    lines out;
+    for (const auto& h : segs::storage::telemetry::holdings_of_region(*tx, "berlin", at(from), at(to)))
+      out.push_back(who_of(f, h.user) + " " + time_or_dash(h.from) + " " + time_or_dash(h.to));
+    return out;
+  };
+  CHECK(region("2025-06-01T00:00:00Z", "2025-07-01T00:00:00Z") ==
+        lines{"alice - 2025-06-12T00:00:00Z", "bob 2025-06-12T06:00:00Z -",
+              "alice 2025-06-11T00:00:00Z 2025-06-13T00:00:00Z", "bob 2025-06-14T00:00:00Z 2025-06-15T00:00:00Z"});
+  // [from, to): a holding ending at `from` or starting at `to` is outside.
+  CHECK(region("2025-06-12T00:00:00Z", "2025-06-12T06:00:00Z") ==
+        lines{"alice 2025-06-11T00:00:00Z 2025-06-13T00:00:00Z"});
+  CHECK(region("2025-06-11T23:59:59Z", "2025-06-12T06:00:01Z") ==
+        lines{"alice - 2025-06-12T00:00:00Z", "bob 2025-06-12T06:00:00Z -",
+              "alice 2025-06-11T00:00:00Z 2025-06-13T00:00:00Z"});
+  CHECK(region("2025-06-15T00:00:00Z", "2025-06-16T00:00:00Z") == lines{"bob 2025-06-12T06:00:00Z -"});
+}
+
+TEST_CASE("telemetry: a failed assignment leaves neither the owner nor a holding") {
+  telemetry_fixture f(telemetry_fixture::with_faults);
+  f.clock->set(at("2025-06-15T12:00:00Z"));
+  f.meter("SM_FA", "north");
+  f.fault->fail_on("INSERT INTO meter_holdings");
+  CHECK_FALSE(f.tel().assign_meter(f.admin, "SM_FA", f.alice_user.id));
+  f.fault->disarm();
+  CHECK_FALSE(f.tel().get_meter(f.admin, "SM_FA")->user_id.has_value());
+  CHECK(holdings(f, "SM_FA").empty());
+  REQUIRE(f.tel().assign_meter(f.admin, "SM_FA", f.alice_user.id));
+  f.fault->fail_on("UPDATE meter_holdings");
+  CHECK_FALSE(f.tel().unassign_meter(f.admin, "SM_FA"));
+  f.fault->disarm();
+  CHECK(f.tel().get_meter(f.admin, "SM_FA")->user_id == f.alice_user.id);
+  CHECK(holdings(f, "SM_FA") == lines{"alice - -"});
 }

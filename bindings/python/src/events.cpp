@@ -92,14 +92,20 @@ void register_events(py::module_& m) {
                           "\"market.trade\", \"market.book\", \"market.clearing\"), readings "
                           "stored (\"telemetry.readings\") or a change of an alert "
                           "(\"alerts.raised\", \"alerts.escalated\", \"alerts.acknowledged\", "
-                          "\"alerts.resolved\"); later capabilities add names. Read-only.")
+                          "\"alerts.resolved\") or of an invoice (\"billing.invoice_issued\", "
+                          "\"billing.invoice_paid\", \"billing.invoice_overdue\", "
+                          "\"billing.dispute_opened\", \"billing.dispute_resolved\", "
+                          "\"billing.invoice_voided\"); later capabilities add names. Read-only.")
       .def_readonly("seq", &segs::event::seq,
                     "Grows with every event the grid published (from 1).")
       .def_property_readonly(
           "name", [](const segs::event& e) { return std::string(e.name()); },
           "\"mail\", \"market.order\", \"market.trade\", \"market.book\", "
           "\"market.clearing\", \"telemetry.readings\", \"alerts.raised\", "
-          "\"alerts.escalated\", \"alerts.acknowledged\" or \"alerts.resolved\".")
+          "\"alerts.escalated\", \"alerts.acknowledged\", \"alerts.resolved\" or a "
+          "\"billing.*\" name (\"billing.invoice_issued\", \"billing.invoice_paid\", "
+          "\"billing.invoice_overdue\", \"billing.dispute_opened\", "
+          "\"billing.dispute_resolved\", \"billing.invoice_voided\").")
       .def_property_readonly(
           "region",
           [](const segs::event& e) {
@@ -136,6 +142,14 @@ void register_events(py::module_& m) {
           },
           "\"alerts.*\" events: the AlertEvent (what happened, and the Alert after it), "
           "else None.")
+      .def_property_readonly(
+          "billing",
+          [](const segs::event& e) {
+            const auto* b = e.get<billing_event>();
+            return b ? py::cast(*b) : py::object(py::none());
+          },
+          "\"billing.*\" events: the BillingEvent (what happened to an invoice, and its "
+          "amounts and status after it), else None.")
       .def("__repr__", [](const segs::event& e) {
         return repr_builder("Event")
             .add("seq", py::int_(e.seq))

@@ -21,6 +21,7 @@ void register_market(py::module_& m);    // market.cpp: Market, Order, MarketEve
 void register_telemetry(py::module_& m); // telemetry.cpp: Telemetry, Meter, Reading, Bucket, ...
 void register_alerts(py::module_& m);    // alerts.cpp: Alerts, Alert, AlertEvent, AlertSettings, ...
 void register_tariffs(py::module_& m);   // tariffs.cpp: Tariffs, Tariff, TariffPricer, Bill, ...
+void register_billing(py::module_& m);   // billing.cpp: Billing, Invoice, Payment, BillingEvent, ...
 void register_events(py::module_& m);    // events.cpp: Grid.events(), Events, Event
 void register_rest(py::module_& m);      // rest.cpp: rest.Handler
 
@@ -29,13 +30,13 @@ namespace {
 // In dependency order: a part names the classes of the parts before it in
 // its signatures (pybind11 renders a class registered later as its C++
 // name), and the capabilities add their service to Grid, so grid comes
-// before them; events carries outbox messages, market events, readings and
-// alert events.
+// before them; events carries outbox messages, market events, readings,
+// alert events and billing events.
 constexpr void (*parts[])(py::module_&) = {
-    register_errors,    register_types,  register_grid,    register_outbox,
-    register_identity,  register_audit,  register_region,  register_market,
-    register_telemetry, register_alerts, register_tariffs, register_events,
-    register_rest,
+    register_errors,    register_types,   register_grid,     register_outbox,
+    register_identity,  register_audit,   register_region,   register_market,
+    register_telemetry, register_alerts,  register_tariffs,  register_billing,
+    register_events,    register_rest,
 };
 
 }  // namespace

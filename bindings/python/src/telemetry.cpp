@@ -759,6 +759,25 @@ void register_telemetry(py::module_& m) {
             .str();
       });
 
+  py::class_<meter_assignment>(m, "MeterAssignment",
+                                "One holding of a meter: user_id held it over "
+                                "[effective_from, effective_to). Read-only.")
+      .def_property_readonly(
+          "user_id", [](const meter_assignment& a) { return to_py(a.user_id); }, "The holder (uuid.UUID).")
+      .def_property_readonly(
+          "effective_from", [](const meter_assignment& a) { return to_py(a.effective_from); },
+          "Aware UTC datetime, or None: since the meter's beginning.")
+      .def_property_readonly(
+          "effective_to", [](const meter_assignment& a) { return to_py(a.effective_to); },
+          "Aware UTC datetime (excluded), or None: still holds it.")
+      .def("__repr__", [](const meter_assignment& a) {
+        return repr_builder("MeterAssignment")
+            .add("user_id", to_py(a.user_id))
+            .add("effective_from", to_py(a.effective_from))
+            .add("effective_to", to_py(a.effective_to))
+            .str();
+      });
+
   py::class_<stored_reading>(m, "Reading",
                              "A stored reading. Energies are Decimal kWh of the interval that "
                              "ends at ``timestamp``; instantaneous values are Decimal (three "
@@ -1323,17 +1342,25 @@ void register_telemetry(py::module_& m) {
       .def(
           "assign_meter",
           [](const py_telemetry& s, const principal& who, const py::object& meter_id,
-             const py::object& user_id, const opt_str& ip, const opt_str& user_agent) {
+             const py::object& user_id, const py::object& effective_from, const opt_str& ip,
+             const opt_str& user_agent) {
             auto ref = meter_ref_from_py(meter_id, "meter_id");
             auto user = uuid_from_py(user_id, "user_id");
+            auto from = opt_timestamp_from_py(effective_from, "effective_from");
             auto ctx = make_ctx(ip, user_agent);
-            return with_telemetry(
-                s, [&](telemetry_service& t) { return t.assign_meter(who, ref, user, ctx); });
+            return with_telemetry(s, [&](telemetry_service& t) {
+              return t.assign_meter(who, ref, user, from, ctx);
+            });
           },
           py::arg("principal"), py::arg("meter_id"), py::arg("user_id"), py::kw_only(),
-          py::arg("ip") = py::none(), py::arg("user_agent") = py::none(),
-          "Gives the meter to ``user_id``. Raises Conflict when another user holds it "
-          "(unassign first), NotFound for an unknown user. Audited \"meter.assign\".")
+          py::arg("effective_from") = py::none(), py::arg("ip") = py::none(),
+          py::arg("user_agent") = py::none(),
+          "Gives the meter to ``user_id`` from ``effective_from`` (an aware datetime; default: "
+          "the start of its installation date for a meter that never had an owner, else now). "
+          "Raises Conflict when another user holds it (unassign first) or when "
+          "effective_from is before its last holding ended, ValidationError when "
+          "effective_from is in the future, NotFound for an unknown user. Audited "
+          "\"meter.assign\".")
       .def(
           "unassign_meter",
           [](const py_telemetry& s, const principal& who, const py::object& meter_id,
@@ -1345,7 +1372,18 @@ void register_telemetry(py::module_& m) {
           },
           py::arg("principal"), py::arg("meter_id"), py::kw_only(), py::arg("ip") = py::none(),
           py::arg("user_agent") = py::none(),
-          "Takes the meter from its owner. Audited \"meter.unassign\".")
+          "Takes the meter from its owner; their holding ends now. Audited "
+          "\"meter.unassign\".")
+      .def(
+          "meter_assignments",
+          [](const py_telemetry& s, const principal& who, const py::object& meter_id) {
+            auto ref = meter_ref_from_py(meter_id, "meter_id");
+            return with_telemetry(
+                s, [&](telemetry_service& t) { return t.meter_assignments(who, ref); });
+          },
+          py::arg("principal"), py::arg("meter_id"),
+          "Who held the meter when: a list of MeterAssignment, oldest first (whoever may "
+          "read the meter). Raises NotFound.")
       .def(
           "get_meter",
           [](const py_telemetry& s, const principal& who, const py::object& meter_id) {

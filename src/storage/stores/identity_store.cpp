@@ -3,6 +3,7 @@
 #include "identity/names.hpp"
 #include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
+#include "storage/stores/in_list.hpp"
 #include "storage/stores/json_text.hpp"
 #include "storage/stores/listing.hpp"
 
@@ -146,6 +147,18 @@ void update_user(transaction& tx, const user_row& u) {
        x.region, x.department, x.department_metadata, opt(x.wallet_address), opt(u.password_hash),
        std::int64_t{x.email_verified}, std::string(to_string(x.status)), opt(x.status_reason),
        to_micros(x.updated_at), opt(x.last_login_at), opt(x.first_name), opt(x.last_name)});
+}
+
+std::map<uuid, std::string> emails_of(transaction& tx, const std::vector<uuid>& ids) {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const auto& id : ids) keys.push_back(id.to_string());
+  std::map<uuid, std::string> out;
+  in_lists(keys, [&](const std::string& list, const std::vector<value>& params) {
+    for (const auto& r : tx.exec("SELECT id, email FROM users WHERE id IN (" + list + ")", params).rows)
+      out.emplace(r.id(0), r.text(1));
+  });
+  return out;
 }
 
 std::optional<user_row> find_user(transaction& tx, const uuid& uid) {

@@ -7,6 +7,7 @@
 
 #include <segs/identity.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ void insert_user(transaction& tx, const user_row& u);
 /// Writes every mutable field of `u` (found by id).
 void update_user(transaction& tx, const user_row& u);
 std::optional<user_row> find_user(transaction& tx, const uuid& id);
+/// The emails of `ids` (unknown ids left out).
+std::map<uuid, std::string> emails_of(transaction& tx, const std::vector<uuid>& ids);
 /// `key` is the lower-cased email / username.
 std::optional<user_row> find_user_by_email(transaction& tx, std::string_view key);
 std::optional<user_row> find_user_by_username(transaction& tx, std::string_view key);

@@ -479,4 +479,49 @@ std::vector<ledger_entry> entries(transaction& tx, const std::string& region, ti
   return out;
 }
 
+std::vector<slot_span> slots_between(transaction& tx, const std::string& region, timestamp from, timestamp to) {
+  auto res = tx.exec("SELECT slot_start, settings, state FROM market_slots WHERE region = $1 AND slot_start >= $2 "
+                     "AND slot_start < $3 ORDER BY slot_start",
+                     {region, to_micros(from), to_micros(to)});
+  std::vector<slot_span> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows)
+    out.push_back({from_micros(r.i64(0)), settings_from_json(r.text(1)).slot_length,
+                   enum_column<slot_state>(r, 2, "market_slots.state") == slot_state::settled});
+  return out;
+}
+
+std::vector<slot_entry> user_entries_between(transaction& tx, const std::string& region, timestamp from,
+                                             timestamp to) {
+  auto res = tx.exec(
+      "SELECT slot_start, user_id, kind, energy_wh, amount FROM ledger_entries WHERE region = $1 AND slot_start >= $2 "
+      "AND slot_start < $3 AND user_id IS NOT NULL ORDER BY slot_start, line",
+      {region, to_micros(from), to_micros(to)});
+  std::vector<slot_entry> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) {
+    slot_entry s;
+    s.slot = from_micros(r.i64(0));
+    s.entry.user_id = r.id(1);
+    s.entry.kind = enum_column<ledger_kind>(r, 2, "ledger_entries.kind");
+    s.entry.quantity = energy{r.i64(3)};
+    s.entry.amount = money{r.i64(4)};
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<slot_trade> unsettled_trades_between(transaction& tx, const std::string& region, timestamp from,
+                                                 timestamp to) {
+  auto res = tx.exec(
+      "SELECT t.slot_start, t.buyer_id, t.seller_id, t.quantity_wh FROM market_trades t JOIN market_slots s "
+      "ON s.region = t.region AND s.slot_start = t.slot_start WHERE t.region = $1 AND t.slot_start >= $2 "
+      "AND t.slot_start < $3 AND s.state <> 'settled' ORDER BY t.slot_start, t.seq",
+      {region, to_micros(from), to_micros(to)});
+  std::vector<slot_trade> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({from_micros(r.i64(0)), r.id(1), r.id(2), energy{r.i64(3)}});
+  return out;
+}
+
 }  // namespace segs::storage::market

@@ -6,6 +6,7 @@
 
 #include <segs/market.hpp>
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -98,5 +99,30 @@ void save_mark(transaction& tx, const std::string& region, const projection_mark
 void insert_entry(transaction& tx, const uuid& id, const std::string& region, timestamp slot,
                   int line, const ledger_entry& e, timestamp now);
 std::vector<ledger_entry> entries(transaction& tx, const std::string& region, timestamp slot);
+
+// --- what billing reads of a region's slots with start in [from, to) ---------------------
+struct slot_span {
+  timestamp start{};
+  std::chrono::minutes length{15};
+  bool settled = false;
+};
+/// The slots that held orders or were closed, by start.
+std::vector<slot_span> slots_between(transaction& tx, const std::string& region, timestamp from, timestamp to);
+/// A user's ledger entry and its slot.
+struct slot_entry {
+  timestamp slot{};
+  ledger_entry entry;  ///< user_id set
+};
+/// The users' entries (the grid operator's left out), by slot then line.
+std::vector<slot_entry> user_entries_between(transaction& tx, const std::string& region, timestamp from, timestamp to);
+struct slot_trade {
+  timestamp slot{};
+  uuid buyer;
+  uuid seller;
+  energy quantity;
+};
+/// The trades of slots not settled yet.
+std::vector<slot_trade> unsettled_trades_between(transaction& tx, const std::string& region, timestamp from,
+                                                 timestamp to);
 
 }  // namespace segs::storage::market

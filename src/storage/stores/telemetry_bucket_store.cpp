@@ -314,6 +314,38 @@ std::vector<stored_bucket> region_meter_quarters(transaction& tx, std::string_vi
   return decode_buckets(res, false);
 }
 
+namespace {
+void decode_flows(const exec_result& res, std::vector<quarter_flow>& out) {
+  out.reserve(out.size() + res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.i64(0), from_micros(r.i64(1)), r.i64(2), r.i64(3)});
+}
+}  // namespace
+
+std::vector<quarter_flow> quarter_flows(transaction& tx, std::int64_t lo, std::int64_t hi, timestamp from,
+                                        timestamp to) {
+  std::vector<quarter_flow> out;
+  if (!(from < to) || hi < lo) return out;
+  // Each hour block of the range is one seek to the meters' run of keys.
+  decode_flows(tx.exec("SELECT meter, start, consumed_wh, produced_wh FROM meter_quarters WHERE " +
+                           in_blocks("block", 3, 4) + " AND meter >= $1 AND meter <= $2 AND start >= $5 AND start < $6",
+                       {lo, hi, block_of(from, quarter_block_us), block_of(to, quarter_block_us), to_micros(from),
+                        to_micros(to)}),
+               out);
+  return out;
+}
+
+std::vector<quarter_flow> quarter_flows_of(transaction& tx, const std::vector<std::int64_t>& seqs, timestamp from,
+                                           timestamp to) {
+  std::vector<quarter_flow> out;
+  if (!(from < to)) return out;
+  // Few meters (those outside a caller's run): one seek per meter and block.
+  for (const auto seq : seqs) {
+    auto part = quarter_flows(tx, seq, seq, from, to);
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
 std::optional<std::pair<timestamp, timestamp>> quarter_span(transaction& tx) {
   // The extreme blocks are the ends of the primary key; the extreme starts
   // are within them.

@@ -41,6 +41,26 @@ bool has_readings(transaction& tx, std::int64_t seq);
 /// UPDATE`; SQLite needs no lock (its write transaction is exclusive).
 void lock_meters(transaction& tx, const std::vector<std::int64_t>& seqs);
 
+// --- holdings (meter_holdings_store.cpp) -----------------------------------------
+/// Who held a meter over [from, to): from none = since the meter's
+/// beginning, to none = still holds it.
+struct meter_holding {
+  std::int64_t meter = 0;
+  uuid user;
+  std::optional<timestamp> from;
+  std::optional<timestamp> to;
+};
+/// A meter's holdings, oldest first.
+std::vector<meter_holding> holdings_of_meter(transaction& tx, std::int64_t meter);
+/// The holdings of the meters of `region` that overlap [from, to), ordered
+/// by meter then from (none first).
+std::vector<meter_holding> holdings_of_region(transaction& tx, std::string_view region, timestamp from,
+                                              timestamp to);
+/// Starts a holding of `user` (the meter must have no open one).
+void open_holding(transaction& tx, std::int64_t meter, const uuid& user, std::optional<timestamp> from);
+/// Ends the meter's open holding at `to` (none open: nothing changes).
+void close_holding(transaction& tx, std::int64_t meter, timestamp to);
+
 /// Who may be listed: the scope narrowing of the caller plus the query.
 struct meter_filter {
   std::optional<meter_status> status;
@@ -121,6 +141,20 @@ std::vector<stored_bucket> days(transaction& tx, std::int64_t meter, timestamp f
 /// The quarter-hours of every meter of `region` with start in [from, to).
 std::vector<stored_bucket> region_meter_quarters(transaction& tx, std::string_view region, timestamp from,
                                                  timestamp to);
+/// A quarter-hour's consumption and production (billing).
+struct quarter_flow {
+  std::int64_t meter = 0;
+  timestamp start{};
+  std::int64_t consumed_wh = 0;
+  std::int64_t produced_wh = 0;
+};
+/// The quarter-hours with start in [from, to) of the meters with seq in
+/// [lo, hi] (of any region: the caller keeps the ones it wants), unordered.
+std::vector<quarter_flow> quarter_flows(transaction& tx, std::int64_t lo, std::int64_t hi, timestamp from,
+                                        timestamp to);
+/// The same for the meters `seqs`.
+std::vector<quarter_flow> quarter_flows_of(transaction& tx, const std::vector<std::int64_t>& seqs, timestamp from,
+                                           timestamp to);
 /// The start of the first and of the last stored quarter-hour of any meter.
 std::optional<std::pair<timestamp, timestamp>> quarter_span(transaction& tx);
 
