@@ -3,14 +3,7 @@
 
 namespace segs {
 
-namespace {
-template <class E>
-result<E> parse_enum(std::string_view text, std::string_view field) {
-  if (auto v = detail::parse_name<E>(text)) return *v;
-  return make_error(errc::validation_error, std::string(field) + " must be one of " + detail::name_list<E>(),
-                    std::string(field));
-}
-}  // namespace
+using detail::parse_enum;
 
 std::string_view to_string(alert_type t) noexcept { return detail::name_of(t); }
 std::string_view to_string(alert_severity s) noexcept { return detail::name_of(s); }

@@ -12,6 +12,8 @@
 // The tables are constexpr: no state, nothing built at run time.
 #pragma once
 
+#include <segs/error.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +57,15 @@ template <class E>
     out += e.name;
   }
   return out;
+}
+
+/// The enumerator named `text`, or a validation_error naming `field` that
+/// lists the accepted names: every parse_* of the library.
+template <class E>
+[[nodiscard]] result<E> parse_enum(std::string_view text, std::string_view field) {
+  if (auto v = parse_name<E>(text)) return *v;
+  return make_error(errc::validation_error, std::string(field) + " must be one of " + name_list<E>(),
+                    std::string(field));
 }
 
 }  // namespace segs::detail

@@ -8,9 +8,7 @@ namespace segs {
 std::string_view to_string(day_kind d) noexcept { return detail::name_of(d); }
 
 result<day_kind> parse_day_kind(std::string_view text, std::string_view field) {
-  if (auto v = detail::parse_name<day_kind>(text)) return *v;
-  return make_error(errc::validation_error,
-                    std::string(field) + " must be one of " + detail::name_list<day_kind>(), std::string(field));
+  return detail::parse_enum<day_kind>(text, field);
 }
 
 result<ten_thousandths> ten_thousandths::parse(std::string_view text, std::string_view field) {
