@@ -394,6 +394,18 @@ class SEGS_EXPORT billing_service {
   /// number,user_id,email,region,period,issued_at,due_at,status,subtotal,tax,total,amount_paid,amount_due
   result<std::int64_t> export_csv(const principal& who, std::string_view region,
                                   std::optional<std::string_view> period, const text_sink& sink);
+  /// The same a page at a time, for transports that pull: up to `limit`
+  /// (1-10,000) invoices numbered after `after` (the header row first when
+  /// `after` is empty), and the number to continue after.
+  struct csv_page {
+    std::string text;
+    std::string next_after;  ///< pass as `after` for the next page
+    std::int64_t rows = 0;
+    bool done = false;  ///< no invoice follows
+  };
+  result<csv_page> export_csv_page(const principal& who, std::string_view region,
+                                   std::optional<std::string_view> period, std::string_view after = {},
+                                   int limit = 1000);
 
   // run by grid::run_due_work through the impl (src/grid.cpp)
 

@@ -153,20 +153,15 @@ struct holdings_view {
 };
 
 // Adds the quarter-hours of `meters` in [from, to) to the energy of the
-// customers of `index` who held the meter at each bucket's start.
+// customers of `index` who held the meter at each bucket's start (settled
+// days come from their packed form: telemetry's quarter_flows).
 void add_metered(storage::transaction& tx, const holdings_view& h, std::vector<std::int64_t> meters,
                  const std::map<uuid, std::size_t>& index, const billing::cycle& c, timestamp to,
                  std::vector<billing::customer_energy>& energy) {
   if (meters.empty()) return;
   std::sort(meters.begin(), meters.end());
   meters.erase(std::unique(meters.begin(), meters.end()), meters.end());
-  const auto lo = meters.front();
-  const auto hi = meters.back();
-  // One run of keys per block when the meters are close together; a seek per
-  // meter otherwise (the rows of meters not asked for are dropped below).
-  const bool run = hi - lo + 1 <= static_cast<std::int64_t>(meters.size()) * 4 + 64;
-  const auto flows = run ? storage::telemetry::quarter_flows(tx, lo, hi, c.start, to)
-                         : storage::telemetry::quarter_flows_of(tx, meters, c.start, to);
+  const auto flows = storage::telemetry::quarter_flows(tx, meters, c.start, to);
   for (const auto& f : flows) {
     const auto* holder = h.holder(f.meter, f.start);
     if (!holder) continue;

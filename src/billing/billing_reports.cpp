@@ -143,46 +143,54 @@ result<billing_analytics> billing_service::analytics(const principal& who, std::
   });
 }
 
-result<std::int64_t> billing_service::export_csv(const principal& who, std::string_view region,
-                                                 std::optional<std::string_view> period, const text_sink& sink) {
+result<billing_service::csv_page> billing_service::export_csv_page(const principal& who, std::string_view region,
+                                                                  std::optional<std::string_view> period,
+                                                                  std::string_view after, int limit) {
   return detail::guard([&] {
     impl::require_operator(who, region);
     if (period && !billing::parse_period(*period)) fail(errc::validation_error, "period must be YYYY-MM", "period");
-    auto& core = impl_->core;
-    const auto r = core.read([&](storage::transaction& tx) { return impl::require_region(tx, region); });
-    const int minor = r.currency_minor_units;
-    if (!sink("number,user_id,email,region,period,issued_at,due_at,status,subtotal,tax,total,amount_paid,amount_due\r\n"))
-      return std::int64_t{0};
-    constexpr int page_size = 1000;
-    std::string after;
-    std::int64_t rows = 0;
-    for (;;) {
-      // A page per read transaction: 100,000 invoices never sit in memory.
-      std::string chunk;
-      std::size_t got = 0;
-      core.read([&](storage::transaction& tx) {
-        chunk.clear();
-        auto page = store::export_page(tx, region, period, after, page_size);
-        got = page.size();
-        std::vector<uuid> users;
-        for (const auto& p : page) users.push_back(p.inv.user_id);
-        const auto emails = storage::identity::emails_of(tx, users);
-        for (const auto& p : page) {
-          const auto& i = p.inv;
-          const auto email = emails.find(i.user_id);
-          chunk += csv_field(i.number) + ',' + i.user_id.to_string() + ',' +
-                   csv_field(email == emails.end() ? std::string() : email->second) + ',' + csv_field(i.region) + ',' +
-                   i.period + ',' + to_rfc3339(i.issued_at) + ',' + to_rfc3339(i.due_at) + ',' +
-                   std::string(to_string(i.status)) + ',' + fixed(i.subtotal, minor) + ',' + fixed(i.tax, minor) + ',' +
-                   fixed(i.total, minor) + ',' + fixed(i.amount_paid, minor) + ',' + fixed(i.amount_due, minor) + "\r\n";
-        }
-        if (!page.empty()) after = page.back().inv.number;
-      });
-      rows += static_cast<std::int64_t>(got);
-      if (!chunk.empty() && !sink(chunk)) return rows;
-      if (got < static_cast<std::size_t>(page_size)) return rows;
-    }
+    if (limit < 1 || limit > 10'000) fail(errc::validation_error, "limit must be 1 to 10000", "limit");
+    // One read transaction a page: an export of 100,000 invoices never sits
+    // in memory, and never holds a snapshot for long.
+    return impl_->core.read([&](storage::transaction& tx) {
+      const int minor = impl::require_region(tx, region).currency_minor_units;
+      csv_page out;
+      if (after.empty())
+        out.text = "number,user_id,email,region,period,issued_at,due_at,status,subtotal,tax,total,amount_paid,amount_due\r\n";
+      auto page = store::export_page(tx, region, period, after, limit);
+      std::vector<uuid> users;
+      for (const auto& p : page) users.push_back(p.inv.user_id);
+      const auto emails = storage::identity::emails_of(tx, users);
+      for (const auto& p : page) {
+        const auto& i = p.inv;
+        const auto email = emails.find(i.user_id);
+        out.text += csv_field(i.number) + ',' + i.user_id.to_string() + ',' +
+                    csv_field(email == emails.end() ? std::string() : email->second) + ',' + csv_field(i.region) + ',' +
+                    i.period + ',' + to_rfc3339(i.issued_at) + ',' + to_rfc3339(i.due_at) + ',' +
+                    std::string(to_string(i.status)) + ',' + fixed(i.subtotal, minor) + ',' + fixed(i.tax, minor) +
+                    ',' + fixed(i.total, minor) + ',' + fixed(i.amount_paid, minor) + ',' + fixed(i.amount_due, minor) +
+                    "\r\n";
+      }
+      out.rows = static_cast<std::int64_t>(page.size());
+      out.done = page.size() < static_cast<std::size_t>(limit);
+      out.next_after = page.empty() ? std::string(after) : page.back().inv.number;
+      return out;
+    });
   });
+}
+
+result<std::int64_t> billing_service::export_csv(const principal& who, std::string_view region,
+                                                 std::optional<std::string_view> period, const text_sink& sink) {
+  std::string after;
+  std::int64_t rows = 0;
+  for (;;) {
+    auto page = export_csv_page(who, region, period, after);
+    if (!page) return page.error();
+    rows += page->rows;
+    if (!page->text.empty() && !sink(page->text)) return rows;
+    if (page->done) return rows;
+    after = std::move(page->next_after);
+  }
 }
 
 }  // namespace segs

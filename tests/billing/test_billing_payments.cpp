@@ -232,6 +232,22 @@ TEST_CASE("billing: voiding, settings, analytics and the CSV export") {
   CHECK(parsed[2][12] == "0.00");
   CHECK(f.bill().export_csv(f.alice, "north", std::nullopt, [](std::string_view) { return true; }).error().code ==
         errc::forbidden);
+
+  // Pulled a page of one invoice at a time: the same text.
+  std::string pulled;
+  std::string after;
+  int pages = 0;
+  for (;;) {
+    auto page = f.bill().export_csv_page(f.op, "north", "2025-06", after, 1);
+    REQUIRE(page.has_value());
+    pulled += page->text;
+    ++pages;
+    if (page->done) break;
+    after = page->next_after;
+  }
+  CHECK(pulled == csv);
+  CHECK(pages == 3);  // two of one invoice, and an empty one that says done
+  CHECK(f.bill().export_csv_page(f.op, "north", "2025-06", {}, 0).error().field == "limit");
 }
 
 TEST_CASE("billing: due work generates a region's invoices once its cycle ended, when enabled") {

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <map>
 
 // PostgreSQL sums BIGINT columns as NUMERIC: every SUM of one is cast back
 // to BIGINT, so both backends answer integers.
@@ -321,27 +323,74 @@ void decode_flows(const exec_result& res, std::vector<quarter_flow>& out) {
 }
 }  // namespace
 
-std::vector<quarter_flow> quarter_flows(transaction& tx, std::int64_t lo, std::int64_t hi, timestamp from,
-                                        timestamp to) {
-  std::vector<quarter_flow> out;
-  if (!(from < to) || hi < lo) return out;
+namespace {
+// The rows of meters [lo, hi] in [from, to).
+void flow_rows(transaction& tx, std::int64_t lo, std::int64_t hi, timestamp from, timestamp to,
+               std::vector<quarter_flow>& out) {
   // Each hour block of the range is one seek to the meters' run of keys.
   decode_flows(tx.exec("SELECT meter, start, consumed_wh, produced_wh FROM meter_quarters WHERE " +
                            in_blocks("block", 3, 4) + " AND meter >= $1 AND meter <= $2 AND start >= $5 AND start < $6",
                        {lo, hi, block_of(from, quarter_block_us), block_of(to, quarter_block_us), to_micros(from),
                         to_micros(to)}),
                out);
-  return out;
 }
+}  // namespace
 
-std::vector<quarter_flow> quarter_flows_of(transaction& tx, const std::vector<std::int64_t>& seqs, timestamp from,
-                                           timestamp to) {
+std::vector<quarter_flow> quarter_flows(transaction& tx, const std::vector<std::int64_t>& meters, timestamp from,
+                                        timestamp to) {
   std::vector<quarter_flow> out;
-  if (!(from < to)) return out;
-  // Few meters (those outside a caller's run): one seek per meter and block.
-  for (const auto seq : seqs) {
-    auto part = quarter_flows(tx, seq, seq, from, to);
-    out.insert(out.end(), part.begin(), part.end());
+  if (!(from < to) || meters.empty()) return out;
+  const auto lo = meters.front();
+  const auto hi = meters.back();
+  auto wanted = [&](std::int64_t m) { return std::binary_search(meters.begin(), meters.end(), m); };
+  // Settled days are packed (docs/telemetry.md, "Packed days"): a meter-day
+  // is one row to decode instead of its 96 quarter-hour rows. The days
+  // entirely inside the range first, then the rest from the rows.
+  auto days = tx.exec("SELECT meter, start, day_end, packed FROM meter_days WHERE " + in_blocks("block", 3, 4) +
+                          " AND meter >= $1 AND meter <= $2 AND start >= $5 AND day_end <= $6 AND packed IS NOT NULL",
+                      {lo, hi, block_of(from, day_block_us), block_of(to, day_block_us), to_micros(from),
+                       to_micros(to)});
+  // Per meter, the decoded days' [start, end): what the rows must not repeat.
+  std::map<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> covered;
+  std::vector<segs::telemetry::packed_quarter> decoded;
+  for (const auto& r : days.rows) {
+    const auto meter = r.i64(0);
+    if (!wanted(meter)) continue;
+    decoded.clear();
+    // Bytes of another version (or a day the encoding could not hold) leave
+    // the day to the rows.
+    if (!segs::telemetry::unpack_day(from_micros(r.i64(1)), r.bytes(3), decoded)) continue;
+    for (const auto& q : decoded) out.push_back({meter, q.start, q.agg.consumed_wh, q.agg.produced_wh});
+    covered[meter].emplace_back(r.i64(1), r.i64(2));
+  }
+  const std::int64_t range_us = to_micros(to) - to_micros(from);
+  std::vector<std::int64_t> rest;  // meters whose range the packed days do not cover whole
+  for (const auto m : meters) {
+    auto it = covered.find(m);
+    std::int64_t sum = 0;
+    if (it != covered.end()) {
+      std::sort(it->second.begin(), it->second.end());
+      for (const auto& [a, b] : it->second) sum += b - a;
+    }
+    if (sum != range_us) rest.push_back(m);
+  }
+  if (rest.empty()) return out;
+  std::vector<quarter_flow> rows;
+  // Few meters: a seek per meter and hour block; many: one run of the keys.
+  if (rest.size() <= 32) {
+    for (const auto m : rest) flow_rows(tx, m, m, from, to, rows);
+  } else {
+    flow_rows(tx, rest.front(), rest.back(), from, to, rows);
+  }
+  for (const auto& f : rows) {
+    if (!std::binary_search(rest.begin(), rest.end(), f.meter)) continue;
+    if (const auto it = covered.find(f.meter); it != covered.end()) {
+      const auto t = to_micros(f.start);
+      const auto& spans = it->second;
+      const auto k = std::upper_bound(spans.begin(), spans.end(), std::pair{t, std::numeric_limits<std::int64_t>::max()});
+      if (k != spans.begin() && t < std::prev(k)->second) continue;  // decoded already
+    }
+    out.push_back(f);
   }
   return out;
 }

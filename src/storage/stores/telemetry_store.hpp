@@ -148,13 +148,11 @@ struct quarter_flow {
   std::int64_t consumed_wh = 0;
   std::int64_t produced_wh = 0;
 };
-/// The quarter-hours with start in [from, to) of the meters with seq in
-/// [lo, hi] (of any region: the caller keeps the ones it wants), unordered.
-std::vector<quarter_flow> quarter_flows(transaction& tx, std::int64_t lo, std::int64_t hi, timestamp from,
+/// The quarter-hours with start in [from, to) of `meters` (seqs, sorted,
+/// unique), unordered: decoded from the packed days entirely inside the
+/// range, the rest from the rows.
+std::vector<quarter_flow> quarter_flows(transaction& tx, const std::vector<std::int64_t>& meters, timestamp from,
                                         timestamp to);
-/// The same for the meters `seqs`.
-std::vector<quarter_flow> quarter_flows_of(transaction& tx, const std::vector<std::int64_t>& seqs, timestamp from,
-                                           timestamp to);
 /// The start of the first and of the last stored quarter-hour of any meter.
 std::optional<std::pair<timestamp, timestamp>> quarter_span(transaction& tx);
 
