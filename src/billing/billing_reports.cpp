@@ -60,7 +60,7 @@ result<std::string> billing_service::pdf(const principal& who, const uuid& id) {
       billing::pdf_customer customer;
       if (auto u = storage::identity::find_user(tx, row.inv.user_id)) customer = {u->user.name, u->user.email};
       const auto r = storage::regions::find(tx, row.inv.region);
-      return billing::render_pdf(row.inv, customer, r ? r->currency_minor_units : 2);
+      return billing::render_pdf(row.inv, customer, r ? r->currency_minor_units : 2, r ? r->time_zone : "UTC");
     });
   });
 }

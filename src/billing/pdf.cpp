@@ -6,6 +6,7 @@
 
 #if defined(SEGS_WITH_PDF) && SEGS_WITH_PDF
 #include "billing/names.hpp"
+#include "core/time_zone.hpp"
 
 #include <hpdf.h>
 
@@ -147,21 +148,21 @@ std::string at_least(std::string s, int digits) {
   return s;
 }
 
-/// "2026-11-01" at midnight UTC, "2026-10-31 23:00 UTC" otherwise (seconds
-/// when there are any).
-std::string instant_text(timestamp t) {
+/// The local date in `z` ("2026-11-01") at local midnight, with the wall
+/// time otherwise ("2026-10-31 23:00", seconds when there are any).
+std::string instant_text(timestamp t, const tz::zone& z) {
   using namespace std::chrono;
-  const auto day = floor<days>(t);
-  std::string s = to_iso_date(year_month_day{day});
-  if (t == day) return s;
-  const hh_mm_ss<microseconds> hms{t - day};
+  const auto local = z.to_local(t);
+  std::string s = to_iso_date(local.date);
+  if (local.since_midnight.count() == 0) return s;
+  const hh_mm_ss<microseconds> hms{local.since_midnight};
   char buf[32];
   const auto sec = hms.seconds().count();
   if (sec == 0) {
-    std::snprintf(buf, sizeof buf, " %02d:%02d UTC", static_cast<int>(hms.hours().count()),
+    std::snprintf(buf, sizeof buf, " %02d:%02d", static_cast<int>(hms.hours().count()),
                   static_cast<int>(hms.minutes().count()));
   } else {
-    std::snprintf(buf, sizeof buf, " %02d:%02d:%02d UTC", static_cast<int>(hms.hours().count()),
+    std::snprintf(buf, sizeof buf, " %02d:%02d:%02d", static_cast<int>(hms.hours().count()),
                   static_cast<int>(hms.minutes().count()), static_cast<int>(sec));
   }
   return s + buf;
@@ -420,8 +421,8 @@ struct row {
 
 class invoice_layout {
  public:
-  invoice_layout(writer& w, const invoice& inv, const pdf_customer& who, int minor)
-      : w_(w), inv_(inv), who_(who), minor_(minor), number_(win_ansi(inv.number)),
+  invoice_layout(writer& w, const invoice& inv, const pdf_customer& who, int minor, const tz::zone& zone)
+      : w_(w), inv_(inv), who_(who), minor_(minor), zone_(zone), number_(win_ansi(inv.number)),
         currency_(win_ansi(inv.currency)) {}
 
   void draw() {
@@ -464,8 +465,8 @@ class invoice_layout {
     const std::pair<const char*, std::string> facts[] = {
         {"Region", win_ansi(inv_.region)},
         {"Period", win_ansi(inv_.period)},
-        {"Issued", instant_text(inv_.issued_at)},
-        {"Due", instant_text(inv_.due_at)},
+        {"Issued", instant_text(inv_.issued_at, zone_)},
+        {"Due", instant_text(inv_.due_at, zone_)},
         {"Status", status},
     };
     float right_y = y_;
@@ -476,8 +477,9 @@ class invoice_layout {
     }
 
     y_ = std::min(left_y, right_y) - 8;
-    const std::string cycle = "Billing cycle: " + instant_text(inv_.cycle_start) + ' ' + en_dash + ' ' +
-                              instant_text(inv_.cycle_end) + " (period " + win_ansi(inv_.period) + ")";
+    const std::string cycle = "Billing cycle: " + instant_text(inv_.cycle_start, zone_) + ' ' + en_dash + ' ' +
+                              instant_text(inv_.cycle_end, zone_) + " (period " + win_ansi(inv_.period) + "; times in " +
+                              win_ansi(std::string(zone_.name())) + ")";
     w_.text(w_.regular(), body_size, margin, y_, w_.fit(w_.regular(), body_size, cycle, right - margin));
     y_ -= 13;
     const std::string metered = "Metered: consumed " + inv_.consumed.to_kwh_string() + " kWh, produced " +
@@ -596,6 +598,7 @@ class invoice_layout {
   const invoice& inv_;
   const pdf_customer& who_;
   int minor_;
+  tz::zone zone_;
   std::string number_;
   std::string currency_;
   float y_ = 0;
@@ -603,7 +606,7 @@ class invoice_layout {
 
 }  // namespace
 
-std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_digits) {
+std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_digits, std::string_view time_zone) {
   if (minor_digits < 0 || minor_digits > 6)
     throw segs::exception(make_error(errc::validation_error, "minor_digits must be 0 to 6", "minor_digits"));
 
@@ -631,7 +634,9 @@ std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_di
   }
 
   writer w(doc);
-  invoice_layout layout(w, inv, who, minor_digits);
+  const auto zone = tz::zone::find(time_zone);
+  if (!zone) throw exception(make_error(errc::validation_error, "unknown time zone " + std::string(time_zone), "time_zone"));
+  invoice_layout layout(w, inv, who, minor_digits, *zone);
   layout.draw();
   w.end_text();
   return doc.bytes();
@@ -639,7 +644,8 @@ std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_di
 
 #else  // built without libharu
 
-std::string render_pdf(const invoice& /*inv*/, const pdf_customer& /*who*/, int /*minor_digits*/) {
+std::string render_pdf(const invoice& /*inv*/, const pdf_customer& /*who*/, int /*minor_digits*/,
+                       std::string_view /*time_zone*/) {
   throw segs::exception(make_error(
       errc::unavailable, "invoice PDFs are not available: libsegs was built without libharu (SEGS_WITH_PDF=OFF)"));
 }

@@ -11,13 +11,14 @@
 // A table that does not fit continues on the next page, its header
 // repeated; every page has a footer "<number> - page i of n".
 //
-// Instants are printed in UTC (the invoice carries no time zone): a date
-// alone when at midnight UTC, the date with "HH:MM UTC" otherwise.
+// Instants are printed in `time_zone` (the region's): a date alone at local
+// midnight, the date with "HH:MM" otherwise; the cycle line names the zone.
 #pragma once
 
 #include <segs/billing.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace segs::billing {
 
@@ -31,6 +32,7 @@ struct pdf_customer {
 /// validation_error naming `minor_digits` outside 0..6; unavailable
 /// ("...built without libharu (SEGS_WITH_PDF=OFF)") when built without
 /// libharu; internal when libharu reports an error.
-[[nodiscard]] std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_digits);
+[[nodiscard]] std::string render_pdf(const invoice& inv, const pdf_customer& who, int minor_digits,
+                                     std::string_view time_zone = "UTC");
 
 }  // namespace segs::billing

@@ -267,3 +267,13 @@ TEST_CASE("billing: due work generates a region's invoices once its cycle ended,
   CHECK(f.grid->run_due_work()->invoices_generated == 0);
   CHECK(f.invoice_of(f.alice, "2025-06").number == "INV-NORTH-2025-000001");
 }
+
+TEST_CASE("billing: an invoice as a PDF, for its customer and the region's operators only") {
+  invoiced f;
+  auto pdf = f.bill().pdf(f.alice, f.a.id);
+  REQUIRE_MESSAGE(pdf.has_value(), (pdf ? "" : pdf.error().message));
+  CHECK(pdf->starts_with("%PDF-"));
+  CHECK(f.bill().pdf(f.op, f.a.id).has_value());
+  CHECK(f.bill().pdf(f.bob, f.a.id).error().code == errc::not_found);
+  // The document's text is checked with pdftotext in tests/unit/test_invoice_pdf.cpp.
+}

@@ -161,12 +161,12 @@ std::size_t count(const std::string& text, std::string_view needle) {
 
 TEST_CASE("invoice PDF: pdftotext reads back the number, customer, period, every line, totals and due date") {
   const auto inv = berlin_invoice();
-  const std::string pdf = render_pdf(inv, ada, 2);
+  const std::string pdf = render_pdf(inv, ada, 2, "Europe/Berlin");
   REQUIRE(pdf.size() > 100);
   CHECK(pdf.starts_with("%PDF-"));
   CHECK(std::string_view(pdf).substr(pdf.size() - 8).find("%%EOF") != std::string_view::npos);
   // The same invoice, the same bytes.
-  CHECK(render_pdf(inv, ada, 2) == pdf);
+  CHECK(render_pdf(inv, ada, 2, "Europe/Berlin") == pdf);
 
   if (!pdftotext_or_skip()) return;
   const std::string text = pdf_text(pdf);
@@ -177,12 +177,18 @@ TEST_CASE("invoice PDF: pdftotext reads back the number, customer, period, every
   CHECK(text.find("ada@example.org") != std::string::npos);
   CHECK(line_with(text, "Region").find("berlin") != std::string::npos);
   CHECK(line_with(text, "Period").find("2026-11") != std::string::npos);
-  // The cycle, in UTC: Berlin's November.
+  // The cycle in the region's time: Berlin's November, midnight to midnight.
   const auto cycle = line_with(text, "Billing cycle");
-  CHECK(cycle.find("2026-10-31 23:00 UTC") != std::string::npos);
-  CHECK(cycle.find("2026-11-30 23:00 UTC") != std::string::npos);
-  CHECK(line_with(text, "Issued").find("2026-12-01 08:00 UTC") != std::string::npos);
-  CHECK(line_with(text, "Due").find("2026-12-15 08:00 UTC") != std::string::npos);
+  CHECK(cycle.find("2026-11-01") != std::string::npos);
+  CHECK(cycle.find("2026-12-01") != std::string::npos);
+  CHECK(cycle.find("Europe/Berlin") != std::string::npos);
+  CHECK(line_with(text, "Issued").find("2026-12-01 09:00") != std::string::npos);  // 08:00Z
+  CHECK(line_with(text, "Due").find("2026-12-15 09:00") != std::string::npos);
+  // In UTC (the default), the same instants.
+  const std::string utc = pdf_text(render_pdf(inv, ada, 2));
+  CHECK(line_with(utc, "Billing cycle").find("2026-10-31 23:00") != std::string::npos);
+  CHECK(line_with(utc, "Due").find("2026-12-15 08:00") != std::string::npos);
+  CHECK_THROWS(render_pdf(inv, ada, 2, "Mars/Olympus"));
   CHECK(line_with(text, "Status").find("partially paid") != std::string::npos);
 
   // The table's header, then every line with its quantity, price and amount.
