@@ -3,6 +3,7 @@
 #include "tariffs/tariffs_impl.hpp"
 
 #include "storage/stores/telemetry_store.hpp"
+#include "tariffs/schedule.hpp"
 #include "telemetry/telemetry_impl.hpp"
 
 #include <algorithm>
@@ -20,7 +21,10 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::int64_t quarter_us = 900'000'000;
-__extension__ using wide = __int128;
+using tariffs::wide;
+
+// v / d rounded half to even (d > 0), as an int64 (every use fits).
+std::int64_t half_even(wide v, wide d) { return static_cast<std::int64_t>(tariffs::round_half_even(v, d)); }
 
 void check_grid(timestamp t, const char* field) {
   if (to_micros(t) % quarter_us != 0) fail(errc::validation_error, std::string(field) + " must be on the 15-minute grid", field);
@@ -45,21 +49,6 @@ std::vector<std::int64_t> spread(std::int64_t total, const std::vector<std::int6
   std::stable_sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   for (std::int64_t k = 0; k < total - given; ++k) ++out[rest[static_cast<std::size_t>(k)].second];
   return out;
-}
-
-wide pow10(int n) {
-  wide p = 1;
-  while (n-- > 0) p *= 10;
-  return p;
-}
-
-// v / d rounded half to even (d > 0).
-std::int64_t round_half_even(wide v, wide d) {
-  wide q = v / d;
-  const wide rem = v % d;
-  const wide twice = 2 * (rem < 0 ? -rem : rem);
-  if (twice > d || (twice == d && q % 2 != 0)) q += v < 0 ? -1 : 1;
-  return static_cast<std::int64_t>(q);
 }
 
 // Local hour of the week: Monday 00:00-01:00 is 0.
@@ -155,8 +144,8 @@ result<tariff_estimate> tariffs_service::estimate(const principal& who, energy c
       // total of those. A demand charge on a spread series is an artefact of
       // the spread, so it is shown but not added.
       const money taxable{b->energy_charge.micros + b->tier_charge.micros + b->fixed_charge.micros};
-      out.tax = money{round_half_even(wide{taxable.micros} * t.tax_percent.value, pow10(12 - r.currency_minor_units)) *
-                      static_cast<std::int64_t>(pow10(6 - r.currency_minor_units))};
+      out.tax = money{half_even(wide{taxable.micros} * t.tax_percent.value, tariffs::pow10(12 - r.currency_minor_units)) *
+                      static_cast<std::int64_t>(tariffs::pow10(6 - r.currency_minor_units))};
       out.total = taxable + out.tax;
       return out;
     });
@@ -224,7 +213,7 @@ result<tariff_analytics> tariffs_service::analytics(const principal& who, std::s
           consumed_wh += c->second;
         }
       }
-      const auto rounded = round_half_even;
+      const auto rounded = half_even;
       const int minor = r.currency_minor_units;
       wide unit = 1000;  // 10^-9 -> micro-units
       for (int i = minor; i < 6; ++i) unit *= 10;
