@@ -4,12 +4,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -133,6 +135,18 @@ class session : public std::enable_shared_from_this<session> {
     auto out = state_.api.handle(in);
     state_.log_access(in.method, out.route, out.status, steady::now() - started_, out.request_id,
                       peer_);
+    // A streamed body goes out in HTTP/1.1 chunks; HTTP/1.0 has no chunked
+    // coding and HEAD needs the length, so those get it collected.
+    if (out.body_stream) {
+      if (req.version() >= 11 && req.method() != http::verb::head)
+        return send_streamed(req.keep_alive() && !stopping_, std::move(out));
+      try {
+        segs::rest::collect_body(out);
+      } catch (...) {
+        std::cerr << "segs-server: a streamed body failed; connection closed" << std::endl;
+        return stream_.close();
+      }
+    }
 
     res_ = {};
     res_.version(req.version());
@@ -187,8 +201,77 @@ class session : public std::enable_shared_from_this<session> {
 
   void on_write(beast::error_code ec, std::size_t) {
     if (ec) return;
-    if (!res_.keep_alive() || stopping_) return do_close();
+    answered(res_.keep_alive());
+  }
+
+  void answered(bool keep_alive) {
+    if (!keep_alive || stopping_) return do_close();
     do_read();
+  }
+
+  // The head with Transfer-Encoding: chunked, then one HTTP chunk per piece
+  // the body stream hands out, the next pulled only once the previous one
+  // is written (so a session holds one chunk), then the last chunk.
+  void send_streamed(bool keep_alive, segs::rest::response out) {
+    head_ = {};
+    head_.version(11);
+    head_.result(static_cast<unsigned>(out.status));
+    for (auto& h : out.headers) {
+      if (beast::iequals(h.name, "content-length") || beast::iequals(h.name, "connection") ||
+          beast::iequals(h.name, "transfer-encoding"))
+        continue;
+      head_.insert(h.name, h.value);
+    }
+    head_.chunked(true);
+    head_.keep_alive(keep_alive);
+    chunk_ = std::move(out.body);  // what precedes the first chunk, if anything
+    chunks_ = std::move(out.body_stream);
+    head_sr_.emplace(head_);
+    stream_.expires_after(io_timeout);
+    http::async_write_header(stream_, *head_sr_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->end_stream();
+                               self->next_chunk();
+                             });
+  }
+
+  void next_chunk() {
+    try {
+      while (chunk_.empty()) {
+        auto more = chunks_();
+        if (!more) return last_chunk();
+        chunk_ = std::move(*more);
+      }
+    } catch (...) {
+      // No last chunk: the client sees a truncated body, not a complete one.
+      std::cerr << "segs-server: a streamed body failed; connection closed" << std::endl;
+      end_stream();
+      return stream_.close();
+    }
+    stream_.expires_after(io_timeout);
+    net::async_write(stream_, http::make_chunk(net::buffer(chunk_)),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->chunk_.clear();
+                       if (ec) return self->end_stream();
+                       self->next_chunk();
+                     });
+  }
+
+  void last_chunk() {
+    end_stream();
+    stream_.expires_after(io_timeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;
+                       self->answered(self->head_.keep_alive());
+                     });
+  }
+
+  void end_stream() {
+    chunks_ = nullptr;
+    chunk_.clear();
+    chunk_.shrink_to_fit();
+    head_sr_.reset();
   }
 
   void do_close() {
@@ -214,6 +297,12 @@ class session : public std::enable_shared_from_this<session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  // A streamed answer (send_streamed): its head, the head's serializer, the
+  // body stream and the chunk being written.
+  http::response<http::empty_body> head_;
+  std::optional<http::response_serializer<http::empty_body>> head_sr_;
+  std::function<std::optional<std::string>()> chunks_;
+  std::string chunk_;
   std::string peer_;
   steady::time_point started_;
   bool reading_ = false;   // waiting for (the rest of) a request

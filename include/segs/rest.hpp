@@ -10,8 +10,14 @@
 //     segs::rest::handler api(*grid);
 //     segs::rest::response res = api.handle({"GET", "/health", {}, "", "127.0.0.1"});
 //
+// A response may stream its body (`response::body_stream`, set by the CSV
+// export): a host that can send chunks pulls them one at a time; one that
+// cannot calls `collect_body` first and sends `body` as before.
+//
 // Thread-safety: `handler::handle` may be called from several threads at
-// once. The handler keeps a reference to the grid, which must outlive it.
+// once. The handler keeps a reference to the grid, which must outlive it,
+// and so does a response's `body_stream`: drain or drop it before the grid
+// closes.
 #pragma once
 
 #include <segs/export.hpp>
@@ -19,7 +25,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +54,21 @@ struct response {
   int status = 200;
   std::vector<header> headers;
   std::string body;
+  /// When set, the body is streamed: the transport calls it for the next
+  /// chunk until it answers none (`body` then holds only what precedes
+  /// the first chunk, normally nothing). Transports without streaming may
+  /// call it to the end and send one body (`collect_body`).
+  ///
+  /// A chunk may be empty (skip it). The headers carry no Content-Length;
+  /// the transport frames the body (chunked transfer coding in HTTP/1.1).
+  /// Each call may read storage (a page of rows); call it from one thread
+  /// at a time, while the grid is open. A failure after the first chunk
+  /// cannot change the status any more: the stream throws it
+  /// (`segs::exception`), and the transport must end the transfer without
+  /// its last chunk (segs-server closes the connection), so that the client
+  /// cannot take a partial body for a whole one; `collect_body` passes the
+  /// exception on.
+  std::function<std::optional<std::string>()> body_stream;
   /// The route pattern that matched ("/api/v1/users/:id"), or "unmatched";
   /// for access logs and metrics, never sent.
   std::string route;
@@ -55,6 +78,13 @@ struct response {
   /// The first header called `name` (case-insensitive), or empty.
   [[nodiscard]] SEGS_EXPORT std::string_view header_value(std::string_view name) const noexcept;
 };
+
+/// Drains `res.body_stream` (when set) into `res.body`, after what `body`
+/// already holds, and clears it: for transports that send one body. A
+/// response without a stream is left as it is. Holds the whole body in
+/// memory; propagates what the stream throws (the body so far is kept and
+/// the stream is cleared).
+SEGS_EXPORT void collect_body(response& res);
 
 /// A token bucket: `capacity` requests, refilled evenly over `period`.
 struct rate_limit {

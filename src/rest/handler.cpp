@@ -290,6 +290,7 @@ class pipeline {
       res.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     } else if (out.rep.raw) {
       res.body = std::move(*out.rep.raw);
+      res.body_stream = std::move(out.rep.stream);
       if (!out.rep.content_type.empty())
         res.headers.push_back({"Content-Type", out.rep.content_type});
     } else {
@@ -331,6 +332,13 @@ class pipeline {
 
 std::string_view response::header_value(std::string_view name) const noexcept {
   return detail::find_header(headers, name);
+}
+
+void collect_body(response& res) {
+  if (!res.body_stream) return;
+  auto stream = std::move(res.body_stream);
+  res.body_stream = nullptr;  // a moved-from std::function is unspecified
+  while (auto chunk = stream()) res.body += *chunk;
 }
 
 struct handler::impl {

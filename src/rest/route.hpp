@@ -24,6 +24,7 @@ struct state;
 
 /// A route's answer. By default the body is the success envelope around
 /// `data`; `raw` bypasses the envelope (metrics, the OpenAPI document).
+/// `stream`, with `raw`, streams the rest of the body (response::body_stream).
 struct reply {
   int status = 200;
   std::string message;
@@ -31,6 +32,7 @@ struct reply {
   std::optional<std::string> raw;
   std::string content_type;  ///< for `raw`
   std::vector<header> headers;
+  std::function<std::optional<std::string>()> stream;  ///< with `raw`: follows it
 };
 
 /// The success envelope's reply.

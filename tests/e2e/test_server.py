@@ -5,6 +5,8 @@ requests, the mail file sink for one-time codes, signals, stdout and exit
 statuses.
 """
 
+import csv
+import io
 import itertools
 import json
 import os
@@ -572,3 +574,39 @@ def test_bad_telemetry_retention_is_refused_naming_the_variable():
     )
     assert proc.returncode == 2
     assert "SEGS_TELEMETRY_RAW_RETENTION_HOURS" in proc.stderr
+
+
+def test_billing_csv_export_is_streamed_chunked_and_whole_for_http_1_0(start_server):
+    """GET /api/v1/billing/export: Transfer-Encoding: chunked over HTTP/1.1,
+    Content-Length over HTTP/1.0, and a refusal answered as an envelope."""
+    s = start_server(env={"SEGS_ADMIN_EMAIL": ADMIN_EMAIL, "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                          "SEGS_RATE_LIMITS": "off"})
+    admin = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    email = new_email("billed")
+    consumer = login(s, email, register_verified(s, email)).json()["data"]["access_token"]
+    # No meters, no tariff: the export has its header row only, still streamed
+    # (the conformance and REST suites check the rows themselves).
+    path = "/api/v1/billing/export?region=north"
+    r = s.request("GET", path, token=admin)  # http.client decodes the chunks
+    assert r.status == 200, r
+    assert r.headers.get("Content-Type") == "text/csv; charset=utf-8"
+    assert r.headers.get("Transfer-Encoding") == "chunked" and r.headers.get("Content-Length") is None
+    rows = list(csv.reader(io.StringIO(r.body.decode())))
+    assert rows[0] == ["number", "user_id", "email", "region", "period", "issued_at", "due_at", "status",
+                       "subtotal", "tax", "total", "amount_paid", "amount_due"]
+    assert rows[1:] == [], rows
+
+    # HTTP/1.0 has no chunked coding: the same body, whole, with its length.
+    with socket.create_connection(("127.0.0.1", s.port), timeout=30) as sock:
+        sock.sendall(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {admin}\r\n\r\n"
+                     .encode())
+        raw = b""
+        while data := sock.recv(65536):
+            raw += data
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") and b"chunked" not in head.lower(), head
+    assert body == r.body and f"content-length: {len(body)}".encode() in head.lower(), head
+
+    # A refusal is answered before any body: status and envelope.
+    r = s.request("GET", path, token=consumer)
+    assert r.status == 403 and error_code(r) == "FORBIDDEN", r

@@ -57,6 +57,22 @@ def test_login_and_profile_through_rest(grid: segs.Grid) -> None:
     assert status == 401 and json.loads(body)["success"] is False
 
 
+def test_streamed_csv_export_arrives_whole(grid: segs.Grid) -> None:
+    # The export route streams its body; Handler.handle reads it to the end.
+    grid.identity.create_user(segs.Principal.system(), email="op@example.org", password=PASSWORD,
+                              name="Op", role="operator", region="north")
+    api = segs.rest.Handler(grid, rate_limits=False)
+    status, _, body = api.handle(
+        "POST", "/api/v1/auth/login", [("Content-Type", "application/json")],
+        json.dumps({"email": "op@example.org", "password": PASSWORD}))
+    assert status == 200, body
+    auth = {"Authorization": "Bearer " + json.loads(body)["data"]["access_token"]}
+    status, headers, body = api.handle("GET", "/api/v1/billing/export?region=north", auth)
+    assert status == 200, body
+    assert header(headers, "Content-Type") == "text/csv; charset=utf-8"
+    assert body.decode().startswith("number,user_id,email,region,period,") and body.endswith(b"\r\n")
+
+
 def test_error_answers(grid: segs.Grid) -> None:
     api = segs.rest.Handler(grid, max_body_bytes=64)
     assert api.handle("GET", "/no/such/route")[0] == 404

@@ -55,9 +55,21 @@ struct fixture {
     api = std::make_unique<segs::rest::handler>(*grid, std::move(ro));
   }
 
+  /// The answer with its body collected (rest::collect_body), as a host
+  /// without streaming sends it.
   segs::rest::response send(std::string method, std::string target, std::string body = {},
                             const auth& a = {}, std::vector<segs::rest::header> extra = {},
                             std::string peer = "203.0.113.7") {
+    auto res = send_raw(std::move(method), std::move(target), std::move(body), a, std::move(extra),
+                        std::move(peer));
+    segs::rest::collect_body(res);
+    return res;
+  }
+
+  /// The answer as handle() returns it: a streamed body still in `body_stream`.
+  segs::rest::response send_raw(std::string method, std::string target, std::string body = {},
+                                const auth& a = {}, std::vector<segs::rest::header> extra = {},
+                                std::string peer = "203.0.113.7") {
     segs::rest::request req;
     req.method = std::move(method);
     req.target = std::move(target);

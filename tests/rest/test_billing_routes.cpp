@@ -508,6 +508,37 @@ TEST_CASE("billing REST: the CSV export has the header row and one row per invoi
   check_400(f.get("/api/v1/billing/export?region=north&period=2025", f.op), "period");
 }
 
+TEST_CASE("billing REST: the CSV export is a streamed body; errors are answered before it starts") {
+  billing_fixture f;
+  f.generate_june();
+  auto res = f.send_raw("GET", "/api/v1/billing/export?region=north&period=2025-06", {}, f.op);
+  REQUIRE(res.status == 200);
+  REQUIRE(static_cast<bool>(res.body_stream));
+  CHECK(res.body.empty());
+  CHECK(res.header_value("Content-Length").empty());
+  // Pulled by hand: the first page (header and both invoices), then the end.
+  auto first = res.body_stream();
+  REQUIRE(first.has_value());
+  CHECK(csv_lines(*first).size() == 3);
+  CHECK_FALSE(res.body_stream().has_value());
+
+  // collect_body drains what is left after `body` and clears the stream.
+  auto again = f.send_raw("GET", "/api/v1/billing/export?region=north&period=2025-06", {}, f.op);
+  segs::rest::collect_body(again);
+  CHECK_FALSE(static_cast<bool>(again.body_stream));
+  CHECK(again.body == *first);
+  segs::rest::collect_body(again);  // no stream: unchanged
+  CHECK(again.body == *first);
+
+  // Refusals and validation errors are whole JSON envelopes, not streams.
+  auto refused = f.send_raw("GET", "/api/v1/billing/export?region=north", {}, f.ada);
+  CHECK(refused.status == 403);
+  CHECK_FALSE(static_cast<bool>(refused.body_stream));
+  auto invalid = f.send_raw("GET", "/api/v1/billing/export?region=north&period=2025", {}, f.op);
+  CHECK(invalid.status == 400);
+  CHECK_FALSE(static_cast<bool>(invalid.body_stream));
+}
+
 TEST_CASE("billing REST: overdue invoices, oldest due first, and analytics") {
   billing_fixture f;
   f.generate_june();

@@ -101,6 +101,9 @@ void register_rest(py::module_& m) {
             {
               py::gil_scoped_release nogil;
               res = h.api->handle(req);
+              // One body per answer here: a streamed one (the CSV export)
+              // is read to its end, still without the GIL.
+              rest::collect_body(res);
             }
             py::list out_headers;
             for (const auto& hd : res.headers) out_headers.append(py::make_tuple(hd.name, hd.value));
@@ -110,7 +113,8 @@ void register_rest(py::module_& m) {
           py::arg("body") = py::bytes(), py::arg("peer") = "127.0.0.1",
           "Answers one request. ``target`` is the path with its query string; "
           "``headers`` a dict or a sequence of (name, value) pairs; ``body`` bytes or "
-          "str. Returns (status, [(name, value), ...], body_bytes). Never raises for "
+          "str. Returns (status, [(name, value), ...], body_bytes); a streamed body (the "
+          "CSV export) is read to its end first. Never raises for "
           "HTTP-level failures (they are answered as JSON error envelopes).")
       .def_property_readonly(
           "openapi", [](const py_handler& h) { return h.api->openapi(); },
