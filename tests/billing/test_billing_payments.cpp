@@ -2,6 +2,7 @@
 // key), disputes upheld with a credit note and rejected, voiding, overdue
 // invoices found by due work, settings, and the CSV export parsed back.
 #include "billing/billing_fixture.hpp"
+#include "support/pdf_text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -275,5 +276,14 @@ TEST_CASE("billing: an invoice as a PDF, for its customer and the region's opera
   CHECK(pdf->starts_with("%PDF-"));
   CHECK(f.bill().pdf(f.op, f.a.id).has_value());
   CHECK(f.bill().pdf(f.bob, f.a.id).error().code == errc::not_found);
-  // The document's text is checked with pdftotext in tests/unit/test_invoice_pdf.cpp.
+  // What the document says, read back (every line: tests/unit/test_invoice_pdf.cpp).
+  if (!pdftotext_or_skip()) return;
+  const auto text = pdf_text(*pdf);
+  INFO("pdftotext -layout:\n" << text);
+  CHECK(text.find("Invoice " + f.a.number) != std::string::npos);
+  CHECK(text.find("alice@example.org") != std::string::npos);
+  CHECK(line_with(text, "Period").find("2025-06") != std::string::npos);
+  CHECK(line_with(text, "Fixed charge").find("15.00") != std::string::npos);
+  CHECK(line_with(text, "Total").find("16.50") != std::string::npos);
+  CHECK(line_with(text, "Due").find("2025-07-15 06:00") != std::string::npos);  // issued 1 July 06:00 UTC + 14 days
 }

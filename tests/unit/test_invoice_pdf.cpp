@@ -4,6 +4,7 @@
 // are skipped, except under CI=true, where that is a failure. In a build
 // without libharu (SEGS_WITH_PDF off) render_pdf must answer `unavailable`.
 #include "billing/pdf.hpp"
+#include "support/pdf_text.hpp"
 
 #include <segs/billing.hpp>
 #include <segs/error.hpp>
@@ -29,6 +30,9 @@ using segs::milli;
 using segs::money;
 using segs::billing::pdf_customer;
 using segs::billing::render_pdf;
+using segs_test::line_with;
+using segs_test::pdf_text;
+using segs_test::pdftotext_or_skip;
 
 namespace {
 
@@ -81,71 +85,6 @@ invoice berlin_invoice() {
 const pdf_customer ada{"Ada Lovelace", "ada@example.org"};
 
 #if defined(SEGS_TEST_WITH_PDF) && SEGS_TEST_WITH_PDF
-
-/// Whether pdftotext runs.
-bool have_pdftotext() { return std::system("pdftotext -v >/dev/null 2>&1") == 0; }
-
-/// Whether the checks may run: pdftotext missing fails under CI=true and
-/// skips otherwise.
-bool pdftotext_or_skip() {
-  if (have_pdftotext()) return true;
-  const char* ci = std::getenv("CI");
-  if (ci != nullptr && std::string_view(ci) == "true") {
-    FAIL("pdftotext is not installed (poppler-utils; scripts/install-deps.sh), and CI=true");
-  }
-  MESSAGE("skipped: pdftotext is not installed (poppler-utils)");
-  return false;
-}
-
-/// A file removed when the test ends.
-struct temp_file {
-  std::filesystem::path path;
-  explicit temp_file(std::string_view stem) {
-    static int counter = 0;
-    std::string name(stem);
-#if defined(__unix__) || defined(__APPLE__)
-    name += "-" + std::to_string(::getpid());
-#endif
-    name += "-" + std::to_string(++counter) + ".pdf";
-    path = std::filesystem::temp_directory_path() / name;
-  }
-  ~temp_file() {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-  }
-  temp_file(const temp_file&) = delete;
-  temp_file& operator=(const temp_file&) = delete;
-};
-
-/// The document's text as `pdftotext -layout` reads it (pages end in '\f').
-std::string pdf_text(const std::string& pdf) {
-  temp_file f("segs-invoice-test");
-  {
-    std::ofstream out(f.path, std::ios::binary);
-    out.write(pdf.data(), static_cast<std::streamsize>(pdf.size()));
-    REQUIRE(out.good());
-  }
-  const std::string cmd = "pdftotext -layout '" + f.path.string() + "' - 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string text;
-  char buf[4096];
-  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
-  const int status = ::pclose(p);
-  INFO("pdftotext said: " << text);
-  REQUIRE(status == 0);
-  return text;
-}
-
-/// The text's line holding `needle` (empty when none).
-std::string line_with(const std::string& text, std::string_view needle) {
-  std::size_t at = text.find(needle);
-  if (at == std::string::npos) return {};
-  const auto begin = text.find_last_of("\n\f", at);
-  const auto end = text.find_first_of("\n\f", at);
-  const auto from = begin == std::string::npos ? 0 : begin + 1;
-  return text.substr(from, (end == std::string::npos ? text.size() : end) - from);
-}
 
 std::size_t count(const std::string& text, std::string_view needle) {
   std::size_t n = 0;
