@@ -508,7 +508,7 @@ TEST_CASE("billing REST: the CSV export has the header row and one row per invoi
   check_400(f.get("/api/v1/billing/export?region=north&period=2025", f.op), "period");
 }
 
-TEST_CASE("billing REST: the CSV export is a streamed body; errors are answered before it starts") {
+TEST_CASE("billing REST: the CSV export is a streamed body, and errors are answered before it starts") {
   billing_fixture f;
   f.generate_june();
   auto res = f.send_raw("GET", "/api/v1/billing/export?region=north&period=2025-06", {}, f.op);
