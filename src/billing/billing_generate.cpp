@@ -197,6 +197,18 @@ const billing::market_sums& sums_of(const market_view& m, const uuid& user) {
   return it == m.sums.end() ? none : it->second;
 }
 
+// The "billing.generate" record of one region's run.
+void audit_generation(detail::grid_core& core, storage::transaction& tx, const principal& who,
+                      const request_context& ctx, const std::string& region, const std::string& period,
+                      const generation_result& one) {
+  detail::audit_append(core, tx, detail::actor::of(who), ctx,
+                       {"billing.generate", region, "success",
+                        detail::audit_details({{"period", period},
+                                               {"generated", std::to_string(one.generated)},
+                                               {"skipped_existing", std::to_string(one.skipped_existing)},
+                                               {"total_amount", one.total_amount.to_string()}})});
+}
+
 }  // namespace
 
 void billing_service::impl::generate_region(const region& r, const billing_settings& s, const billing::cycle& c,
@@ -333,14 +345,7 @@ result<generation_result> billing_service::generate(const principal& who, std::s
       out.generated += one.generated;
       out.skipped_existing += one.skipped_existing;
       out.total_amount = out.total_amount + one.total_amount;
-      core.write([&](storage::transaction& tx) {
-        detail::audit_append(core, tx, detail::actor::of(who), ctx,
-                             {"billing.generate", r.code, "success",
-                              detail::audit_details({{"period", out.period},
-                                                     {"generated", std::to_string(one.generated)},
-                                                     {"skipped_existing", std::to_string(one.skipped_existing)},
-                                                     {"total_amount", one.total_amount.to_string()}})});
-      });
+      core.write([&](storage::transaction& tx) { audit_generation(core, tx, who, ctx, r.code, out.period, one); });
     }
     return out;
   });
@@ -367,12 +372,7 @@ std::int64_t billing_service::impl::generate_due(timestamp now) {
     generated += one.generated;
     core.write([&](storage::transaction& tx) {
       store::set_auto_generated(tx, r.code, c.period());
-      detail::audit_append(core, tx, detail::actor::of(principal::system()), {},
-                           {"billing.generate", r.code, "success",
-                            detail::audit_details({{"period", c.period()},
-                                                   {"generated", std::to_string(one.generated)},
-                                                   {"skipped_existing", std::to_string(one.skipped_existing)},
-                                                   {"total_amount", one.total_amount.to_string()}})});
+      audit_generation(core, tx, principal::system(), {}, r.code, c.period(), one);
     });
   }
   return generated;

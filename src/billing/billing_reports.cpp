@@ -3,6 +3,7 @@
 #include "billing/billing_impl.hpp"
 
 #include "billing/pdf.hpp"
+#include "billing/text.hpp"
 #include "core/paging.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/region_store.hpp"
@@ -14,26 +15,9 @@ namespace segs {
 
 using detail::fail;
 namespace store = storage::billing;
+using billing::amount_text;
 
 namespace {
-
-// `m` with exactly `minor` decimals ("12.30"; "-0.05"; "1200" for JPY).
-std::string fixed(money m, int minor) {
-  const auto rounded = m.round_to_minor(minor);
-  const bool negative = rounded.micros < 0;
-  std::int64_t v = negative ? -rounded.micros : rounded.micros;
-  std::int64_t unit = 1;
-  for (int i = minor; i < 6; ++i) unit *= 10;
-  v /= unit;  // in minor units
-  std::int64_t scale = 1;
-  for (int i = 0; i < minor; ++i) scale *= 10;
-  std::string out = (negative ? "-" : "") + std::to_string(v / scale);
-  if (minor > 0) {
-    std::string frac = std::to_string(v % scale);
-    out += "." + std::string(static_cast<std::size_t>(minor) - frac.size(), '0') + frac;
-  }
-  return out;
-}
 
 // An RFC 4180 field: quoted when it holds a comma, a quote or a line break.
 std::string csv_field(std::string_view s) {
@@ -167,8 +151,8 @@ result<billing_service::csv_page> billing_service::export_csv_page(const princip
         out.text += csv_field(i.number) + ',' + i.user_id.to_string() + ',' +
                     csv_field(email == emails.end() ? std::string() : email->second) + ',' + csv_field(i.region) + ',' +
                     i.period + ',' + to_rfc3339(i.issued_at) + ',' + to_rfc3339(i.due_at) + ',' +
-                    std::string(to_string(i.status)) + ',' + fixed(i.subtotal, minor) + ',' + fixed(i.tax, minor) +
-                    ',' + fixed(i.total, minor) + ',' + fixed(i.amount_paid, minor) + ',' + fixed(i.amount_due, minor) +
+                    std::string(to_string(i.status)) + ',' + amount_text(i.subtotal, minor) + ',' + amount_text(i.tax, minor) +
+                    ',' + amount_text(i.total, minor) + ',' + amount_text(i.amount_paid, minor) + ',' + amount_text(i.amount_due, minor) +
                     "\r\n";
       }
       out.rows = static_cast<std::int64_t>(page.size());
