@@ -64,6 +64,19 @@ void market_impl::drop_if_unused(region_batch& b, timestamp slot) {
 void market_impl::close_slot(region_batch& b, slot_book& sb, timestamp now) {
   auto& r = *b.region;
   recorder rec;
+  // The quotes at gate closure (analytics' spread), before anything expires
+  // or the auction runs.
+  if (sb.book) {
+    if (auto p = sb.book->best_bid()) sb.rec.gate_bid = money{*p};
+    if (auto p = sb.book->best_ask()) sb.rec.gate_ask = money{*p};
+  } else {
+    for (const auto& [prio, seq] : sb.collected) {
+      const auto& o = r.live.at(seq).o;
+      if (o.type != order_type::limit || !o.price) continue;
+      auto& best = o.side == order_side::buy ? sb.rec.gate_bid : sb.rec.gate_ask;
+      if (!best || (o.side == order_side::buy ? *o.price > *best : *o.price < *best)) best = *o.price;
+    }
+  }
   if (sb.book) {
     sb.book->expire_all(rec);
     apply(b, sb, rec, now, nullptr, 0);

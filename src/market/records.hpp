@@ -49,6 +49,10 @@ struct slot_record {
   std::optional<energy> cleared;
   std::optional<timestamp> closed_at;
   std::optional<timestamp> settled_at;
+  /// The best bid and ask when the gate closed (epoch: of the collected
+  /// limit orders, before the auction); none where a side had none.
+  std::optional<money> gate_bid;
+  std::optional<money> gate_ask;
 };
 
 }  // namespace segs::detail

@@ -68,10 +68,14 @@ value opt(const std::optional<std::int64_t>& v) {
   return v ? value{*v} : value{nullptr};
 }
 
+std::optional<std::int64_t> price_of(const std::optional<money>& m) {
+  return m ? std::optional<std::int64_t>(m->micros) : std::nullopt;
+}
+
 
 constexpr std::string_view slot_columns =
     "region, slot_start, settings, state, gate_at, sequence, clearing_price, cleared_wh, closed_at, "
-    "settled_at";
+    "settled_at, gate_bid, gate_ask";
 
 slot_record slot_from(const row& r) {
   slot_record s;
@@ -85,6 +89,8 @@ slot_record slot_from(const row& r) {
   if (auto c = r.opt_i64(7)) s.cleared = energy{*c};
   if (auto t = r.opt_i64(8)) s.closed_at = from_micros(*t);
   if (auto t = r.opt_i64(9)) s.settled_at = from_micros(*t);
+  if (auto p = r.opt_i64(10)) s.gate_bid = money{*p};
+  if (auto p = r.opt_i64(11)) s.gate_ask = money{*p};
   return s;
 }
 
@@ -236,24 +242,26 @@ std::vector<std::string> configured_regions(transaction& tx) {
 
 void insert_slot(transaction& tx, const slot_record& s) {
   tx.exec(sql({"INSERT INTO market_slots (", slot_columns,
-               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"}),
+               ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"}),
           {s.region, to_micros(s.start), settings_to_json(s.settings), std::string(detail::name_of(s.state)),
            to_micros(s.gate_at), s.sequence,
            opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
            opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
            opt(s.closed_at ? std::optional<std::int64_t>(to_micros(*s.closed_at)) : std::nullopt),
-           opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt)});
+           opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt),
+           opt(price_of(s.gate_bid)), opt(price_of(s.gate_ask))});
 }
 
 void update_slot(transaction& tx, const slot_record& s) {
   tx.exec(
       "UPDATE market_slots SET state = $3, sequence = $4, clearing_price = $5, cleared_wh = $6, "
-      "closed_at = $7, settled_at = $8 WHERE region = $1 AND slot_start = $2",
+      "closed_at = $7, settled_at = $8, gate_bid = $9, gate_ask = $10 WHERE region = $1 AND slot_start = $2",
       {s.region, to_micros(s.start), std::string(detail::name_of(s.state)), s.sequence,
        opt(s.clearing_price ? std::optional<std::int64_t>(s.clearing_price->micros) : std::nullopt),
        opt(s.cleared ? std::optional<std::int64_t>(s.cleared->wh) : std::nullopt),
        opt(s.closed_at ? std::optional<std::int64_t>(to_micros(*s.closed_at)) : std::nullopt),
-       opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt)});
+       opt(s.settled_at ? std::optional<std::int64_t>(to_micros(*s.settled_at)) : std::nullopt),
+       opt(price_of(s.gate_bid)), opt(price_of(s.gate_ask))});
 }
 
 std::optional<slot_record> find_slot(transaction& tx, const std::string& region, timestamp start) {
@@ -521,6 +529,31 @@ std::vector<slot_trade> unsettled_trades_between(transaction& tx, const std::str
   std::vector<slot_trade> out;
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) out.push_back({from_micros(r.i64(0)), r.id(1), r.id(2), energy{r.i64(3)}});
+  return out;
+}
+
+// --- what analytics reads of a region's slots with start in [from, to) -------------------
+
+std::vector<trade_record> trades_between(transaction& tx, const std::string& region, timestamp from, timestamp to) {
+  auto res = tx.exec(sql({"SELECT ", trade_columns,
+                          " FROM market_trades WHERE region = $1 AND slot_start >= $2 AND slot_start < $3 "
+                          "ORDER BY slot_start, seq"}),
+                     {region, to_micros(from), to_micros(to)});
+  std::vector<trade_record> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(trade_from(r));
+  return out;
+}
+
+std::vector<slot_record> slot_records_between(transaction& tx, const std::string& region, timestamp from,
+                                              timestamp to) {
+  auto res = tx.exec(sql({"SELECT ", slot_columns,
+                          " FROM market_slots WHERE region = $1 AND slot_start >= $2 AND slot_start < $3 "
+                          "ORDER BY slot_start"}),
+                     {region, to_micros(from), to_micros(to)});
+  std::vector<slot_record> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(slot_from(r));
   return out;
 }
 

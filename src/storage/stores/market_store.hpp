@@ -125,4 +125,12 @@ struct slot_trade {
 std::vector<slot_trade> unsettled_trades_between(transaction& tx, const std::string& region, timestamp from,
                                                  timestamp to);
 
+// --- what analytics reads of a region's slots with start in [from, to) -------------------
+/// The trades, by slot then execution order.
+std::vector<detail::trade_record> trades_between(transaction& tx, const std::string& region, timestamp from,
+                                                 timestamp to);
+/// The slots' records (with their quotes at gate closure), by start.
+std::vector<detail::slot_record> slot_records_between(transaction& tx, const std::string& region, timestamp from,
+                                                      timestamp to);
+
 }  // namespace segs::storage::market
