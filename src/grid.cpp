@@ -9,6 +9,7 @@
 #include "alerts/alerts_impl.hpp"
 #include "billing/billing_impl.hpp"
 #include "tariffs/tariffs_impl.hpp"
+#include "analytics/analytics_impl.hpp"
 #include "storage/migrations.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
@@ -105,6 +106,7 @@ struct grid::impl {
   std::unique_ptr<alerts_service> alerts;
   std::unique_ptr<tariffs_service> tariffs;
   std::unique_ptr<billing_service> billing;
+  std::unique_ptr<analytics_service> analytics;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -212,6 +214,11 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->due.push_back({"billing", [billing](timestamp now, due_work_report& r) {
                                r.invoices_generated = billing->generate_due(now);
                              }});
+    // Analytics: read only. Before reading the market's tables it has the
+    // market write what waits for its batch (and close due gates), as the
+    // market's own reads do.
+    g->impl_->analytics = std::unique_ptr<analytics_service>(new analytics_service(core));
+    g->impl_->analytics->impl_->sync_market = [&m = *g->impl_->market] { (void)m.close_due_gates().value(); };
     return g;
   });
 }
@@ -225,6 +232,7 @@ telemetry_service& grid::telemetry() noexcept { return *impl_->telemetry; }
 alerts_service& grid::alerts() noexcept { return *impl_->alerts; }
 tariffs_service& grid::tariffs() noexcept { return *impl_->tariffs; }
 billing_service& grid::billing() noexcept { return *impl_->billing; }
+analytics_service& grid::analytics() noexcept { return *impl_->analytics; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

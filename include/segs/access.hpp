@@ -52,6 +52,9 @@ inline constexpr std::string_view tariffs_operate = "tariffs:operate";
 inline constexpr std::string_view billing_operate = "billing:operate";
 /// Change a region's billing settings.
 inline constexpr std::string_view billing_manage = "billing:manage";
+/// Read the analytics of the regions in scope: whole-region energy, trading,
+/// market and financial figures, and user analytics (analytics.hpp).
+inline constexpr std::string_view analytics_operate = "analytics:operate";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

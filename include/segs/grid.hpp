@@ -25,6 +25,7 @@
 #include <segs/alerts.hpp>
 #include <segs/billing.hpp>
 #include <segs/tariffs.hpp>
+#include <segs/analytics.hpp>
 
 #include <functional>
 #include <memory>
@@ -106,6 +107,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] tariffs_service& tariffs() noexcept;
   /// Cycles, invoices, payments, disputes (billing.hpp).
   [[nodiscard]] billing_service& billing() noexcept;
+  /// Energy, trading, users, market and financial reports (analytics.hpp).
+  [[nodiscard]] analytics_service& analytics() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

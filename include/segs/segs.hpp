@@ -2,6 +2,7 @@
 #pragma once
 
 #include <segs/access.hpp>
+#include <segs/analytics.hpp>
 #include <segs/audit.hpp>
 #include <segs/clock.hpp>
 #include <segs/error.hpp>

@@ -14,7 +14,7 @@ const std::vector<std::string_view>& catalogue() {
       roles_manage, audit_read,    api_keys_manage, trade_buy,
       trade_sell,   telemetry_read, telemetry_write, meters_manage, market_operate,
       market_manage, regions_manage, alerts_manage, alerts_configure, tariffs_manage, tariffs_operate,
-      billing_operate, billing_manage};
+      billing_operate, billing_manage, analytics_operate};
   return all;
 }
 }  // namespace permission
@@ -69,7 +69,7 @@ const std::vector<role_definition>& builtin_roles() {
                  strs({p::profile_read, p::profile_write, p::trade_buy,
                        p::telemetry_read, p::telemetry_write, p::users_read, p::users_write,
                        p::users_manage, p::meters_manage, p::market_operate, p::alerts_manage,
-                       p::tariffs_operate, p::billing_operate}),
+                       p::tariffs_operate, p::billing_operate, p::analytics_operate}),
                  role_scope::region, false, true});
     std::vector<std::string> everything;
     for (auto perm : p::catalogue()) everything.emplace_back(perm);

@@ -23,6 +23,7 @@ static_assert(grid_only<segs::market_service>());
 static_assert(grid_only<segs::telemetry_service>());
 static_assert(grid_only<segs::alerts_service>());
 static_assert(grid_only<segs::tariffs_service>());
+static_assert(grid_only<segs::analytics_service>());
 static_assert(grid_only<segs::audit_log>());
 static_assert(grid_only<segs::outbox>());
 static_assert(grid_only<segs::event_hub>());

@@ -404,4 +404,39 @@ void close_dispute(transaction& tx, const uuid& dispute, dispute_outcome outcome
            nullable(by), to_micros(at)});
 }
 
+// --- what analytics reads ----------------------------------------------------------
+
+std::vector<issued_invoice> invoices_issued_between(transaction& tx, std::string_view region,
+                                                    const std::optional<uuid>& user, timestamp from, timestamp to) {
+  filter w;
+  w.add("region = ?", std::string(region));
+  w.add("issued_at >= ?", to_micros(from));
+  w.add("issued_at < ?", to_micros(to));
+  w.add("status <> 'void'");
+  if (user) w.add("user_id = ?", user->to_string());
+  auto res = tx.exec("SELECT user_id, issued_at, total, total - amount_paid - amount_credited FROM invoices" +
+                         w.where() + " ORDER BY issued_at, number",
+                     w.params());
+  std::vector<issued_invoice> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.id(0), from_micros(r.i64(1)), money{r.i64(2)}, money{r.i64(3)}});
+  return out;
+}
+
+std::vector<received_payment> payments_between(transaction& tx, std::string_view region,
+                                               const std::optional<uuid>& user, timestamp from, timestamp to) {
+  filter w;
+  w.add("i.region = ?", std::string(region));
+  w.add("p.paid_at >= ?", to_micros(from));
+  w.add("p.paid_at < ?", to_micros(to));
+  if (user) w.add("p.user_id = ?", user->to_string());
+  auto res = tx.exec("SELECT p.user_id, p.paid_at, p.amount FROM invoice_payments p JOIN invoices i ON i.id = p.invoice_id" +
+                         w.where() + " ORDER BY p.paid_at, p.id",
+                     w.params());
+  std::vector<received_payment> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.id(0), from_micros(r.i64(1)), money{r.i64(2)}});
+  return out;
+}
+
 }  // namespace segs::storage::billing

@@ -118,4 +118,27 @@ std::optional<dispute_row> open_dispute_of(transaction& tx, const uuid& invoice)
 void close_dispute(transaction& tx, const uuid& dispute, dispute_outcome outcome, std::string_view note,
                    const std::optional<uuid>& credit_note, const std::optional<uuid>& by, timestamp at);
 
+// --- what analytics reads ----------------------------------------------------------
+
+/// An invoice issued, as analytics sums it.
+struct issued_invoice {
+  uuid user;
+  timestamp issued_at{};
+  money total;
+  money due;  ///< total - paid - credited, now
+};
+/// The invoices of `region` (of `user` when given) issued in [from, to),
+/// void ones left out, oldest first.
+std::vector<issued_invoice> invoices_issued_between(transaction& tx, std::string_view region,
+                                                    const std::optional<uuid>& user, timestamp from, timestamp to);
+struct received_payment {
+  uuid user;
+  timestamp paid_at{};
+  money amount;
+};
+/// The payments received in [from, to) for invoices of `region` (of `user`'s
+/// invoices when given), oldest first.
+std::vector<received_payment> payments_between(transaction& tx, std::string_view region,
+                                               const std::optional<uuid>& user, timestamp from, timestamp to);
+
 }  // namespace segs::storage::billing

@@ -472,4 +472,36 @@ void touch_api_key(transaction& tx, const uuid& kid, timestamp now) {
   tx.exec("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", {id(kid), to_micros(now)});
 }
 
+// --- what analytics counts --------------------------------------------------------
+
+std::vector<user_fact> user_facts(transaction& tx, const std::optional<std::string>& region) {
+  filter w;
+  w.add("status <> 'deleted'");
+  if (region) w.add("region = ?", *region);
+  auto res = tx.exec("SELECT id, role, region, department, status, created_at FROM users" + w.where() + " ORDER BY id",
+                     w.params());
+  std::vector<user_fact> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows)
+    out.push_back({r.id(0), r.text(1), r.text(2), r.text(3), enum_column<user_status>(r, 4, "users.status"),
+                   from_micros(r.i64(5))});
+  return out;
+}
+
+std::vector<sign_in> sign_ins_between(transaction& tx, const std::optional<std::string>& region, timestamp from,
+                                      timestamp to) {
+  filter w;
+  w.add("s.created_at >= ?", to_micros(from));
+  w.add("s.created_at < ?", to_micros(to));
+  w.add("u.status <> 'deleted'");
+  if (region) w.add("u.region = ?", *region);
+  auto res = tx.exec("SELECT s.user_id, s.created_at FROM sessions s JOIN users u ON u.id = s.user_id" + w.where() +
+                         " ORDER BY s.created_at, s.user_id",
+                     w.params());
+  std::vector<sign_in> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.id(0), from_micros(r.i64(1))});
+  return out;
+}
+
 }  // namespace segs::storage::identity

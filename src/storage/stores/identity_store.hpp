@@ -124,4 +124,27 @@ std::vector<api_key_info> list_api_keys(transaction& tx);
 bool revoke_api_key(transaction& tx, const uuid& id, timestamp now);
 void touch_api_key(transaction& tx, const uuid& id, timestamp now);
 
+// --- what analytics counts --------------------------------------------------------
+
+/// An account as analytics counts it.
+struct user_fact {
+  uuid id;
+  std::string role;
+  std::string region;
+  std::string department;
+  user_status status = user_status::active;
+  timestamp created_at{};
+};
+/// The accounts not deleted, of `region` (every region when none), by id.
+std::vector<user_fact> user_facts(transaction& tx, const std::optional<std::string>& region);
+/// A sign-in: a session started.
+struct sign_in {
+  uuid user;
+  timestamp at{};
+};
+/// The sessions started in [from, to) by accounts not deleted of `region`
+/// (every region when none), oldest first.
+std::vector<sign_in> sign_ins_between(transaction& tx, const std::optional<std::string>& region, timestamp from,
+                                      timestamp to);
+
 }  // namespace segs::storage::identity
