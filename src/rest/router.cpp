@@ -93,6 +93,7 @@ router build_router(const rest::options& opts) {
   add_alert_routes(r);
   add_tariff_routes(r);
   if (opts.billing) add_billing_routes(r);
+  add_analytics_routes(r);
   return r;
 }
 

@@ -89,6 +89,12 @@
 //     its estimate are a user's own (403 for an API key); a region's
 //     settings are read by every signed-in caller and changed with
 //     billing:manage (admins).
+//   - Analytics follow the analytics service: a user reads their own
+//     energy, trading and financial figures and the market of their own
+//     region (scope self); analytics:operate (operators in their region,
+//     admins) reads the region's figures and user analytics (403 for
+//     others, also for an operator of another region); an API key reads no
+//     analytics (403).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -261,6 +267,11 @@ const row matrix[] = {
   {"GET",    "/api/v1/billing/export?region=north",            "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/billing/settings/north",                 "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"PUT",    "/api/v1/billing/settings/north",                 R"({"due_days":10})",                                                    {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/analytics/energy?region=north",          "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/analytics/trading?region=north",         "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/analytics/users?region=north",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/analytics/market?region=north",          "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/analytics/financial?region=north",       "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
 };
 // clang-format on
 
