@@ -297,3 +297,32 @@ TEST_CASE("analytics: local days of a non-UTC region across a DST change") {
   CHECK(e.days[2].figures.consumed == energy{400});
   CHECK(e.total.consumed == energy{1500});
 }
+
+TEST_CASE("analytics: savings of an hour's slot spread over its quarter-hours, an override included") {
+  analytics_fixture f;
+  f.north_tariff(at("2025-06-01T00:00:00Z"));
+  segs::market_settings_update u;
+  u.slot_length = std::chrono::minutes{60};
+  REQUIRE(f.grid->market().configure(f.admin, "north", u).has_value());
+  // 16:30-17:00 costs 0.40 instead of the off-peak 0.10.
+  segs::tariff_override o;
+  o.region = "north";
+  o.start = at("2025-06-15T16:30:00Z");
+  o.end = at("2025-06-15T17:00:00Z");
+  o.price_per_kwh = M("0.40");
+  o.reason = "scarcity";
+  REQUIRE(f.grid->tariffs().create_override(f.op, o).has_value());
+  const auto slot = at("2025-06-15T16:00:00Z");
+  f.order(f.bob, segs::order_side::sell, 1001, "0.20", slot);
+  f.order(f.alice, segs::order_side::buy, 1001, "0.20", slot);
+  const auto day = analytics_fixture::range("2025-06-15", "2025-06-15");
+  // 1001 Wh over four quarter-hours: 251, 250, 250, 250 Wh. Bought:
+  // (0.10 - 0.20) x (0.251 + 0.250) + (0.40 - 0.20) x (0.250 + 0.250) = 0.0499.
+  const auto a = must(f.an().trading(f.alice, day));
+  CHECK(a.total.bought == energy{1001});
+  CHECK(a.total.savings == M("0.0499"));
+  // Sold against the export price, whatever the override: (0.20 - 0.05) x 1.001.
+  const auto b = must(f.an().trading(f.bob, day));
+  CHECK(b.total.savings == M("0.15015"));
+  CHECK(b.total.earned == M("0.2002"));
+}
