@@ -27,7 +27,8 @@ users_analytics analytics_service::impl::users_of(storage::transaction& tx, cons
     if (code.empty()) fail(errc::validation_error, "region is required", "region");
     const auto r = storage::regions::find(tx, code);
     if (!r) fail(errc::not_found, "no region " + code, "region");
-    if (!operates(who, r->code)) fail(errc::forbidden, "user analytics need analytics:operate in region " + r->code, "region");
+    if (!operates(who, r->code))
+      fail(errc::forbidden, "user analytics need analytics:operate in region " + r->code, "region");
     zones.emplace(r->code, billing::zone_of(*r));
     only = r->code;
     out.header.region = r->code;

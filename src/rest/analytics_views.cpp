@@ -11,10 +11,14 @@ namespace {
 
 json::value ratio(const std::optional<double>& r) { return r ? json::value(*r) : json::value(nullptr); }
 
+json::value text_or_null(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(json::string(s));
+}
+
 json::value header(const analytics_header& h) {
-  return json::object{{"region", h.region.empty() ? json::value(nullptr) : json::value(json::string(h.region))},
-                      {"time_zone", h.time_zone.empty() ? json::value(nullptr) : json::value(json::string(h.time_zone))},
-                      {"currency", h.currency.empty() ? json::value(nullptr) : json::value(json::string(h.currency))},
+  return json::object{{"region", text_or_null(h.region)},
+                      {"time_zone", text_or_null(h.time_zone)},
+                      {"currency", text_or_null(h.currency)},
                       {"scope", to_string(h.scope)},
                       {"user_id", id_or_null(h.user_id)},
                       {"from", to_iso_date(h.from)},

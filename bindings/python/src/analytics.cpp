@@ -54,7 +54,13 @@ analytics_query query_from_py(const std::optional<std::string>& region, const py
   return q;
 }
 
-py::object ratio_to_py(const std::optional<double>& r) { return r ? py::object(py::float_(*r)) : py::object(py::none()); }
+py::object ratio_to_py(const std::optional<double>& r) {
+  return r ? py::object(py::float_(*r)) : py::object(py::none());
+}
+
+py::object text_or_none(const std::string& s) {
+  return s.empty() ? py::object(py::none()) : py::object(py::str(s));
+}
 
 template <class T, class G>
 void prop(py::class_<T>& c, const char* name, G get, const char* doc) {
@@ -64,16 +70,18 @@ void prop(py::class_<T>& c, const char* name, G get, const char* doc) {
 // The header members every report carries, on its class.
 template <class T>
 void header_props(py::class_<T>& c) {
-  prop(c, "region", [](const T& a) { return a.header.region.empty() ? py::object(py::none()) : py::object(py::str(a.header.region)); },
+  prop(c, "region", [](const T& a) { return text_or_none(a.header.region); },
        "The region (None: users analytics of every region in scope).");
-  prop(c, "time_zone", [](const T& a) { return a.header.time_zone.empty() ? py::object(py::none()) : py::object(py::str(a.header.time_zone)); },
+  prop(c, "time_zone", [](const T& a) { return text_or_none(a.header.time_zone); },
        "The region's IANA time zone, whose local days the buckets are.");
-  prop(c, "currency", [](const T& a) { return a.header.currency.empty() ? py::object(py::none()) : py::object(py::str(a.header.currency)); },
+  prop(c, "currency", [](const T& a) { return text_or_none(a.header.currency); },
        "The region's ISO 4217 code.");
   prop(c, "scope", [](const T& a) { return py::str(std::string(to_string(a.header.scope))); },
        "\"self\" (the caller's own figures) or \"region\".");
-  prop(c, "user_id", [](const T& a) { return to_py(a.header.user_id); }, "The caller for scope \"self\", else None.");
-  prop(c, "from_", [](const T& a) { return to_py_date(a.header.from); }, "The first local date, included.");
+  prop(c, "user_id", [](const T& a) { return to_py(a.header.user_id); },
+       "The caller for scope \"self\", else None.");
+  prop(c, "from_", [](const T& a) { return to_py_date(a.header.from); },
+       "The first local date, included.");
   prop(c, "to", [](const T& a) { return to_py_date(a.header.to); }, "The last local date, included.");
   prop(c, "start", [](const T& a) { return to_py(a.header.start); }, "The first day's start (UTC).");
   prop(c, "end", [](const T& a) { return to_py(a.header.end); }, "The last day's end (UTC).");
@@ -81,7 +89,8 @@ void header_props(py::class_<T>& c) {
 
 void register_values(py::module_& m) {
   {
-    py::class_<energy_figures> c(m, "EnergyFigures", "Energy of a local day or of the range (docs/analytics.md). Read-only.");
+    py::class_<energy_figures> c(m, "EnergyFigures",
+        "Energy of a local day or of the range (docs/analytics.md). Read-only.");
     prop(c, "consumption_kwh", [](const energy_figures& f) { return to_py(f.consumed); }, "sum(c), Decimal kWh.");
     prop(c, "production_kwh", [](const energy_figures& f) { return to_py(f.produced); }, "sum(p), Decimal kWh.");
     prop(c, "net_kwh", [](const energy_figures& f) { return to_py(f.net); }, "consumption - production.");
@@ -90,7 +99,9 @@ void register_values(py::module_& m) {
     prop(c, "self_sufficiency", [](const energy_figures& f) { return ratio_to_py(f.self_sufficiency); },
          "self_consumed / consumption (4 decimals), None without consumption.");
     c.def("__repr__", [](const energy_figures& f) {
-      return repr_builder("EnergyFigures").add("consumption_kwh", to_py(f.consumed)).add("production_kwh", to_py(f.produced))
+      return repr_builder("EnergyFigures")
+          .add("consumption_kwh", to_py(f.consumed))
+          .add("production_kwh", to_py(f.produced))
           .add("self_sufficiency", ratio_to_py(f.self_sufficiency)).str();
     });
   }
@@ -101,7 +112,9 @@ void register_values(py::module_& m) {
     prop(c, "end", [](const energy_day& d) { return to_py(d.end); }, "Its end: 23, 24 or 25 hours later.");
     c.def_readonly("figures", &energy_day::figures, "Its EnergyFigures.");
     c.def("__repr__", [](const energy_day& d) {
-      return repr_builder("EnergyDay").add("date", to_py_date(d.date)).add("consumption_kwh", to_py(d.figures.consumed)).str();
+      return repr_builder("EnergyDay")
+          .add("date", to_py_date(d.date))
+          .add("consumption_kwh", to_py(d.figures.consumed)).str();
     });
   }
   {
@@ -110,8 +123,11 @@ void register_values(py::module_& m) {
     c.def_readonly("days", &energy_analytics::days, "EnergyDays (a list), every local day of the range.");
     c.def_readonly("total", &energy_analytics::total, "EnergyFigures of the whole range.");
     c.def("__repr__", [](const energy_analytics& a) {
-      return repr_builder("EnergyAnalytics").add("region", py::str(a.header.region))
-          .add("scope", py::str(std::string(to_string(a.header.scope)))).add("consumption_kwh", to_py(a.total.consumed)).str();
+      return repr_builder("EnergyAnalytics")
+          .add("region", py::str(a.header.region))
+          .add("scope", py::str(std::string(to_string(a.header.scope))))
+          .add("consumption_kwh", to_py(a.total.consumed))
+          .str();
     });
   }
   {
@@ -140,7 +156,10 @@ void register_values(py::module_& m) {
     py::class_<trading_day> c(m, "TradingDay", "One local day of TradingAnalytics. Read-only.");
     prop(c, "date", [](const trading_day& d) { return to_py_date(d.date); }, "The local date of the slots' start.");
     c.def_readonly("figures", &trading_day::figures, "Its TradingFigures.");
-    c.def("__repr__", [](const trading_day& d) { return repr_builder("TradingDay").add("date", to_py_date(d.date)).str(); });
+    c.def("__repr__", [](const trading_day& d) {
+      return repr_builder("TradingDay")
+          .add("date", to_py_date(d.date)).str();
+    });
   }
   {
     py::class_<trading_analytics> c(m, "TradingAnalytics", "Analytics.trading's answer. Read-only.");
@@ -148,7 +167,9 @@ void register_values(py::module_& m) {
     c.def_readonly("days", &trading_analytics::days, "TradingDays (a list).");
     c.def_readonly("total", &trading_analytics::total, "TradingFigures of the whole range.");
     c.def("__repr__", [](const trading_analytics& a) {
-      return repr_builder("TradingAnalytics").add("region", py::str(a.header.region)).add("savings", to_py(a.total.savings)).str();
+      return repr_builder("TradingAnalytics")
+          .add("region", py::str(a.header.region))
+          .add("savings", to_py(a.total.savings)).str();
     });
   }
   {
@@ -157,7 +178,9 @@ void register_values(py::module_& m) {
     c.def_readonly("registrations", &users_day::registrations, "Accounts created that day.");
     c.def_readonly("sign_ins", &users_day::sign_ins, "Distinct accounts that signed in that day.");
     c.def("__repr__", [](const users_day& d) {
-      return repr_builder("UsersDay").add("date", to_py_date(d.date)).add("registrations", py::int_(d.registrations)).str();
+      return repr_builder("UsersDay")
+          .add("date", to_py_date(d.date))
+          .add("registrations", py::int_(d.registrations)).str();
     });
   }
   {
@@ -173,7 +196,9 @@ void register_values(py::module_& m) {
     c.def_readonly("by_region", &users_analytics::by_region, "total_users by region (a dict).");
     c.def_readonly("days", &users_analytics::days, "UsersDays (a list).");
     c.def("__repr__", [](const users_analytics& a) {
-      return repr_builder("UsersAnalytics").add("total_users", py::int_(a.total_users)).add("active_users", py::int_(a.active_users)).str();
+      return repr_builder("UsersAnalytics")
+          .add("total_users", py::int_(a.total_users))
+          .add("active_users", py::int_(a.active_users)).str();
     });
   }
   {
@@ -199,7 +224,10 @@ void register_values(py::module_& m) {
     py::class_<market_day> c(m, "MarketDay", "One local day of MarketAnalytics. Read-only.");
     prop(c, "date", [](const market_day& d) { return to_py_date(d.date); }, "The local date of the slots' start.");
     c.def_readonly("figures", &market_day::figures, "Its MarketFigures.");
-    c.def("__repr__", [](const market_day& d) { return repr_builder("MarketDay").add("date", to_py_date(d.date)).str(); });
+    c.def("__repr__", [](const market_day& d) {
+      return repr_builder("MarketDay")
+          .add("date", to_py_date(d.date)).str();
+    });
   }
   {
     py::class_<market_analytics> c(m, "MarketAnalytics", "Analytics.market's answer. Read-only.");
@@ -207,18 +235,22 @@ void register_values(py::module_& m) {
     c.def_readonly("days", &market_analytics::days, "MarketDays (a list).");
     c.def_readonly("total", &market_analytics::total, "MarketFigures of the whole range.");
     c.def("__repr__", [](const market_analytics& a) {
-      return repr_builder("MarketAnalytics").add("region", py::str(a.header.region)).add("volume_kwh", to_py(a.total.volume)).str();
+      return repr_builder("MarketAnalytics")
+          .add("region", py::str(a.header.region))
+          .add("volume_kwh", to_py(a.total.volume)).str();
     });
   }
   {
-    py::class_<financial_figures> c(m, "FinancialFigures", "Money of a period or of the range (Decimal currency). Read-only.");
+    py::class_<financial_figures> c(m, "FinancialFigures",
+        "Money of a period or of the range (Decimal currency). Read-only.");
     prop(c, "spend", [](const financial_figures& f) { return to_py(f.spend); }, "P2P purchases.");
     prop(c, "earnings", [](const financial_figures& f) { return to_py(f.earnings); }, "P2P sales.");
     prop(c, "fees", [](const financial_figures& f) { return to_py(f.fees); }, "Market fees.");
     prop(c, "imbalance", [](const financial_figures& f) { return to_py(f.imbalance); },
          "Imbalance charges less refunds (a cost positive).");
     prop(c, "net", [](const financial_figures& f) { return to_py(f.net); }, "earnings - spend - fees - imbalance.");
-    prop(c, "invoiced", [](const financial_figures& f) { return to_py(f.invoiced); }, "Invoices issued (void left out).");
+    prop(c, "invoiced", [](const financial_figures& f) { return to_py(f.invoiced); },
+         "Invoices issued (void left out).");
     prop(c, "paid", [](const financial_figures& f) { return to_py(f.paid); }, "Payments received.");
     prop(c, "outstanding", [](const financial_figures& f) { return to_py(f.outstanding); },
          "Still due now on the invoices issued.");
@@ -229,10 +261,14 @@ void register_values(py::module_& m) {
   {
     py::class_<financial_period> c(m, "FinancialPeriod", "One period of FinancialAnalytics. Read-only.");
     c.def_readonly("period", &financial_period::period, "\"YYYY-MM\" or \"YYYY-MM-DD\".");
-    prop(c, "start", [](const financial_period& p) { return to_py(p.start); }, "Its start (UTC), clipped to the range.");
+    prop(c, "start", [](const financial_period& p) { return to_py(p.start); },
+         "Its start (UTC), clipped to the range.");
     prop(c, "end", [](const financial_period& p) { return to_py(p.end); }, "Its end (UTC), clipped to the range.");
     c.def_readonly("figures", &financial_period::figures, "Its FinancialFigures.");
-    c.def("__repr__", [](const financial_period& p) { return repr_builder("FinancialPeriod").add("period", py::str(p.period)).str(); });
+    c.def("__repr__", [](const financial_period& p) {
+      return repr_builder("FinancialPeriod")
+          .add("period", py::str(p.period)).str();
+    });
   }
   {
     py::class_<financial_analytics> c(m, "FinancialAnalytics", "Analytics.financial's answer. Read-only.");
@@ -242,7 +278,9 @@ void register_values(py::module_& m) {
     c.def_readonly("periods", &financial_analytics::periods, "FinancialPeriods (a list).");
     c.def_readonly("total", &financial_analytics::total, "FinancialFigures of the whole range.");
     c.def("__repr__", [](const financial_analytics& a) {
-      return repr_builder("FinancialAnalytics").add("region", py::str(a.header.region)).add("net", to_py(a.total.net)).str();
+      return repr_builder("FinancialAnalytics")
+          .add("region", py::str(a.header.region))
+          .add("net", to_py(a.total.net)).str();
     });
   }
 }
