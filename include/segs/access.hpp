@@ -52,6 +52,8 @@ inline constexpr std::string_view tariffs_operate = "tariffs:operate";
 inline constexpr std::string_view billing_operate = "billing:operate";
 /// Change a region's billing settings.
 inline constexpr std::string_view billing_manage = "billing:manage";
+/// Read the deployment's health, information and statistics (operations.hpp).
+inline constexpr std::string_view system_read = "system:read";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

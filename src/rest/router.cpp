@@ -93,6 +93,8 @@ router build_router(const rest::options& opts) {
   add_alert_routes(r);
   add_tariff_routes(r);
   if (opts.billing) add_billing_routes(r);
+  add_notification_routes(r);
+  add_system_routes(r);
   return r;
 }
 

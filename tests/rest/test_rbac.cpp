@@ -89,6 +89,10 @@
 //     its estimate are a user's own (403 for an API key); a region's
 //     settings are read by every signed-in caller and changed with
 //     billing:manage (admins).
+//   - Notifications are a user's own: every signed-in user reads, marks and
+//     tests their own (another's is 404); an API key is no user (403).
+//   - The deployment's health, information and statistics need system:read
+//     (admins).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -261,6 +265,17 @@ const row matrix[] = {
   {"GET",    "/api/v1/billing/export?region=north",            "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/billing/settings/north",                 "",                                                                      {401, 200, 200, 200, 200, 200, 200}},
   {"PUT",    "/api/v1/billing/settings/north",                 R"({"due_days":10})",                                                    {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/notifications/history?unread=true",      "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/notifications/unread-count",             "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/notifications/preferences",              "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"PUT",    "/api/v1/notifications/preferences",              R"({"quiet_hours":{"start":"22:00","end":"07:00"}})",                    {401, 200, 200, 200, 200, 200, 403}},
+  {"POST",   "/api/v1/notifications/test",                     R"({"severity":"warning"})",                                             {401, 201, 201, 201, 201, 201, 403}},
+  {"PATCH",  "/api/v1/notifications/{note}/read",              "",                                                                      {401, 404, 404, 404, 404, 404, 403}},
+  {"POST",   "/api/v1/notifications/read-all",                 "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/admin/health",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/system/health/detailed",                 "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/system/info",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/admin/stats",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -412,6 +427,8 @@ struct cell {
     const auto target_p =
         f.grid->identity().authenticate(str(body_of(login).at("data").at("access_token"))).value();
     const auto disputed_id = invoice_of(target_p);
+    // A notification of the target's: nobody else's to mark.
+    const auto note_id = f.grid->notifications().send_test(target_p).value().id.to_string();
     auto disputed = f.grid->billing().dispute(target_p, disputed_id, "estimated reading");
     REQUIRE_MESSAGE(disputed.has_value(), (disputed ? "" : disputed.error().message));
 
@@ -448,6 +465,7 @@ struct cell {
             {"{override}", override_->id.to_string()},
             {"{invoice}", invoice_id},
             {"{disputed}", disputed_id.to_string()},
+            {"{note}", note_id},
             {"{signed}", signed_body}};
   }
 
@@ -505,6 +523,7 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "/current/north", "/current/:region");
     replace_all(path, "{invoice}", ":invoiceId");
     replace_all(path, "{disputed}", ":invoiceId");
+    replace_all(path, "{note}", ":id");
     replace_all(path, "/settings/north", "/settings/:region");
     return path.substr(0, path.find('?'));
   };

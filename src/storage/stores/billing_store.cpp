@@ -1,6 +1,7 @@
 // SQL of billing: settings, numbers, invoices with their lines, payments,
 // credit notes and disputes.
 #include "storage/stores/billing_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "billing/names.hpp"
 #include "storage/enum_column.hpp"
@@ -402,6 +403,10 @@ void close_dispute(transaction& tx, const uuid& dispute, dispute_outcome outcome
           "resolved_at = $6 WHERE id = $1",
           {dispute.to_string(), std::string(to_string(outcome)), std::string(note), nullable(credit_note),
            nullable(by), to_micros(at)});
+}
+
+std::map<std::string, std::int64_t> invoices_by_region(transaction& tx) {
+  return counts_by_region(tx, "SELECT region, COUNT(*) FROM invoices GROUP BY region");
 }
 
 }  // namespace segs::storage::billing

@@ -5,6 +5,9 @@
 
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/billing.hpp>
 
 #include <optional>
@@ -117,5 +120,8 @@ void open_dispute(transaction& tx, const dispute_row& d);
 std::optional<dispute_row> open_dispute_of(transaction& tx, const uuid& invoice);
 void close_dispute(transaction& tx, const uuid& dispute, dispute_outcome outcome, std::string_view note,
                    const std::optional<uuid>& credit_note, const std::optional<uuid>& by, timestamp at);
+
+// --- counts (operations) ---
+std::map<std::string, std::int64_t> invoices_by_region(transaction& tx);
 
 }  // namespace segs::storage::billing

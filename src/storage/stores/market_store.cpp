@@ -1,4 +1,5 @@
 #include "storage/stores/market_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "market/names.hpp"
 #include "storage/enum_column.hpp"
@@ -523,5 +524,13 @@ std::vector<slot_trade> unsettled_trades_between(transaction& tx, const std::str
   for (const auto& r : res.rows) out.push_back({from_micros(r.i64(0)), r.id(1), r.id(2), energy{r.i64(3)}});
   return out;
 }
+
+std::map<std::string, std::int64_t> open_orders_by_region(transaction& tx) {
+  return counts_by_region(tx,
+                          "SELECT region, COUNT(*) FROM market_orders WHERE status IN ('open', 'partially_filled') "
+                          "GROUP BY region");
+}
+
+std::int64_t count_trades(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM market_trades"); }
 
 }  // namespace segs::storage::market
