@@ -8,6 +8,8 @@
 #include "telemetry/telemetry_impl.hpp"
 #include "alerts/alerts_impl.hpp"
 #include "billing/billing_impl.hpp"
+#include "notifications/notifications_impl.hpp"
+#include "operations/operations_impl.hpp"
 #include "tariffs/tariffs_impl.hpp"
 #include "analytics/analytics_impl.hpp"
 #include "storage/migrations.hpp"
@@ -68,6 +70,28 @@ void grid_core::notify_outbox() noexcept {
   }
 }
 
+bool grid_core::wants(std::string_view name) const noexcept {
+  if (events.wanted(name)) return true;
+  for (const auto& t : told_names) {
+    if (t == name) return true;
+    // A prefix on either side: the maker reads "market." and the
+    // publisher asks for "market.", or the maker reads "market.order".
+    if (!t.empty() && t.back() == '.' && name.starts_with(t)) return true;
+    if (!name.empty() && name.back() == '.' && std::string_view(t).starts_with(name)) return true;
+  }
+  return false;
+}
+
+bool grid_core::tell(storage::transaction& tx, std::vector<event>& evs, std::size_t from) {
+  if (!on_events || from >= evs.size()) return false;
+  return on_events(tx, evs, from);
+}
+
+void grid_core::publish(std::vector<event> evs, bool mailed) {
+  if (!evs.empty()) events.publish(std::move(evs));
+  if (mailed) notify_outbox();
+}
+
 std::vector<outbox_message> grid_core::take_outbox(std::size_t max) {
   return write([&](storage::transaction& tx) {
     std::vector<outbox_message> out;
@@ -101,12 +125,15 @@ struct grid::impl {
   std::unique_ptr<identity_service> identity;
   std::unique_ptr<audit_log> audit;
   std::unique_ptr<segs::outbox> outbox;
+  // Before the services whose calls run its maker: destroyed after them.
+  std::unique_ptr<notifications_service> notifications;
   std::unique_ptr<market_service> market;  // after core: destroyed before it
   std::unique_ptr<telemetry_service> telemetry;
   std::unique_ptr<alerts_service> alerts;
   std::unique_ptr<tariffs_service> tariffs;
   std::unique_ptr<billing_service> billing;
   std::unique_ptr<analytics_service> analytics;
+  std::unique_ptr<operations_service> operations;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -153,9 +180,12 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
       detail::fail(errc::validation_error, "raw_retention must be positive", "raw_retention");
     if (opts.billing.generation_batch < 1 || opts.billing.generation_batch > 10'000)
       detail::fail(errc::validation_error, "generation_batch must be 1 to 10000", "generation_batch");
+    if (opts.notifications.retention.count() < 1)
+      detail::fail(errc::validation_error, "retention must be 1 day or more", "retention");
 
     std::unique_ptr<grid> g(new grid());
     auto& core = *(g->impl_->core = std::make_unique<detail::grid_core>(std::move(opts), std::move(backend)));
+    core.opened_at = core.now();
 
     const auto& set = storage::embedded_migrations(core.db->dialect());
     storage::migrate(*core.db, set, {core.opts.storage.migrate, core.opts.storage.max_retries});
@@ -182,6 +212,13 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     // Private constructors: only the grid creates its services.
     g->impl_->audit = std::unique_ptr<audit_log>(new audit_log(core));
     g->impl_->outbox = std::unique_ptr<segs::outbox>(new segs::outbox(core));
+    g->impl_->notifications = std::unique_ptr<notifications_service>(new notifications_service(core));
+    auto* notifications = g->impl_->notifications->impl_.get();
+    // Every call whose events concern someone runs the maker in its transaction.
+    core.on_events = [notifications](storage::transaction& tx, std::vector<event>& evs, std::size_t from) {
+      return notifications->make(tx, evs, from);
+    };
+    core.told_names = detail::notify::read_names();
     // Rebuilds every open slot's book from storage.
     g->impl_->market = detail::make_market_service(core);
     g->impl_->due.push_back({"market", [&m = *g->impl_->market](timestamp, due_work_report& r) {
@@ -219,6 +256,10 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     // market's own reads do.
     g->impl_->analytics = std::unique_ptr<analytics_service>(new analytics_service(core));
     g->impl_->analytics->impl_->sync_market = [&m = *g->impl_->market] { (void)m.close_due_gates().value(); };
+    g->impl_->due.push_back({"notifications", [notifications](timestamp now, due_work_report& r) {
+                               r.notifications_removed = notifications->remove_expired(now);
+                             }});
+    g->impl_->operations = std::unique_ptr<operations_service>(new operations_service(core));
     return g;
   });
 }
@@ -233,6 +274,8 @@ alerts_service& grid::alerts() noexcept { return *impl_->alerts; }
 tariffs_service& grid::tariffs() noexcept { return *impl_->tariffs; }
 billing_service& grid::billing() noexcept { return *impl_->billing; }
 analytics_service& grid::analytics() noexcept { return *impl_->analytics; }
+notifications_service& grid::notifications() noexcept { return *impl_->notifications; }
+operations_service& grid::operations() noexcept { return *impl_->operations; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {
@@ -248,6 +291,7 @@ result<due_work_report> grid::run_due_work() {
         report.failures.push_back(std::move(e));
       }
     }
+    impl_->core->due_work_ran(report.ran_at);
     return report;
   });
 }

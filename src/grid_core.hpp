@@ -18,6 +18,7 @@
 #include <segs/outbox.hpp>
 
 #include <array>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -48,6 +49,29 @@ struct stored_batch {
   std::vector<quarter_total> quarters;
 };
 
+/// What a call publishes after its commit: events built inside its
+/// transaction and told to the notifications' maker there (grid_core::tell),
+/// and whether the maker queued mail.
+struct outgoing {
+  std::vector<event> events;
+  bool mailed = false;
+  std::size_t told = 0;  ///< events[0..told) were told (with what they made)
+
+  template <class T>
+  void add(std::string region, T data) {
+    events.push_back({0, std::move(region), std::move(data)});
+  }
+  /// For a transaction's retry: forget what the failed attempt built.
+  void clear() noexcept { rewind(0); }
+  /// For a transaction's retry when the first `keep` events were built
+  /// before it: forget the rest, and tell them all again.
+  void rewind(std::size_t keep) noexcept {
+    if (events.size() > keep) events.erase(events.begin() + static_cast<std::ptrdiff_t>(keep), events.end());
+    mailed = false;
+    told = 0;
+  }
+};
+
 struct grid_core {
   segs::options opts;
   std::shared_ptr<segs::clock> clock;
@@ -65,8 +89,52 @@ struct grid_core {
   /// their aggregates (alerts' rules; set by open_grid): a reading never
   /// commits without it. Events it appends are published after the commit.
   std::function<void(storage::transaction&, const stored_batch&, std::vector<event>&)> on_readings;
+  /// The notifications' maker (set by open_grid; notifications.hpp): run
+  /// by every call whose events concern someone, inside the transaction
+  /// that commits them, with the events it will publish after the commit.
+  /// It stores the notifications they make, appends their
+  /// "notifications.created" events to `evs`, and answers whether it queued
+  /// mail. Callers go through `tell` and `publish` below.
+  std::function<bool(storage::transaction&, std::vector<event>& evs, std::size_t from)> on_events;
+  /// The event names the maker reads (each a full name or a prefix ending
+  /// in '.'); set with it.
+  std::vector<std::string> told_names;
+
+  /// True when a subscriber receives events named `name` or the maker reads
+  /// them: a publisher builds its events when this holds.
+  [[nodiscard]] bool wants(std::string_view name) const noexcept;
+  /// Runs the maker over `evs[from..]` inside `tx`; true when it queued mail.
+  bool tell(storage::transaction& tx, std::vector<event>& evs, std::size_t from = 0);
+  /// The same for the events `o` gained since it was last told.
+  void tell(storage::transaction& tx, outgoing& o) {
+    if (o.told >= o.events.size()) return;
+    o.mailed = tell(tx, o.events, o.told) || o.mailed;
+    o.told = o.events.size();
+  }
+  void publish(outgoing&& o) { publish(std::move(o.events), o.mailed); }
+  /// After the commit: publishes `evs` and, when `mailed`, hands the queued
+  /// mail to its listeners.
+  void publish(std::vector<event> evs, bool mailed);
 
   grid_core(segs::options o, std::unique_ptr<storage::backend> backend);
+
+  /// When the grid opened: steady time (uptime) and the clock's now.
+  const std::chrono::steady_clock::time_point opened_steady = std::chrono::steady_clock::now();
+  timestamp opened_at{};
+
+  /// The last run of grid::run_due_work in this process, if any.
+  struct due_run {
+    std::chrono::steady_clock::time_point steady;
+    timestamp at;
+  };
+  void due_work_ran(timestamp at) {
+    std::lock_guard lk(due_mu_);
+    last_due_ = due_run{std::chrono::steady_clock::now(), at};
+  }
+  [[nodiscard]] std::optional<due_run> due_work_last_run() const {
+    std::lock_guard lk(due_mu_);
+    return last_due_;
+  }
 
   [[nodiscard]] timestamp now() const { return clock->now(); }
   [[nodiscard]] uuid new_id() { return ids.next(now()); }
@@ -98,6 +166,8 @@ struct grid_core {
   std::vector<outbox_message> take_outbox(std::size_t max);
 
  private:
+  mutable std::mutex due_mu_;
+  std::optional<due_run> last_due_;
   std::shared_mutex roles_mu_;
   std::map<std::string, role_definition, std::less<>> roles_;
   std::mutex listener_mu_;

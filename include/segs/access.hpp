@@ -55,6 +55,8 @@ inline constexpr std::string_view billing_manage = "billing:manage";
 /// Read the analytics of the regions in scope: whole-region energy, trading,
 /// market and financial figures, and user analytics (analytics.hpp).
 inline constexpr std::string_view analytics_operate = "analytics:operate";
+/// Read the deployment's health, information and statistics (operations.hpp).
+inline constexpr std::string_view system_read = "system:read";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

@@ -11,8 +11,10 @@
 // Events are named "<capability>.<what>": "mail" (a message of the outbox),
 // "market.order", "market.trade", "market.book", "market.clearing",
 // "telemetry.readings" (readings committed, one event per call and region),
-// "alerts.raised", "alerts.escalated", "alerts.acknowledged", "alerts.resolved";
-// later capabilities add names, never a second mechanism.
+// "alerts.raised", "alerts.escalated", "alerts.acknowledged", "alerts.resolved",
+// "billing.*", "identity.password_changed", "identity.api_key_created",
+// "notifications.created"; later capabilities add names, never a second
+// mechanism.
 //
 // Two ways to receive:
 //   - a callback, called on the thread whose call committed, in publication
@@ -34,7 +36,9 @@
 #include <segs/alerts.hpp>
 #include <segs/billing.hpp>
 #include <segs/export.hpp>
+#include <segs/identity.hpp>
 #include <segs/market.hpp>
+#include <segs/notifications.hpp>
 #include <segs/outbox.hpp>
 #include <segs/subscription.hpp>
 #include <segs/telemetry.hpp>
@@ -64,16 +68,21 @@ struct event {
   std::string region;
   /// What happened: an outbox message ("mail"), a market event
   /// ("market.*"), readings ("telemetry.readings") or an alert
-  /// ("alerts.*"), an invoice ("billing.*"). Later capabilities add
+  /// ("alerts.*"), an invoice ("billing.*"), an account ("identity.*"), a
+  /// notification ("notifications.created"). Later capabilities add
   /// alternatives.
-  std::variant<outbox_message, market_event, readings_committed, alert_event, billing_event> data;
+  std::variant<outbox_message, market_event, readings_committed, alert_event, billing_event,
+               identity_event, notification_event>
+      data;
 
   /// "mail", "market.order", "market.trade", "market.book", "market.clearing",
+  /// "market.settlement",
   /// "telemetry.readings", "alerts.raised", "alerts.escalated",
   /// "alerts.acknowledged", "alerts.resolved", "billing.invoice_issued",
   /// "billing.invoice_paid", "billing.invoice_overdue",
   /// "billing.dispute_opened", "billing.dispute_resolved",
-  /// "billing.invoice_voided".
+  /// "billing.invoice_voided", "identity.password_changed",
+  /// "identity.api_key_created", "notifications.created".
   [[nodiscard]] SEGS_EXPORT std::string_view name() const noexcept;
   /// The payload as `T`, or null when it is another kind.
   template <class T>
@@ -142,6 +151,14 @@ class SEGS_EXPORT event_hub {
   /// Delivers each event to every matching subscriber, in order. Called
   /// after the events' transaction committed.
   void publish(std::vector<event> events);
+
+  /// What waits in the subscribers' queues (operations' health check).
+  struct backlog_stats {
+    std::int64_t queued = 0;       ///< events in queues, not yet popped
+    std::int64_t dropped = 0;      ///< events the current queues dropped (full)
+    std::int64_t subscribers = 0;  ///< callbacks and queues
+  };
+  [[nodiscard]] backlog_stats backlog() const;
 
  private:
   friend class grid;

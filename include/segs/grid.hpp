@@ -24,6 +24,8 @@
 #include <segs/telemetry.hpp>
 #include <segs/alerts.hpp>
 #include <segs/billing.hpp>
+#include <segs/notifications.hpp>
+#include <segs/operations.hpp>
 #include <segs/tariffs.hpp>
 #include <segs/analytics.hpp>
 
@@ -65,11 +67,14 @@ struct due_work_report {
   std::int64_t invoices_generated = 0;
   /// Billing: invoices found past due with something due, now `overdue`.
   std::int64_t invoices_overdue = 0;
+  /// Notifications: read ones removed for being older than
+  /// `notification_options::retention`.
+  std::int64_t notifications_removed = 0;
   /// Work that failed, each message prefixed with its capability
   /// ("market: ..."); the other capabilities' work still ran.
   std::vector<error> failures;
   /// True when nothing was due and nothing failed.
-  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && days_packed == 0 && offline_alerts_raised == 0 && invoices_generated == 0 && invoices_overdue == 0 && failures.empty(); }
+  [[nodiscard]] bool idle() const noexcept { return gate_closures.empty() && readings_dropped == 0 && days_packed == 0 && offline_alerts_raised == 0 && invoices_generated == 0 && invoices_overdue == 0 && notifications_removed == 0 && failures.empty(); }
 };
 
 class SEGS_EXPORT grid {
@@ -109,6 +114,10 @@ class SEGS_EXPORT grid {
   [[nodiscard]] billing_service& billing() noexcept;
   /// Energy, trading, users, market and financial reports (analytics.hpp).
   [[nodiscard]] analytics_service& analytics() noexcept;
+  /// One's notifications: history, unread, marks (notifications.hpp).
+  [[nodiscard]] notifications_service& notifications() noexcept;
+  /// The deployment's health, information and statistics (operations.hpp).
+  [[nodiscard]] operations_service& operations() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

@@ -162,16 +162,52 @@ struct user_update {
   std::optional<std::string> wallet_address;
 };
 
-/// Notification preferences of one user (channels and categories).
+/// Which channels a group of notifications goes by (notifications.hpp).
+struct notification_channels {
+  bool in_app = true;  ///< kept in the history (and pushed live by hosts that push)
+  bool email = true;   ///< also sent by email, through the outbox
+};
+
+/// Quiet hours: a local wall-clock window (in the user's region's time
+/// zone) during which only `critical` notifications go by email. `start`
+/// after `end` spans midnight ("22:00"-"07:00"); equal means none.
+struct quiet_hours {
+  int start_minute = 0;  ///< minutes after local midnight, 0..1439
+  int end_minute = 0;    ///< minutes after local midnight, 0..1439
+};
+
+/// Notification preferences of one user: master switches per channel,
+/// switches per group, and the channels of each group. A notification of
+/// group G goes in the app when `G` and `G_channels.in_app` are on, and by
+/// email when `email`, `G` and `G_channels.email` are on and it is not
+/// quiet time (or it is critical). `security` and its channels cannot be
+/// switched off: setting them false is ignored.
 struct notification_preferences {
-  bool email = true;
-  bool sms = false;
-  bool push = true;
+  bool email = true;  ///< master switch of email
+  bool sms = false;   ///< kept for hosts that send SMS; libsegs sends none
+  bool push = true;   ///< master switch of live push (segs-server's WebSocket)
   bool alerts = true;
   bool billing = true;
   bool trading = true;
   bool security = true;  ///< security notices; cannot be turned off by the user
+  notification_channels alerts_channels{};
+  notification_channels billing_channels{};
+  notification_channels trading_channels{.in_app = true, .email = false};
+  notification_channels security_channels{};  ///< always both
+  std::optional<segs::quiet_hours> quiet_hours{};
   timestamp updated_at{};
+};
+
+/// The events "identity.password_changed" (a password was changed or
+/// reset) and "identity.api_key_created", in the user's region.
+struct identity_event {
+  enum class kind { password_changed, api_key_created };
+  kind type = kind::password_changed;
+  uuid user_id;  ///< whose account
+  std::string region;
+  std::string key_name;  ///< api_key_created: the key's name
+  std::optional<uuid> key_id;  ///< api_key_created: the key's id
+  timestamp at{};
 };
 
 /// Filters for listing users, and the page to answer (see page.hpp for the

@@ -316,6 +316,7 @@ struct market_event {
     trade,     ///< a trade executed
     book,      ///< a slot's book changed (see `sequence`)
     clearing,  ///< a slot's gate closed
+    settlement,  ///< a slot was settled (see `settled`)
   };
   kind type = kind::order;
   std::string region;
@@ -324,6 +325,7 @@ struct market_event {
   std::optional<order> order_update;       ///< kind::order (no `trades`)
   std::optional<public_trade> trade;       ///< kind::trade (both order ids set)
   std::optional<clearing_result> clearing; ///< kind::clearing (no `trades`)
+  std::optional<segs::settlement> settled; ///< kind::settlement
 };
 
 /// The market's options (`options::market`). `grid::open` refuses invalid ones with a

@@ -10,6 +10,7 @@
 #include <segs/clock.hpp>
 #include <segs/identity.hpp>
 #include <segs/market.hpp>
+#include <segs/notifications.hpp>
 #include <segs/region.hpp>
 #include <segs/telemetry.hpp>
 
@@ -51,6 +52,8 @@ struct options {
   alerts_options alerts;
   /// How invoices are generated (billing.hpp).
   billing_options billing;
+  /// How long read notifications are kept (notifications.hpp).
+  notification_options notifications;
 };
 
 }  // namespace segs

@@ -99,7 +99,7 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
     if (it == rules.end()) it = rules.emplace(region, rules_of(tx, region)).first;
     return it->second;
   };
-  const bool publish = core.events.wanted("alerts.raised");
+  const bool publish = core.wants("alerts.raised");
 
   auto raise = [&](const detail::stored_batch::item& it, alert_type type, const alerts::finding& f, timestamp at) {
     auto row = insert_raised(tx, core.new_id(),
@@ -326,7 +326,8 @@ void alerts_service::impl::on_readings(storage::transaction& tx, const detail::s
 std::int64_t alerts_service::impl::sweep_offline() {
   const auto now = core.now();
   std::vector<event> events;
-  const bool publish = core.events.wanted("alerts.raised");
+  const bool publish = core.wants("alerts.raised");
+  bool mailed = false;
   const auto raised = core.write([&](storage::transaction& tx) {
     events.clear();
     std::int64_t n = 0;
@@ -355,9 +356,10 @@ std::int64_t alerts_service::impl::sweep_offline() {
         ++n;
       }
     }
+    mailed = core.tell(tx, events);
     return n;
   });
-  core.events.publish(std::move(events));
+  core.publish(std::move(events), mailed);
   return raised;
 }
 

@@ -161,13 +161,18 @@ result<alert> alerts_service::resolve(const principal& who, const uuid& id, std:
                                       const request_context& ctx) {
   return detail::guard([&] {
     check_note(note, "resolution_note");
+    std::vector<event> evs;
+    bool mailed = false;
     auto a = impl_->core.write([&](storage::transaction& tx) {
       auto row = impl_->require(tx, who, id);
       apply(impl_->core, tx, who, row, change::resolve, note, ctx);
+      evs.clear();
+      if (impl_->core.wants("alerts.resolved"))
+        evs.push_back({0, row.a.region, alert_event{alert_event::kind::resolved, row.a}});
+      mailed = impl_->core.tell(tx, evs);  // the owner (and operators) hear of it
       return row.a;
     });
-    if (impl_->core.events.wanted("alerts.resolved"))
-      impl_->core.events.publish({{0, a.region, alert_event{alert_event::kind::resolved, a}}});
+    impl_->core.publish(std::move(evs), mailed);
     return a;
   });
 }

@@ -208,8 +208,10 @@ void billing_service::impl::generate_region(const region& r, const billing_setti
     for (std::size_t i = at; i < end; ++i) users.push_back(order[i].second);
     std::vector<invoice> made;
     std::int64_t skipped = 0;
+    detail::outgoing events;
     core.write([&](storage::transaction& tx) {
       made.clear();
+      events.clear();
       // The number row's lock first: another generator of the region and year
       // has then committed, and its invoices are seen below.
       const auto last = store::lock_numbers(tx, r.code, year);
@@ -260,16 +262,16 @@ void billing_service::impl::generate_region(const region& r, const billing_setti
       }
       store::insert_invoices(tx, made);
       store::set_last_number(tx, r.code, year, n);
+      // Each customer is told in the batch's transaction.
+      for (const auto& inv : made)
+        events.add(inv.region, billing_event{billing_event::kind::invoice_issued, inv.id, inv.number, inv.user_id,
+                                             inv.period, inv.total, inv.amount_due, inv.status, std::nullopt});
+      core.tell(tx, events);
     });
     out.skipped_existing += skipped;
-    std::vector<std::pair<std::string, billing_event>> events;
-    for (const auto& inv : made) {
-      out.total_amount = out.total_amount + inv.total;
-      events.push_back({inv.region, billing_event{billing_event::kind::invoice_issued, inv.id, inv.number, inv.user_id,
-                                                  inv.period, inv.total, inv.amount_due, inv.status, std::nullopt}});
-    }
+    for (const auto& inv : made) out.total_amount = out.total_amount + inv.total;
     generated += static_cast<std::int64_t>(made.size());
-    publish(events);
+    core.publish(std::move(events));
   }
   out.generated += generated;
 }

@@ -40,8 +40,6 @@ struct billing_service::impl {
   /// The status the row's payments, credit notes, dispute and overdue mark
   /// make it (void stays void).
   static void restate(storage::billing::invoice_row& r, bool disputed);
-  /// Publishes billing events after commit, when anyone receives them.
-  void publish(const std::vector<std::pair<std::string, billing_event>>& events);
 
   // --- generation and previews (billing_generate.cpp) ------------------------------
   /// Generates `c`'s invoices of region `r`; adds to `out`.

@@ -43,7 +43,7 @@ billing_event event_of(billing_event::kind k, const invoice& i, std::optional<di
 
 result<payment_receipt> billing_service::pay(const principal& who, const uuid& invoice_id, const payment_request& req,
                                              const request_context& ctx) {
-  std::vector<std::pair<std::string, billing_event>> events;
+  detail::outgoing events;
   auto out = detail::guard([&] {
     impl::require_signed_in(who);
     if (req.reference && req.reference->size() > 200)
@@ -97,11 +97,12 @@ result<payment_receipt> billing_service::pay(const principal& who, const uuid& i
                                                    {"method", to_string(req.method)},
                                                    {"status", to_string(row.inv.status)}})});
       if (row.inv.status == invoice_status::paid)
-        events.emplace_back(row.inv.region, event_of(billing_event::kind::invoice_paid, row.inv));
+        events.add(row.inv.region, event_of(billing_event::kind::invoice_paid, row.inv));
+      core.tell(tx, events);
       return payment_receipt{p.paid, std::move(row.inv), false};
     });
   });
-  if (out) impl_->publish(events);
+  if (out) impl_->core.publish(std::move(events));
   return out;
 }
 
@@ -116,7 +117,7 @@ result<page<payment>> billing_service::payments(const principal& who, page_reque
 
 result<invoice> billing_service::dispute(const principal& who, const uuid& invoice_id, std::string_view reason,
                                          const request_context& ctx) {
-  std::vector<std::pair<std::string, billing_event>> events;
+  detail::outgoing events;
   auto out = detail::guard([&] {
     impl::require_signed_in(who);
     check_text(reason, 2000, "reason");
@@ -135,17 +136,18 @@ result<invoice> billing_service::dispute(const principal& who, const uuid& invoi
       detail::audit_append(core, tx, detail::actor::of(who), ctx,
                            {"billing.dispute", row.inv.id.to_string(), "success",
                             detail::audit_details({{"number", row.inv.number}})});
-      events.emplace_back(row.inv.region, event_of(billing_event::kind::dispute_opened, row.inv));
+      events.add(row.inv.region, event_of(billing_event::kind::dispute_opened, row.inv));
+      core.tell(tx, events);
       return row.inv;
     });
   });
-  if (out) impl_->publish(events);
+  if (out) impl_->core.publish(std::move(events));
   return out;
 }
 
 result<invoice> billing_service::resolve_dispute(const principal& who, const uuid& invoice_id,
                                                  const dispute_resolution& r, const request_context& ctx) {
-  std::vector<std::pair<std::string, billing_event>> events;
+  detail::outgoing events;
   auto out = detail::guard([&] {
     impl::require_signed_in(who);
     check_text(r.note, 2000, "note");
@@ -178,17 +180,18 @@ result<invoice> billing_service::resolve_dispute(const principal& who, const uui
                             detail::audit_details({{"number", row.inv.number},
                                                    {"outcome", to_string(r.outcome)},
                                                    {"credit_amount", r.credit_amount ? r.credit_amount->to_string() : "0"}})});
-      events.emplace_back(row.inv.region, event_of(billing_event::kind::dispute_resolved, row.inv, r.outcome));
+      events.add(row.inv.region, event_of(billing_event::kind::dispute_resolved, row.inv, r.outcome));
+      core.tell(tx, events);
       return row.inv;
     });
   });
-  if (out) impl_->publish(events);
+  if (out) impl_->core.publish(std::move(events));
   return out;
 }
 
 result<invoice> billing_service::void_invoice(const principal& who, const uuid& invoice_id, std::string_view reason,
                                               const request_context& ctx) {
-  std::vector<std::pair<std::string, billing_event>> events;
+  detail::outgoing events;
   auto out = detail::guard([&] {
     impl::require_signed_in(who);
     check_text(reason, 500, "reason");
@@ -208,11 +211,12 @@ result<invoice> billing_service::void_invoice(const principal& who, const uuid& 
       detail::audit_append(core, tx, detail::actor::of(who), ctx,
                            {"billing.void", row.inv.id.to_string(), "success",
                             detail::audit_details({{"number", row.inv.number}, {"reason", reason}})});
-      events.emplace_back(row.inv.region, event_of(billing_event::kind::invoice_voided, row.inv));
+      events.add(row.inv.region, event_of(billing_event::kind::invoice_voided, row.inv));
+      core.tell(tx, events);
       return row.inv;
     });
   });
-  if (out) impl_->publish(events);
+  if (out) impl_->core.publish(std::move(events));
   return out;
 }
 
@@ -220,7 +224,7 @@ std::int64_t billing_service::impl::mark_overdue(timestamp now) {
   constexpr int batch = 500;
   std::int64_t marked = 0;
   for (;;) {
-    std::vector<std::pair<std::string, billing_event>> events;
+    detail::outgoing events;
     std::size_t found = 0;
     core.write([&](storage::transaction& tx) {
       events.clear();
@@ -230,11 +234,12 @@ std::int64_t billing_service::impl::mark_overdue(timestamp now) {
         row.overdue_at = now;
         restate(row, false);
         store::update_state(tx, row);
-        events.emplace_back(row.inv.region, event_of(billing_event::kind::invoice_overdue, row.inv));
+        events.add(row.inv.region, event_of(billing_event::kind::invoice_overdue, row.inv));
       }
+      core.tell(tx, events);
     });
     marked += static_cast<std::int64_t>(found);
-    publish(events);
+    core.publish(std::move(events));
     if (found < static_cast<std::size_t>(batch)) return marked;
   }
 }

@@ -77,13 +77,6 @@ void billing_service::impl::restate(store::invoice_row& r, bool disputed) {
     i.status = invoice_status::issued;
 }
 
-void billing_service::impl::publish(const std::vector<std::pair<std::string, billing_event>>& events) {
-  if (events.empty() || !core.events.wanted("billing.invoice_issued")) return;
-  std::vector<event> out;
-  out.reserve(events.size());
-  for (const auto& [region, e] : events) out.push_back({0, region, e});
-  core.events.publish(std::move(out));
-}
 
 // --- settings ---------------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ namespace {
 
 // The capabilities that publish, by the first segment of their event names.
 // An event name of another capability counts under "other".
-constexpr std::array<std::string_view, 5> capabilities{"mail", "market", "telemetry", "alerts", "billing"};
+constexpr std::array<std::string_view, 7> capabilities{"mail",    "market",   "telemetry",    "alerts",
+                                                       "billing", "identity", "notifications"};
 constexpr std::size_t other = capabilities.size();
 constexpr std::size_t mail = 0;  // capabilities[mail] == "mail": events of no region
 
@@ -99,6 +100,18 @@ class hub_state {
     std::lock_guard lk(mu_);
     return subs_.count(id) > 0;
   }
+  event_hub::backlog_stats backlog() {
+    event_hub::backlog_stats b;
+    std::lock_guard lk(mu_);
+    b.subscribers = static_cast<std::int64_t>(subs_.size());
+    for (const auto& [id, s] : subs_) {
+      if (!s->queue) continue;
+      std::lock_guard qlk(s->queue->mu);
+      b.queued += static_cast<std::int64_t>(s->queue->items.size());
+      b.dropped += static_cast<std::int64_t>(s->queue->dropped);
+    }
+    return b;
+  }
   bool wanted(std::string_view name) const noexcept {
     return per_capability_[capability_of(name)].load(std::memory_order_acquire) > 0;
   }
@@ -172,12 +185,20 @@ std::string_view event::name() const noexcept {
       case billing_event::kind::invoice_voided: return "billing.invoice_voided";
     }
   }
+  if (const auto* i = std::get_if<identity_event>(&data)) {
+    switch (i->type) {
+      case identity_event::kind::password_changed: return "identity.password_changed";
+      case identity_event::kind::api_key_created: return "identity.api_key_created";
+    }
+  }
+  if (std::holds_alternative<notification_event>(data)) return "notifications.created";
   const auto& m = std::get<market_event>(data);
   switch (m.type) {
     case market_event::kind::order: return "market.order";
     case market_event::kind::trade: return "market.trade";
     case market_event::kind::book: return "market.book";
     case market_event::kind::clearing: return "market.clearing";
+    case market_event::kind::settlement: return "market.settlement";
   }
   return "market";
 }
@@ -306,6 +327,8 @@ event_queue event_hub::queue(std::size_t capacity, event_filter filter) {
 }
 
 bool event_hub::wanted(std::string_view name) const noexcept { return state_->wanted(name); }
+
+event_hub::backlog_stats event_hub::backlog() const { return state_->backlog(); }
 
 void event_hub::publish(std::vector<event> events) {
   if (!events.empty()) state_->publish(events);

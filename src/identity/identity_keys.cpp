@@ -43,13 +43,22 @@ result<created_api_key> identity_service::create_api_key(const principal& who,
     k.expires_at = spec.expires_at;
     const std::string secret = crypto::random_token(32);
     out.secret = "segs_" + k.prefix + "." + secret;
+    detail::outgoing events;
     impl_->core.write([&](transaction& tx) {
+      events.clear();
       if (k.region) k.region = region_of_registration(tx, impl_->core, *k.region);
       store::insert_api_key(tx, k, to_blob(crypto::sha256(secret)));
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"api_key.create", k.id.to_string(), "success",
                     detail::audit_details({{"name", k.name}, {"scopes", storage::to_json_array(k.scopes)}})});
+      // The account that made it hears of it (a security notification).
+      if (who.type == principal::kind::user && impl_->core.wants("identity.api_key_created")) {
+        events.add(who.region, identity_event{identity_event::kind::api_key_created, who.id, who.region, k.name,
+                                              k.id, k.created_at});
+        impl_->core.tell(tx, events);
+      }
     });
+    impl_->core.publish(std::move(events));
     return out;
   });
 }

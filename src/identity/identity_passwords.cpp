@@ -5,6 +5,19 @@ namespace segs {
 
 using namespace identity_internal;
 
+namespace {
+
+// The account hears of a new password (a security notification), in the
+// transaction that stores it.
+void password_changed(detail::grid_core& core, transaction& tx, const user& u, detail::outgoing& events) {
+  if (!core.wants("identity.password_changed")) return;
+  events.add(u.region, identity_event{identity_event::kind::password_changed, u.id, u.region, {}, std::nullopt,
+                                      core.now()});
+  core.tell(tx, events);
+}
+
+}  // namespace
+
 result<void> identity_service::set_password(const principal& who, std::string_view password,
                                             const request_context& ctx) {
   return guard([&] {
@@ -53,7 +66,9 @@ result<void> identity_service::change_password(const principal& who,
     if (new_password == current_password)
       fail(errc::validation_error, "new_password must differ from the current one", "new_password");
     auto hash = impl_->core.passwords.hash(new_password);
+    detail::outgoing events;
     impl_->core.write([&](transaction& tx) {
+      events.clear();
       auto fresh = ops.load_user(tx, uid);
       fresh.password_hash = hash;
       fresh.user.updated_at = impl_->core.now();
@@ -61,7 +76,9 @@ result<void> identity_service::change_password(const principal& who,
       // Other devices signed in with the old password are signed out.
       store::revoke_user_sessions(tx, uid, impl_->core.now(), "password_changed", who.session_id);
       audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.change_password", uid.to_string()});
+      password_changed(impl_->core, tx, fresh.user, events);
     });
+    impl_->core.publish(std::move(events));
     return {};
   });
 }
@@ -88,7 +105,9 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
     // Hash first (outside the transaction); unknown emails pay the same.
     auto hash = impl_->core.passwords.hash(new_password);
     auto invalid = make_error(errc::validation_error, "otp is invalid or has expired", "otp");
-    return impl_->core.write([&](transaction& tx) -> result<void> {
+    detail::outgoing events;
+    auto done = impl_->core.write([&](transaction& tx) -> result<void> {
+      events.clear();
       auto u = store::find_user_by_email(tx, rules::email_key(email));
       if (!u || u->user.status == user_status::deleted) return invalid;
       if (auto err = ops.check_code(tx, u->user.id, otp_purpose::reset_password, code)) {
@@ -107,8 +126,11 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
       store::clear_throttle(tx, rules::email_key(email));
       audit_append(impl_->core, tx, actor::user(u->user.id), ctx,
                    {"auth.reset_password", u->user.id.to_string()});
+      password_changed(impl_->core, tx, u->user, events);
       return {};
     });
+    if (done) impl_->core.publish(std::move(events));
+    return done;
   });
 }
 

@@ -83,6 +83,16 @@ result<notification_preferences> identity_service::set_preferences(
     require(who, permission::profile_write);
     auto stored = p;
     stored.security = true;  // security notices are not optional
+    stored.security_channels = {};
+    if (const auto& q = stored.quiet_hours) {
+      if (q->start_minute < 0 || q->start_minute >= 24 * 60)
+        fail(errc::validation_error, "quiet_hours.start must be a time of day (00:00 to 23:59)",
+             "quiet_hours.start");
+      if (q->end_minute < 0 || q->end_minute >= 24 * 60)
+        fail(errc::validation_error, "quiet_hours.end must be a time of day (00:00 to 23:59)",
+             "quiet_hours.end");
+      if (q->start_minute == q->end_minute) stored.quiet_hours.reset();  // an empty window
+    }
     stored.updated_at = impl_->core.now();
     impl_->core.write([&](transaction& tx) {
       store::put_preferences(tx, uid, stored);

@@ -1,15 +1,16 @@
-// Market events after commit: what a call's batch publishes on the grid's
-// event hub ("market.order", "market.trade", "market.book",
-// "market.clearing"). Kept out of the order flow so delivery can never run
-// inside a transaction.
+// Market events: what a call's batch publishes on the grid's event hub
+// after it commits ("market.order", "market.trade", "market.book",
+// "market.clearing"; "market.settlement" is built by settle). Built before
+// the commit, told to the notifications' maker inside it, and delivered
+// only after it (market_projection.cpp), so delivery never runs inside a
+// transaction.
 #include "market/market_impl.hpp"
 
 namespace segs::detail {
 
-void market_impl::publish(const region_batch& b) {
+void market_impl::events_of(const region_batch& b, std::vector<event>& events) {
   // Nobody listening: skip building the events (the common case under load).
-  if (!core_.events.wanted("market.")) return;
-  std::vector<event> events;
+  if (!core_.wants("market.")) return;
   auto& r = *b.region;
   auto add = [&](market_event::kind k, timestamp slot) -> market_event& {
     auto& e = events.emplace_back();
@@ -41,7 +42,6 @@ void market_impl::publish(const region_batch& b) {
     m.clearing = c;
     m.clearing->trades.clear();
   }
-  core_.events.publish(std::move(events));
 }
 
 subscription market_impl::subscribe(std::function<void(const market_event&)> fn) {

@@ -176,7 +176,6 @@ std::vector<clearing_result> market_impl::close_due(region_market& r, timestamp 
   region_batch b{&r};
   sweep(b, now);
   commit({&b});
-  publish(b);
   return std::move(b.closings);
 }
 
@@ -205,7 +204,6 @@ clearing_result market_impl::clear(const principal& who, std::string_view name, 
     close_slot(b, it->second, now);
     auto answer = b.closings.back();
     commit({&b}, [&](storage::transaction& tx) { audit_market(core_, tx, who, ctx, "market.clear", r.name, slot); });
-    publish(b);
     return answer;
   }
   if (it != r.slots.end()) return stored_clearing(it->second.rec);
@@ -230,7 +228,6 @@ clearing_result market_impl::clear(const principal& who, std::string_view name, 
     r.slots.erase(key);
     throw;
   }
-  publish(nb);
   return answer;
 }
 

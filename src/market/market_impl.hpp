@@ -232,8 +232,11 @@ class market_impl {
 
   // --- journal commits and the batched projection (market_projection.cpp)
   void write_batch(storage::transaction& tx, region_batch& b);
+  /// `announce`: publish the batches' events after the commit (and tell
+  /// them to the notifications' maker in it); the pending projection's
+  /// were announced when their journal entries committed.
   void commit(std::vector<region_batch*> batches,
-              const std::function<void(storage::transaction&)>& also = {});
+              const std::function<void(storage::transaction&)>& also = {}, bool announce = true);
   void commit_journal(std::vector<region_batch*> batches);
   static void absorb(region_market& r, region_batch& b);
   void flush(region_market& r);
@@ -314,7 +317,10 @@ class market_impl {
                         const request_context& ctx);
 
   // --- events after commit, and subscriptions (market_events.cpp)
-  void publish(const region_batch& b);
+  /// Appends the events of what `b` did ("market.order", "market.trade",
+  /// "market.book", "market.clearing") to `out`, when anyone (or the
+  /// notifications' maker) reads them. Called before the batch commits.
+  void events_of(const region_batch& b, std::vector<event>& out);
   subscription subscribe(std::function<void(const market_event&)> fn);
 
   market_impl(const market_impl&) = delete;

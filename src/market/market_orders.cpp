@@ -34,7 +34,6 @@ order market_impl::run(region_market& r, const eng::command& c, Check&& check) {
     throw;
   }
   commit_journal({&b});
-  publish(b);
   absorb(r, b);
   flush_if_due(r);
   return std::move(*out);
@@ -151,7 +150,6 @@ std::vector<result<order>> market_impl::submit_many(const principal& who, const 
     }
   }
   for (auto& [n, b] : batches) {
-    publish(b);
     absorb(*b.region, b);
     flush_if_due(*b.region);
   }

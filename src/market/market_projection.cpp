@@ -32,11 +32,17 @@ void market_impl::write_batch(storage::transaction& tx, region_batch& b) {
 // (flush), or the batch is the pending. On failure reloads the regions and
 // rethrows.
 void market_impl::commit(std::vector<region_batch*> batches,
-                         const std::function<void(storage::transaction&)>& also) {
+                         const std::function<void(storage::transaction&)>& also, bool announce) {
+  detail::outgoing out;
+  if (announce)
+    for (auto* b : batches) events_of(*b, out.events);
+  const auto own = out.events.size();
   try {
     core_.write([&](storage::transaction& tx) {
       for (auto* b : batches) write_batch(tx, *b);
       if (also) also(tx);
+      out.rewind(own);
+      core_.tell(tx, out);
     });
   } catch (...) {
     for (auto* b : batches) reload(*b->region);
@@ -53,19 +59,26 @@ void market_impl::commit(std::vector<region_batch*> batches,
         ++it;
     }
   }
+  core_.publish(std::move(out));
 }
 
 // Commits the batches' journal entries; their changes join the regions'
 // pending projection. On failure reloads the regions and rethrows.
 void market_impl::commit_journal(std::vector<region_batch*> batches) {
+  detail::outgoing out;
+  for (auto* b : batches) events_of(*b, out.events);
+  const auto own = out.events.size();
   try {
     core_.write([&](storage::transaction& tx) {
       for (auto* b : batches) store::append_journal(tx, b->region->name, b->journal);
+      out.rewind(own);
+      core_.tell(tx, out);
     });
   } catch (...) {
     for (auto* b : batches) reload(*b->region);
     throw;
   }
+  core_.publish(std::move(out));
 }
 
 // Adds what a call changed to the region's pending projection.
@@ -82,7 +95,7 @@ void market_impl::absorb(region_market& r, region_batch& b) {
 // reloading the region, when storage fails.
 void market_impl::flush(region_market& r) {
   if (!r.pending.dirty()) return;
-  commit({&r.pending});
+  commit({&r.pending}, {}, false);
   r.pending = region_batch(&r);
 }
 

@@ -54,7 +54,9 @@ settlement market_impl::settle(const principal& who, std::string_view name, time
     fail(errc::conflict, "the slot's gate has not closed yet", "delivery_slot");
   std::optional<slot_record> in_memory;
   if (it != r.slots.end()) in_memory = it->second.rec;
+  detail::outgoing out;
   auto answer = core_.write([&](storage::transaction& tx) -> settlement {
+    out.clear();
     auto rec = in_memory;  // the unit may run again: no state outside it
     if (!rec) rec = store::find_slot(tx, r.name, slot);
     settlement s;
@@ -94,8 +96,18 @@ settlement market_impl::settle(const principal& who, std::string_view name, time
     audit_market(core_, tx, who, ctx, "market.settle", r.name, slot,
                  {{"deliveries", deliveries ? std::to_string(deliveries->size()) : std::string("as traded")},
                   {"entries", std::to_string(s.entries.size())}});
+    if (core_.wants("market.settlement")) {
+      market_event e;
+      e.type = market_event::kind::settlement;
+      e.region = r.name;
+      e.delivery_slot = slot;
+      e.settled = s;
+      out.add(r.name, std::move(e));
+      core_.tell(tx, out);  // each trader hears of it in the same transaction
+    }
     return s;
   });
+  core_.publish(std::move(out));
   if (it != r.slots.end()) {
     it->second.rec.state = slot_state::settled;
     it->second.rec.settled_at = answer.settled_at;

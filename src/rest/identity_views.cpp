@@ -80,12 +80,6 @@ json::value view(const session_info& s) {
                       {"current", s.current}};
 }
 
-json::value view(const notification_preferences& p) {
-  return json::object{{"email", p.email},     {"sms", p.sms},         {"push", p.push},
-                      {"alerts", p.alerts},   {"billing", p.billing}, {"trading", p.trading},
-                      {"security", p.security}, {"updated_at", to_rfc3339(p.updated_at)}};
-}
-
 json::value view(const department_info& d) {
   json::object by_role;
   for (const auto& [role, n] : d.users_by_role) by_role[role] = n;

@@ -22,7 +22,6 @@ namespace segs::rest::detail {
 /// access_token, refresh_token, token_type, expires_in, user.
 [[nodiscard]] boost::json::object view(const token_pair& t);
 [[nodiscard]] boost::json::value view(const session_info& s);
-[[nodiscard]] boost::json::value view(const notification_preferences& p);
 [[nodiscard]] boost::json::value view(const department_info& d);
 /// name, permissions, scope, self_service, builtin.
 [[nodiscard]] boost::json::value view(const role_definition& r);

@@ -94,6 +94,8 @@ router build_router(const rest::options& opts) {
   add_tariff_routes(r);
   if (opts.billing) add_billing_routes(r);
   add_analytics_routes(r);
+  add_notification_routes(r);
+  add_system_routes(r);
   return r;
 }
 

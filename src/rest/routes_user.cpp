@@ -1,5 +1,6 @@
 // /api/v1/user/*: the signed-in user's own account.
 #include "rest/identity_views.hpp"
+#include "rest/notifications_views.hpp"
 #include "rest/route.hpp"
 
 namespace segs::rest::detail {
@@ -16,19 +17,12 @@ void add_user_routes(router& r) {
     return ok(view(u), "profile updated");
   });
 
+  // The same document as /api/v1/notifications/preferences (routes_notifications.cpp).
   r.add("GET", base + "/notifications/settings", access::signed_in, [](call& c) {
     return ok(view(take(c.grid.identity().preferences(c.caller()))), "notification settings");
   });
   r.add("PUT", base + "/notifications/settings", access::signed_in, [](call& c) {
-    // A partial update: fields left out keep their values.
-    auto p = take(c.grid.identity().preferences(c.caller()));
-    for (auto [name, slot] : {std::pair{"email", &p.email}, std::pair{"sms", &p.sms},
-                              std::pair{"push", &p.push}, std::pair{"alerts", &p.alerts},
-                              std::pair{"billing", &p.billing}, std::pair{"trading", &p.trading},
-                              std::pair{"security", &p.security}})
-      if (auto v = optional_bool(c.body, name)) *slot = *v;
-    auto saved = take(c.grid.identity().set_preferences(c.caller(), p, c.ctx));
-    return ok(view(saved), "notification settings updated");
+    return ok(view(update_preferences(c)), "notification settings updated");
   });
 
   r.add("POST", base + "/wallet", access::signed_in, [](call& c) {

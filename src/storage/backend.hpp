@@ -162,6 +162,14 @@ class backend {
   /// open-file-description lock on a byte of a lock file beside the
   /// database; in memory: always granted, the database is private).
   [[nodiscard]] virtual std::unique_ptr<ownership> try_own(std::string_view name) = 0;
+  /// The connection pool now: connections lent out, and the most it opens.
+  struct pool_stats {
+    int in_use = 0;
+    int size = 0;
+  };
+  [[nodiscard]] virtual pool_stats pool_usage() const noexcept = 0;
+  /// The database's size on disk in bytes, when the backend can tell.
+  [[nodiscard]] virtual std::optional<std::int64_t> size_bytes() noexcept = 0;
 };
 
 /// 64-bit FNV-1a of `text`: the key of an ownership.

@@ -34,6 +34,8 @@ class faulty_backend final : public backend {
   std::unique_ptr<transaction> begin(tx_mode mode) override;
   bool ping() noexcept override { return inner_->ping(); }
   std::unique_ptr<ownership> try_own(std::string_view name) override { return inner_->try_own(name); }
+  pool_stats pool_usage() const noexcept override { return inner_->pool_usage(); }
+  std::optional<std::int64_t> size_bytes() noexcept override { return inner_->size_bytes(); }
 
   /// Statements run (or attempted) through this wrapper so far.
   [[nodiscard]] std::int64_t statements() const noexcept { return statements_.load(); }

@@ -85,11 +85,13 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
       std::vector<std::vector<stored_reading>> published;  // per region, after commit
       std::vector<std::string> published_regions;
       std::vector<event> observed;  // what the in-transaction observers publish (alerts)
+      bool mailed = false;          // the notifications of `observed` queued mail
       auto report = core.write([&](storage::transaction& tx) {
         ingest_report rep;
         published.clear();
         published_regions.clear();
         observed.clear();
+        mailed = false;
         detail::stored_batch batch;
         std::vector<bool> bad(rows.size(), false);
         auto refuse = [&](std::size_t i, const error& e) {
@@ -327,6 +329,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
           batch.quarters.reserve(quarter_totals.size());
           for (const auto& q : quarter_totals) batch.quarters.push_back({q.meter, q.start, q.consumed_wh});
           core.on_readings(tx, batch, observed);
+          mailed = core.tell(tx, observed);
         }
 
         if (replacing && (rep.accepted > 0)) {
@@ -363,7 +366,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         for (std::size_t i = 0; i < published.size(); ++i)
           evs.push_back({0, published_regions[i], readings_committed{std::move(published[i])}});
         for (auto& e : observed) evs.push_back(std::move(e));
-        core.events.publish(std::move(evs));
+        core.publish(std::move(evs), mailed);
       }
       return report;
     } catch (const segs::exception& e) {

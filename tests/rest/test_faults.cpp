@@ -28,6 +28,8 @@ class breakable_backend final : public segs::storage::backend {
   std::unique_ptr<segs::storage::ownership> try_own(std::string_view name) override {
     return inner_->try_own(name);
   }
+  pool_stats pool_usage() const noexcept override { return inner_->pool_usage(); }
+  std::optional<std::int64_t> size_bytes() noexcept override { return inner_->size_bytes(); }
   std::atomic<mode> mode_{mode::fine};
 
  private:

@@ -95,6 +95,10 @@
 //     admins) reads the region's figures and user analytics (403 for
 //     others, also for an operator of another region); an API key reads no
 //     analytics (403).
+//   - Notifications are a user's own: every signed-in user reads, marks and
+//     tests their own (another's is 404); an API key is no user (403).
+//   - The deployment's health, information and statistics need system:read
+//     (admins).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -272,6 +276,17 @@ const row matrix[] = {
   {"GET",    "/api/v1/analytics/users?region=north",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/market?region=north",          "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/financial?region=north",       "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/notifications/history?unread=true",      "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/notifications/unread-count",             "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/notifications/preferences",              "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"PUT",    "/api/v1/notifications/preferences",              R"({"quiet_hours":{"start":"22:00","end":"07:00"}})",                    {401, 200, 200, 200, 200, 200, 403}},
+  {"POST",   "/api/v1/notifications/test",                     R"({"severity":"warning"})",                                             {401, 201, 201, 201, 201, 201, 403}},
+  {"PATCH",  "/api/v1/notifications/{note}/read",              "",                                                                      {401, 404, 404, 404, 404, 404, 403}},
+  {"POST",   "/api/v1/notifications/read-all",                 "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/admin/health",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/system/health/detailed",                 "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/system/info",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/admin/stats",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
 
@@ -423,6 +438,8 @@ struct cell {
     const auto target_p =
         f.grid->identity().authenticate(str(body_of(login).at("data").at("access_token"))).value();
     const auto disputed_id = invoice_of(target_p);
+    // A notification of the target's: nobody else's to mark.
+    const auto note_id = f.grid->notifications().send_test(target_p).value().id.to_string();
     auto disputed = f.grid->billing().dispute(target_p, disputed_id, "estimated reading");
     REQUIRE_MESSAGE(disputed.has_value(), (disputed ? "" : disputed.error().message));
 
@@ -459,6 +476,7 @@ struct cell {
             {"{override}", override_->id.to_string()},
             {"{invoice}", invoice_id},
             {"{disputed}", disputed_id.to_string()},
+            {"{note}", note_id},
             {"{signed}", signed_body}};
   }
 
@@ -516,6 +534,7 @@ TEST_CASE("RBAC matrix covers every route") {
     replace_all(path, "/current/north", "/current/:region");
     replace_all(path, "{invoice}", ":invoiceId");
     replace_all(path, "{disputed}", ":invoiceId");
+    replace_all(path, "{note}", ":id");
     replace_all(path, "/settings/north", "/settings/:region");
     return path.substr(0, path.find('?'));
   };

@@ -105,7 +105,9 @@ void register_events(py::module_& m) {
           "\"alerts.escalated\", \"alerts.acknowledged\", \"alerts.resolved\" or a "
           "\"billing.*\" name (\"billing.invoice_issued\", \"billing.invoice_paid\", "
           "\"billing.invoice_overdue\", \"billing.dispute_opened\", "
-          "\"billing.dispute_resolved\", \"billing.invoice_voided\").")
+          "\"billing.dispute_resolved\", \"billing.invoice_voided\"), \"market.settlement\", "
+          "\"identity.password_changed\", \"identity.api_key_created\" or "
+          "\"notifications.created\".")
       .def_property_readonly(
           "region",
           [](const segs::event& e) {
@@ -150,6 +152,27 @@ void register_events(py::module_& m) {
           },
           "\"billing.*\" events: the BillingEvent (what happened to an invoice, and its "
           "amounts and status after it), else None.")
+      .def_property_readonly(
+          "notification",
+          [](const segs::event& e) {
+            const auto* n = e.get<notification_event>();
+            return n ? py::cast(*n) : py::object(py::none());
+          },
+          "\"notifications.created\" events: the NotificationEvent, else None.")
+      .def_property_readonly(
+          "identity",
+          [](const segs::event& e) -> py::object {
+            const auto* i = e.get<identity_event>();
+            if (!i) return py::none();
+            py::dict d;
+            d["kind"] = i->type == identity_event::kind::password_changed ? "password_changed" : "api_key_created";
+            d["user_id"] = to_py(i->user_id);
+            d["key_name"] = i->key_name;
+            d["key_id"] = i->key_id ? to_py(*i->key_id) : py::object(py::none());
+            d["at"] = to_py(i->at);
+            return std::move(d);
+          },
+          "\"identity.*\" events: a dict (kind, user_id, key_name, key_id, at), else None.")
       .def("__repr__", [](const segs::event& e) {
         return repr_builder("Event")
             .add("seq", py::int_(e.seq))

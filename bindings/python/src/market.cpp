@@ -230,6 +230,7 @@ std::string_view kind_name(market_event::kind k) {
     case market_event::kind::trade: return "trade";
     case market_event::kind::book: return "book";
     case market_event::kind::clearing: return "clearing";
+    case market_event::kind::settlement: return "settlement";
   }
   return "order";
 }
@@ -244,13 +245,13 @@ std::vector<std::string> event_names_from_py(const py::object& types) {
   for (const auto& s : strings_from_py(types, "types")) {
     bool known = false;
     for (auto k : {market_event::kind::order, market_event::kind::trade, market_event::kind::book,
-                   market_event::kind::clearing})
+                   market_event::kind::clearing, market_event::kind::settlement})
       if (kind_name(k) == s) {
         names.push_back("market." + std::string(s));
         known = true;
       }
     if (!known)
-      raise_error(errc::validation_error, "types must name order, trade, book or clearing",
+      raise_error(errc::validation_error, "types must name order, trade, book, clearing or settlement",
                   "types");
   }
   if (names.empty())
@@ -647,7 +648,7 @@ void register_market(py::module_& m) {
                            "Read-only.")
       .def_property_readonly(
           "type", [](const market_event& e) { return py::str(std::string(kind_name(e.type))); },
-          "\"order\", \"trade\", \"book\" or \"clearing\".")
+          "\"order\", \"trade\", \"book\", \"clearing\" or \"settlement\".")
       .def_readonly("region", &market_event::region, "The market's region.")
       .def_property_readonly(
           "delivery_slot", [](const market_event& e) { return to_py(e.delivery_slot); },
@@ -660,6 +661,8 @@ void register_market(py::module_& m) {
                     "Trade events: the PublicTrade (both order ids set), else None.")
       .def_readonly("clearing", &market_event::clearing,
                     "Clearing events: the ClearingResult (without trades), else None.")
+      .def_readonly("settled", &market_event::settled,
+                    "Settlement events: the Settlement, else None.")
       .def("__repr__", [](const market_event& e) {
         return repr_builder("MarketEvent")
             .add("type", py::str(std::string(kind_name(e.type))))

@@ -23,6 +23,8 @@ void register_alerts(py::module_& m);    // alerts.cpp: Alerts, Alert, AlertEven
 void register_tariffs(py::module_& m);   // tariffs.cpp: Tariffs, Tariff, TariffPricer, Bill, ...
 void register_billing(py::module_& m);   // billing.cpp: Billing, Invoice, Payment, BillingEvent, ...
 void register_analytics(py::module_& m); // analytics.cpp: Analytics, EnergyAnalytics, TradingAnalytics, ...
+void register_notifications(py::module_& m);  // notifications.cpp: Notifications, Notification, ...
+void register_operations(py::module_& m);  // operations.cpp: Operations, HealthReport, ...
 void register_events(py::module_& m);    // events.cpp: Grid.events(), Events, Event
 void register_rest(py::module_& m);      // rest.cpp: rest.Handler
 
@@ -37,7 +39,8 @@ constexpr void (*parts[])(py::module_&) = {
     register_errors,    register_types,   register_grid,     register_outbox,
     register_identity,  register_audit,   register_region,   register_market,
     register_telemetry, register_alerts,  register_tariffs,  register_billing,
-    register_analytics, register_events,  register_rest,
+    register_analytics, register_notifications, register_operations, register_events,
+    register_rest,
 };
 
 }  // namespace

@@ -79,6 +79,12 @@ class pool {
  public:
   pool(std::string conninfo, int max) : conninfo_(std::move(conninfo)), max_(max) {}
 
+  /// Connections lent out now, and the most it opens.
+  [[nodiscard]] std::pair<int, int> usage() const {
+    std::lock_guard lock(mu_);
+    return {open_ - static_cast<int>(idle_.size()), max_};
+  }
+
   /// Takes an idle connection or opens one, waiting while `max_` are in use.
   /// `reused` tells whether it had been used before (and may have gone stale
   /// while idle). Throws unavailable when a new connection fails.
@@ -154,7 +160,7 @@ class pool {
 
   const std::string conninfo_;
   const int max_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<connection>> idle_;
   int open_ = 0;  // idle plus in use
@@ -385,6 +391,23 @@ class pg_backend final : public backend {
       : pool_(std::move(conninfo), pool_size), max_(pool_size) {}
 
   [[nodiscard]] std::string_view dialect() const noexcept override { return "postgres"; }
+
+  [[nodiscard]] pool_stats pool_usage() const noexcept override {
+    const auto [in_use, size] = pool_.usage();
+    return {in_use, size};
+  }
+
+  [[nodiscard]] std::optional<std::int64_t> size_bytes() noexcept override {
+    try {
+      auto tx = begin(tx_mode::read);
+      auto r = tx->exec("SELECT CAST(pg_database_size(current_database()) AS BIGINT)");
+      const auto bytes = r.rows.front().i64(0);
+      tx->commit();
+      return bytes;
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
 
   [[nodiscard]] std::unique_ptr<transaction> begin(tx_mode mode) override {
     // Writers see each other's commits per statement and rely on row locks

@@ -294,6 +294,22 @@ class sqlite_ownership final : public ownership {
 
 class sqlite_backend final : public backend {
  public:
+  pool_stats pool_usage() const noexcept override {
+    std::lock_guard lk(mu_);
+    return {open_ - static_cast<int>(idle_.size()), max_};
+  }
+  std::optional<std::int64_t> size_bytes() noexcept override {
+    try {
+      auto tx = begin(tx_mode::read);
+      auto r = tx->exec("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+      const auto bytes = r.rows.front().i64(0);
+      tx->commit();
+      return bytes;
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+
   sqlite_backend(std::string path, bool memory, const storage_settings& s, sqlite_open_mode mode)
       : filename_(memory ? std::string(":memory:") : std::move(path)),
         file_(!memory),
@@ -438,7 +454,7 @@ class sqlite_backend final : public backend {
   const int cache_mib_;
   int flags_ = 0;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<connection>> idle_;
   int open_ = 0;  // idle + lent out

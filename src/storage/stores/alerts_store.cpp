@@ -1,6 +1,7 @@
 // SQL of alerts. The partial unique index alerts_open holds at most one open
 // alert per (meter, type); lookups of open alerts use it.
 #include "storage/stores/alerts_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "storage/stores/columns.hpp"
 
@@ -241,6 +242,10 @@ void put_settings(transaction& tx, std::string_view region, std::int64_t meter, 
         "INSERT INTO alert_settings (region, meter, name, value) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (region, meter, name) DO UPDATE SET value = excluded.value",
         {std::string(region), meter, name, v});
+}
+
+std::map<std::string, std::int64_t> open_by_region(transaction& tx) {
+  return counts_by_region(tx, "SELECT region, COUNT(*) FROM alerts WHERE status <> 'resolved' GROUP BY region");
 }
 
 }  // namespace segs::storage::alerts

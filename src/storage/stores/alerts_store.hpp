@@ -4,6 +4,9 @@
 
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/alerts.hpp>
 
 #include <optional>
@@ -73,5 +76,9 @@ setting_rows settings_of(transaction& tx, std::string_view region, std::int64_t 
 /// Meter overrides of the meters of `region` that have any: (meter, rows).
 std::vector<std::pair<std::int64_t, setting_rows>> meter_settings_of(transaction& tx, std::string_view region);
 void put_settings(transaction& tx, std::string_view region, std::int64_t meter, const setting_rows& rows);
+
+// --- counts (operations) ---
+/// Active or acknowledged alerts by region.
+std::map<std::string, std::int64_t> open_by_region(transaction& tx);
 
 }  // namespace segs::storage::alerts

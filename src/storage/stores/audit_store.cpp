@@ -1,4 +1,5 @@
 #include "storage/stores/audit_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "storage/stores/filter.hpp"
 #include "storage/stores/listing.hpp"
@@ -85,5 +86,7 @@ std::pair<std::int64_t, std::string> head(transaction& tx) {
   const auto& r = res.rows.at(0);
   return {r.i64(0), r.text(1)};
 }
+
+std::int64_t count(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM audit_log"); }
 
 }  // namespace segs::storage::audit

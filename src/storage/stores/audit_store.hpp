@@ -3,6 +3,9 @@
 
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/audit.hpp>
 
 #include <string>
@@ -29,5 +32,8 @@ struct chained_record {
 std::vector<chained_record> scan(transaction& tx, std::int64_t after, std::int64_t limit);
 /// The head (seq, hash).
 std::pair<std::int64_t, std::string> head(transaction& tx);
+
+// --- counts (operations) ---
+std::int64_t count(transaction& tx);
 
 }  // namespace segs::storage::audit

@@ -1,6 +1,7 @@
 // SQL of billing: settings, numbers, invoices with their lines, payments,
 // credit notes and disputes.
 #include "storage/stores/billing_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "billing/names.hpp"
 #include "storage/enum_column.hpp"
@@ -437,6 +438,10 @@ std::vector<received_payment> payments_between(transaction& tx, std::string_view
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) out.push_back({r.id(0), from_micros(r.i64(1)), money{r.i64(2)}});
   return out;
+}
+
+std::map<std::string, std::int64_t> invoices_by_region(transaction& tx) {
+  return counts_by_region(tx, "SELECT region, COUNT(*) FROM invoices GROUP BY region");
 }
 
 }  // namespace segs::storage::billing

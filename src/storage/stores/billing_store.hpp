@@ -5,6 +5,9 @@
 
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/billing.hpp>
 
 #include <optional>
@@ -140,5 +143,7 @@ struct received_payment {
 /// invoices when given), oldest first.
 std::vector<received_payment> payments_between(transaction& tx, std::string_view region,
                                                const std::optional<uuid>& user, timestamp from, timestamp to);
+// --- counts (operations) ---
+std::map<std::string, std::int64_t> invoices_by_region(transaction& tx);
 
 }  // namespace segs::storage::billing

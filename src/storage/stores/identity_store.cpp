@@ -1,4 +1,5 @@
 #include "storage/stores/identity_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "identity/names.hpp"
 #include "storage/enum_column.hpp"
@@ -226,34 +227,97 @@ std::optional<department_info> department(transaction& tx, std::string_view name
   return d;
 }
 
-std::optional<notification_preferences> find_preferences(transaction& tx, const uuid& user_id) {
-  auto res = tx.exec(
-      "SELECT email, sms, push, alerts, billing, trading, security, updated_at "
-      "FROM user_preferences WHERE user_id = $1",
-      {id(user_id)});
-  if (res.rows.empty()) return std::nullopt;
-  const auto& r = res.rows.front();
+namespace {
+
+// The preference columns, in the order preferences_at reads them.
+constexpr const char* preference_columns =
+    "p.email, p.sms, p.push, p.alerts, p.billing, p.trading, p.security, p.updated_at, "
+    "p.alerts_in_app, p.alerts_email, p.billing_in_app, p.billing_email, p.trading_in_app, "
+    "p.trading_email, p.quiet_start, p.quiet_end";
+
+notification_preferences preferences_at(const row& r, std::size_t i) {
   notification_preferences p;
-  p.email = r.boolean(0);
-  p.sms = r.boolean(1);
-  p.push = r.boolean(2);
-  p.alerts = r.boolean(3);
-  p.billing = r.boolean(4);
-  p.trading = r.boolean(5);
-  p.security = r.boolean(6);
-  p.updated_at = from_micros(r.i64(7));
+  p.email = r.boolean(i + 0);
+  p.sms = r.boolean(i + 1);
+  p.push = r.boolean(i + 2);
+  p.alerts = r.boolean(i + 3);
+  p.billing = r.boolean(i + 4);
+  p.trading = r.boolean(i + 5);
+  p.security = r.boolean(i + 6);
+  p.updated_at = from_micros(r.i64(i + 7));
+  p.alerts_channels = {r.boolean(i + 8), r.boolean(i + 9)};
+  p.billing_channels = {r.boolean(i + 10), r.boolean(i + 11)};
+  p.trading_channels = {r.boolean(i + 12), r.boolean(i + 13)};
+  if (!r.is_null(i + 14) && !r.is_null(i + 15))
+    p.quiet_hours = segs::quiet_hours{static_cast<int>(r.i64(i + 14)), static_cast<int>(r.i64(i + 15))};
   return p;
 }
 
+}  // namespace
+
+std::optional<notification_preferences> find_preferences(transaction& tx, const uuid& user_id) {
+  auto res = tx.exec(std::string("SELECT ") + preference_columns +
+                         " FROM user_preferences p WHERE p.user_id = $1",
+                     {id(user_id)});
+  if (res.rows.empty()) return std::nullopt;
+  return preferences_at(res.rows.front(), 0);
+}
+
 void put_preferences(transaction& tx, const uuid& user_id, const notification_preferences& p) {
+  const auto quiet = [&](bool start) -> value {
+    if (!p.quiet_hours) return nullptr;
+    return std::int64_t{start ? p.quiet_hours->start_minute : p.quiet_hours->end_minute};
+  };
+  auto b = [](bool v) { return value(std::int64_t{v}); };
   tx.exec(
       "INSERT INTO user_preferences (user_id, email, sms, push, alerts, billing, trading, "
-      "security, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+      "security, updated_at, alerts_in_app, alerts_email, billing_in_app, billing_email, "
+      "trading_in_app, trading_email, quiet_start, quiet_end) VALUES ($1, $2, $3, $4, $5, $6, "
+      "$7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
       "ON CONFLICT (user_id) DO UPDATE SET email = $2, sms = $3, push = $4, alerts = $5, "
-      "billing = $6, trading = $7, security = $8, updated_at = $9",
-      {id(user_id), std::int64_t{p.email}, std::int64_t{p.sms}, std::int64_t{p.push},
-       std::int64_t{p.alerts}, std::int64_t{p.billing}, std::int64_t{p.trading},
-       std::int64_t{p.security}, to_micros(p.updated_at)});
+      "billing = $6, trading = $7, security = $8, updated_at = $9, alerts_in_app = $10, "
+      "alerts_email = $11, billing_in_app = $12, billing_email = $13, trading_in_app = $14, "
+      "trading_email = $15, quiet_start = $16, quiet_end = $17",
+      {id(user_id), b(p.email), b(p.sms), b(p.push), b(p.alerts), b(p.billing), b(p.trading),
+       b(p.security), to_micros(p.updated_at), b(p.alerts_channels.in_app),
+       b(p.alerts_channels.email), b(p.billing_channels.in_app), b(p.billing_channels.email),
+       b(p.trading_channels.in_app), b(p.trading_channels.email), quiet(true), quiet(false)});
+}
+
+std::vector<recipient_row> recipients(transaction& tx, const std::vector<uuid>& ids) {
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const auto& u : ids) keys.push_back(u.to_string());
+  std::vector<recipient_row> out;
+  in_lists(keys, [&](const std::string& list, const std::vector<value>& params) {
+    const auto res = tx.exec(
+        std::string("SELECT u.id, u.email, u.region, u.status, p.user_id, ") + preference_columns +
+            " FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id IN (" +
+            list + ")",
+        params);
+    for (const auto& r : res.rows) {
+      recipient_row c;
+      c.id = r.id(0);
+      c.email = r.text(1);
+      c.region = r.text(2);
+      c.status = enum_column<user_status>(r, 3, "users.status");
+      if (!r.is_null(4)) c.prefs = preferences_at(r, 5);
+      out.push_back(std::move(c));
+    }
+  });
+  return out;
+}
+
+std::vector<uuid> holders_in_region(transaction& tx, std::string_view region, std::string_view permission) {
+  // roles.permissions is a JSON array of strings: match the quoted name.
+  const auto res = tx.exec(
+      "SELECT u.id FROM users u JOIN roles r ON r.name = u.role WHERE u.region = $1 "
+      "AND u.status = 'active' AND r.scope = 'region' AND r.permissions LIKE $2 "
+      "ORDER BY u.id",
+      {std::string(region), "%" + json_quote(permission) + "%"});
+  std::vector<uuid> out;
+  for (const auto& r : res.rows) out.push_back(r.id(0));
+  return out;
 }
 
 void retire_codes(transaction& tx, const uuid& user_id, otp_purpose purpose, timestamp now) {
@@ -502,6 +566,10 @@ std::vector<sign_in> sign_ins_between(transaction& tx, const std::optional<std::
   out.reserve(res.rows.size());
   for (const auto& r : res.rows) out.push_back({r.id(0), from_micros(r.i64(1))});
   return out;
+}
+
+std::map<std::string, std::int64_t> users_by_region(transaction& tx) {
+  return counts_by_region(tx, "SELECT region, COUNT(*) FROM users WHERE status <> 'deleted' GROUP BY region");
 }
 
 }  // namespace segs::storage::identity

@@ -50,6 +50,21 @@ std::optional<department_info> department(transaction& tx, std::string_view name
 std::optional<notification_preferences> find_preferences(transaction& tx, const uuid& user_id);
 void put_preferences(transaction& tx, const uuid& user_id, const notification_preferences& p);
 
+/// Whom a notification may reach: an account's address, region, status
+/// and preferences (the defaults where it has none stored).
+struct recipient_row {
+  uuid id;
+  std::string email;
+  std::string region;
+  user_status status = user_status::active;
+  notification_preferences prefs;
+};
+/// The accounts among `ids` that exist, in any order.
+std::vector<recipient_row> recipients(transaction& tx, const std::vector<uuid>& ids);
+/// Active users of `region` whose role holds `permission` with scope region
+/// (the region's operators; admins, scope all, are nobody's operators), by id.
+std::vector<uuid> holders_in_region(transaction& tx, std::string_view region, std::string_view permission);
+
 // --- one-time codes -----------------------------------------------------------------
 struct otp_row {
   uuid id;
@@ -146,5 +161,7 @@ struct sign_in {
 /// (every region when none), oldest first.
 std::vector<sign_in> sign_ins_between(transaction& tx, const std::optional<std::string>& region, timestamp from,
                                       timestamp to);
+// --- counts (operations) ---
+std::map<std::string, std::int64_t> users_by_region(transaction& tx);
 
 }  // namespace segs::storage::identity

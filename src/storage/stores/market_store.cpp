@@ -1,4 +1,5 @@
 #include "storage/stores/market_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "market/names.hpp"
 #include "storage/enum_column.hpp"
@@ -556,5 +557,13 @@ std::vector<slot_record> slot_records_between(transaction& tx, const std::string
   for (const auto& r : res.rows) out.push_back(slot_from(r));
   return out;
 }
+
+std::map<std::string, std::int64_t> open_orders_by_region(transaction& tx) {
+  return counts_by_region(tx,
+                          "SELECT region, COUNT(*) FROM market_orders WHERE status IN ('open', 'partially_filled') "
+                          "GROUP BY region");
+}
+
+std::int64_t count_trades(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM market_trades"); }
 
 }  // namespace segs::storage::market

@@ -4,6 +4,9 @@
 #include "market/records.hpp"
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/market.hpp>
 
 #include <chrono>
@@ -132,5 +135,10 @@ std::vector<detail::trade_record> trades_between(transaction& tx, const std::str
 /// The slots' records (with their quotes at gate closure), by start.
 std::vector<detail::slot_record> slot_records_between(transaction& tx, const std::string& region, timestamp from,
                                                       timestamp to);
+// --- counts (operations) ---
+/// Open and partly filled orders by region, as written (the projection may
+/// trail the journal by up to `market_options::projection_batch` rows).
+std::map<std::string, std::int64_t> open_orders_by_region(transaction& tx);
+std::int64_t count_trades(transaction& tx);
 
 }  // namespace segs::storage::market

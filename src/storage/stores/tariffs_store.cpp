@@ -1,6 +1,7 @@
 // SQL of tariffs: their rows and child rows (periods, rules, holidays, tiers)
 // and overrides.
 #include "storage/stores/tariffs_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "storage/stores/columns.hpp"
 
@@ -248,5 +249,7 @@ std::vector<tariff_override> overrides_overlapping(transaction& tx, std::string_
                                       "ORDER BY start_ts, created_at, id",
                                   {std::string(region), to ? to_micros(*to) : unbounded, to_micros(from)}));
 }
+
+std::int64_t count_tariffs(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM tariffs"); }
 
 }  // namespace segs::storage::tariffs

@@ -4,6 +4,9 @@
 
 #include "storage/backend.hpp"
 
+#include <map>
+#include <string>
+
 #include <segs/tariffs.hpp>
 
 #include <optional>
@@ -37,5 +40,8 @@ std::optional<tariff_override> find_override(transaction& tx, const uuid& id);
 /// = start) overlaps nothing.
 std::vector<tariff_override> overrides_overlapping(transaction& tx, std::string_view region, timestamp from,
                                                    std::optional<timestamp> to);
+
+// --- counts (operations) ---
+std::int64_t count_tariffs(transaction& tx);
 
 }  // namespace segs::storage::tariffs

@@ -2,6 +2,7 @@
 // listings, retention, and the reads other capabilities make (settlement,
 // live load). The stored buckets are in telemetry_bucket_store.cpp.
 #include "storage/stores/telemetry_store.hpp"
+#include "storage/stores/counts.hpp"
 
 #include "storage/enum_column.hpp"
 #include "storage/stores/filter.hpp"
@@ -499,5 +500,11 @@ std::vector<silent_meter> silent_meters(transaction& tx, std::string_view region
   }
   return out;
 }
+
+std::map<std::string, std::int64_t> meters_by_region(transaction& tx) {
+  return counts_by_region(tx, "SELECT region, COUNT(*) FROM meters GROUP BY region");
+}
+
+std::int64_t count_readings(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM meter_readings"); }
 
 }  // namespace segs::storage::telemetry

@@ -258,4 +258,9 @@ struct silent_meter {
 };
 std::vector<silent_meter> silent_meters(transaction& tx, std::string_view region, timestamp cutoff);
 
+// --- counts (operations) ---
+std::map<std::string, std::int64_t> meters_by_region(transaction& tx);
+/// Raw reading rows kept.
+std::int64_t count_readings(transaction& tx);
+
 }  // namespace segs::storage::telemetry

@@ -1,0 +1,125 @@
+// segs.Operations (Grid.operations): the deployment's health checks, what
+// runs, and what it holds; admins only (system:read). HealthReport,
+// SystemInfo and DeploymentStats are read-only values; a health report's
+// checks are dicts shaped as the REST answer's (docs/operations.md).
+#include "common.hpp"
+#include "grid.hpp"
+
+#include <segs/grid.hpp>
+#include <segs/operations.hpp>
+
+#include <string>
+
+namespace segs::python {
+
+namespace {
+
+struct py_operations {
+  holder_ptr holder;
+};
+
+template <class Fn>
+auto with_operations(const py_operations& s, Fn&& fn) {
+  return with_service(
+      *s.holder, [](segs::grid& g) -> operations_service& { return g.operations(); },
+      [&](operations_service& o) { return fn(o); });
+}
+
+py::str name_of(health_status s) { return py::str(std::string(to_string(s))); }
+
+py::dict checks_of(const health_report& h) {
+  py::dict d;
+  d["database"] = py::dict(py::arg("status") = name_of(h.database.status),
+                           py::arg("latency_ms") = h.database.latency_ms);
+  d["migrations"] = py::dict(py::arg("status") = name_of(h.migrations.status),
+                             py::arg("version") = h.migrations.version, py::arg("latest") = h.migrations.latest);
+  d["due_work"] = py::dict(py::arg("status") = name_of(h.due_work.status),
+                           py::arg("lag_s") = h.due_work.lag_s ? py::object(py::float_(*h.due_work.lag_s))
+                                                                : py::object(py::none()),
+                           py::arg("last_run_at") = to_py(h.due_work.last_run_at));
+  d["event_hub"] = py::dict(py::arg("status") = name_of(h.event_hub.status), py::arg("queued") = h.event_hub.queued,
+                            py::arg("dropped") = h.event_hub.dropped,
+                            py::arg("subscribers") = h.event_hub.subscribers);
+  d["storage"] = py::dict(py::arg("status") = name_of(h.storage.status),
+                          py::arg("pool_in_use") = h.storage.pool_in_use, py::arg("pool_size") = h.storage.pool_size);
+  return d;
+}
+
+}  // namespace
+
+void register_operations(py::module_& m) {
+  py::class_<health_report>(m, "HealthReport", "The deployment's health checks. Read-only.")
+      .def_property_readonly(
+          "status", [](const health_report& h) { return name_of(h.status); },
+          "\"healthy\", \"degraded\" or \"unhealthy\": the worst check.")
+      .def_property_readonly("checks", &checks_of,
+                             "A dict of dicts: database, migrations, due_work, event_hub, storage, each with "
+                             "its status and figures.")
+      .def("__repr__", [](const health_report& h) {
+        return repr_builder("HealthReport").add("status", name_of(h.status)).str();
+      });
+
+  py::class_<system_info>(m, "SystemInfo", "What runs. Read-only.")
+      .def_readonly("version", &system_info::version)
+      .def_readonly("build", &system_info::build)
+      .def_readonly("backend", &system_info::backend)
+      .def_readonly("uptime_s", &system_info::uptime_s)
+      .def_property_readonly("started_at", [](const system_info& i) { return to_py(i.started_at); })
+      .def_readonly("schema_version", &system_info::schema_version)
+      .def_readonly("regions", &system_info::regions);
+
+  py::class_<deployment_stats>(m, "DeploymentStats", "What the deployment holds. Read-only.")
+      .def_readonly("users", &deployment_stats::users)
+      .def_readonly("meters", &deployment_stats::meters)
+      .def_readonly("readings", &deployment_stats::readings)
+      .def_readonly("open_alerts", &deployment_stats::open_alerts)
+      .def_readonly("tariffs", &deployment_stats::tariffs)
+      .def_readonly("open_orders", &deployment_stats::open_orders)
+      .def_readonly("trades", &deployment_stats::trades)
+      .def_readonly("invoices", &deployment_stats::invoices)
+      .def_readonly("notifications", &deployment_stats::notifications)
+      .def_readonly("audit_records", &deployment_stats::audit_records)
+      .def_property_readonly(
+          "regions",
+          [](const deployment_stats& s) {
+            py::list out;
+            for (const auto& r : s.regions)
+              out.append(py::dict(py::arg("region") = r.region, py::arg("users") = r.users,
+                                  py::arg("meters") = r.meters, py::arg("open_alerts") = r.open_alerts,
+                                  py::arg("open_orders") = r.open_orders, py::arg("invoices") = r.invoices));
+            return out;
+          },
+          "Per region: a list of dicts (region, users, meters, open_alerts, open_orders, invoices).")
+      .def_property_readonly(
+          "database_bytes",
+          [](const deployment_stats& s) {
+            return s.database_bytes ? py::object(py::int_(*s.database_bytes)) : py::object(py::none());
+          },
+          "The database's size in bytes, or None where the backend cannot tell.");
+
+  py::class_<py_operations>(m, "Operations",
+                            "The deployment's health, information and statistics (system:read: admins). "
+                            "Obtained from Grid.operations; keeps its grid alive.")
+      .def(
+          "health",
+          [](const py_operations& s, const principal& who) {
+            return with_operations(s, [&](operations_service& o) { return o.health(who); });
+          },
+          py::arg("principal"), "The HealthReport.")
+      .def(
+          "info",
+          [](const py_operations& s, const principal& who) {
+            return with_operations(s, [&](operations_service& o) { return o.info(who); });
+          },
+          py::arg("principal"), "The SystemInfo.")
+      .def(
+          "stats",
+          [](const py_operations& s, const principal& who) {
+            return with_operations(s, [&](operations_service& o) { return o.stats(who); });
+          },
+          py::arg("principal"), "The DeploymentStats.");
+
+  add_grid_service<py_operations>(m, "operations", "The Operations service (health, information, statistics).");
+}
+
+}  // namespace segs::python
