@@ -115,8 +115,8 @@ void register_notifications(py::module_& m) {
       .def_property_readonly(
           "severity", [](const notification& n) { return name_of(n.severity); },
           "\"info\", \"warning\" or \"critical\".")
-      .def_readonly("title", &notification::title)
-      .def_readonly("body", &notification::body)
+      .def_readonly("title", &notification::title, "One line for people.")
+      .def_readonly("body", &notification::body, "The text for people.")
       .def_property_readonly("data", &data_of, "A dict: the ids and figures behind it.")
       .def_readonly("emailed", &notification::emailed, "True when a message went to the outbox.")
       .def_property_readonly(

@@ -60,25 +60,27 @@ void register_operations(py::module_& m) {
       });
 
   py::class_<system_info>(m, "SystemInfo", "What runs. Read-only.")
-      .def_readonly("version", &system_info::version)
-      .def_readonly("build", &system_info::build)
-      .def_readonly("backend", &system_info::backend)
-      .def_readonly("uptime_s", &system_info::uptime_s)
-      .def_property_readonly("started_at", [](const system_info& i) { return to_py(i.started_at); })
-      .def_readonly("schema_version", &system_info::schema_version)
-      .def_readonly("regions", &system_info::regions);
+      .def_readonly("version", &system_info::version, "The library's version.")
+      .def_readonly("build", &system_info::build, "Compiler, build type and optional parts.")
+      .def_readonly("backend", &system_info::backend, "\"sqlite\" or \"postgres\".")
+      .def_readonly("uptime_s", &system_info::uptime_s, "Seconds since the grid opened.")
+      .def_property_readonly(
+          "started_at", [](const system_info& i) { return to_py(i.started_at); },
+          "The clock's now when the grid opened (aware UTC datetime).")
+      .def_readonly("schema_version", &system_info::schema_version, "The newest applied migration.")
+      .def_readonly("regions", &system_info::regions, "The registered region codes.");
 
   py::class_<deployment_stats>(m, "DeploymentStats", "What the deployment holds. Read-only.")
-      .def_readonly("users", &deployment_stats::users)
-      .def_readonly("meters", &deployment_stats::meters)
-      .def_readonly("readings", &deployment_stats::readings)
-      .def_readonly("open_alerts", &deployment_stats::open_alerts)
-      .def_readonly("tariffs", &deployment_stats::tariffs)
-      .def_readonly("open_orders", &deployment_stats::open_orders)
-      .def_readonly("trades", &deployment_stats::trades)
-      .def_readonly("invoices", &deployment_stats::invoices)
-      .def_readonly("notifications", &deployment_stats::notifications)
-      .def_readonly("audit_records", &deployment_stats::audit_records)
+      .def_readonly("users", &deployment_stats::users, "Users, not deleted.")
+      .def_readonly("meters", &deployment_stats::meters, "Meters.")
+      .def_readonly("readings", &deployment_stats::readings, "Raw reading rows kept.")
+      .def_readonly("open_alerts", &deployment_stats::open_alerts, "Active or acknowledged alerts.")
+      .def_readonly("tariffs", &deployment_stats::tariffs, "Tariffs.")
+      .def_readonly("open_orders", &deployment_stats::open_orders, "Open or partly filled orders, as stored.")
+      .def_readonly("trades", &deployment_stats::trades, "Trades.")
+      .def_readonly("invoices", &deployment_stats::invoices, "Invoices.")
+      .def_readonly("notifications", &deployment_stats::notifications, "Notifications kept.")
+      .def_readonly("audit_records", &deployment_stats::audit_records, "Audit records.")
       .def_property_readonly(
           "regions",
           [](const deployment_stats& s) {
