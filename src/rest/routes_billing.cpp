@@ -5,8 +5,9 @@
 // every signed-in caller and changed by admins. Who may do what is decided
 // by the billing service; these routes only translate (billing_views.hpp).
 //
-// Served only when `rest::options::billing` is on (build_router leaves the
-// group out otherwise, so its paths answer 404 as unknown ones do).
+// Served only while the setting features.billing is on (its default:
+// `rest::options::billing`); otherwise its paths answer 404 as unknown
+// ones do (handler.cpp).
 #include "rest/billing_views.hpp"
 #include "rest/http_util.hpp"
 #include "rest/json_io.hpp"

@@ -34,6 +34,14 @@ void add_health_routes(router& r) {
   r.add("GET", "/metrics", access::open, [](call& c) {
     reply rep;
     rep.raw = c.st.stats.render();
+    // The live channel (segs-server's WebSocket clients).
+    rep.raw->append(
+        "# HELP segs_live_connections Live channel connections open now.\n"
+        "# TYPE segs_live_connections gauge\n"
+        "segs_live_connections " + std::to_string(c.st.live.clients()) + "\n"
+        "# HELP segs_live_slow_closed_total Live connections closed because the client read too slowly.\n"
+        "# TYPE segs_live_slow_closed_total counter\n"
+        "segs_live_slow_closed_total " + std::to_string(c.st.live.slow_closed()) + "\n");
     rep.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return rep;
   }, false);

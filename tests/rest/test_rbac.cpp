@@ -134,6 +134,9 @@ const row matrix[] = {
   {"GET",    "/health/live",                                   "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/health/ready",                                  "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/metrics",                                       "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
+  // Without an upgrade the live channel answers 400 naming Upgrade, for
+  // everyone (its protocol is tested in test_live.cpp).
+  {"GET",    "/api/v1/ws",                                     "",                                                                      {400, 400, 400, 400, 400, 400, 400}},
   {"GET",    "/api/v1/openapi.json",                           "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"POST",   "/api/v1/auth/register",                          R"({"email":"new@example.org","password":"Tr0ub4dor&3-horse","name":"New","region":"north"})", {201, 201, 201, 201, 201, 201, 201}},
   {"POST",   "/api/v1/auth/verify-otp",                        R"({"email":"{pending}","otp":"{otp}"})",                                {200, 200, 200, 200, 200, 200, 200}},
@@ -286,6 +289,8 @@ const row matrix[] = {
   {"GET",    "/api/v1/admin/health",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/system/health/detailed",                 "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/system/info",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/admin/config",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"POST",   "/api/v1/admin/config",                           R"({"notifications.retention_days":90})",                                {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/admin/stats",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
 };
 // clang-format on
