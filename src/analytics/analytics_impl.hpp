@@ -26,6 +26,12 @@ enum class reach {
   member,         ///< users of the region and analytics:operate: the region's
   operate,        ///< analytics:operate only
 };
+/// The local dates [from, to] a query names in zone `z`, with `now` giving
+/// the default `to` (today): validation errors naming `from` or `to` (from
+/// after to, more than 366 days). Without `from`: 30 days ending with `to`.
+[[nodiscard]] std::pair<std::chrono::year_month_day, std::chrono::year_month_day> local_range(
+    const std::optional<std::chrono::year_month_day>& from, const std::optional<std::chrono::year_month_day>& to,
+    const tz::zone& z, timestamp now);
 /// A report's region, zone, range and scope.
 struct target {
   region r;

@@ -42,10 +42,16 @@ bool analytics_service::impl::operates(const principal& who, std::string_view re
 
 std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics_service::impl::range_of(
     const analytics_query& q, const tz::zone& z) const {
-  if (q.from && !q.from->ok()) fail(errc::validation_error, "from must be a valid date", "from");
-  if (q.to && !q.to->ok()) fail(errc::validation_error, "to must be a valid date", "to");
-  const auto to = q.to ? *q.to : z.date_of(core.now());
-  const auto from = q.from ? *q.from : std::chrono::year_month_day{std::chrono::sys_days{to} - default_span};
+  return analytics::local_range(q.from, q.to, z, core.now());
+}
+
+std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics::local_range(
+    const std::optional<std::chrono::year_month_day>& from_date,
+    const std::optional<std::chrono::year_month_day>& to_date, const tz::zone& z, timestamp now) {
+  if (from_date && !from_date->ok()) fail(errc::validation_error, "from must be a valid date", "from");
+  if (to_date && !to_date->ok()) fail(errc::validation_error, "to must be a valid date", "to");
+  const auto to = to_date ? *to_date : z.date_of(now);
+  const auto from = from_date ? *from_date : std::chrono::year_month_day{std::chrono::sys_days{to} - default_span};
   if (std::chrono::sys_days{to} < std::chrono::sys_days{from})
     fail(errc::validation_error, "from must not be after to", "from");
   if (std::chrono::sys_days{to} - std::chrono::sys_days{from} >= max_span)
