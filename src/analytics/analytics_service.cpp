@@ -45,6 +45,18 @@ std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics_se
   return analytics::local_range(q.from, q.to, z, core.now());
 }
 
+std::string analytics::region_asked(storage::transaction& tx, const principal& who,
+                                   const std::optional<std::string>& region) {
+  if (region) return *region;
+  if (who.scope == role_scope::all) {
+    const auto all = storage::regions::all(tx);
+    if (all.size() != 1) fail(errc::validation_error, "region is required: there are several regions", "region");
+    return all.front().code;
+  }
+  if (who.region.empty()) fail(errc::validation_error, "region is required", "region");
+  return who.region;
+}
+
 std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics::local_range(
     const std::optional<std::chrono::year_month_day>& from_date,
     const std::optional<std::chrono::year_month_day>& to_date, const tz::zone& z, timestamp now) {
@@ -62,17 +74,7 @@ std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics::l
 analytics::target analytics_service::impl::resolve(storage::transaction& tx, const principal& who,
                                                                  const analytics_query& q, reach need) {
   require_reader(who);
-  std::string code;
-  if (q.region) {
-    code = *q.region;
-  } else if (who.scope == role_scope::all) {
-    const auto all = storage::regions::all(tx);
-    if (all.size() != 1) fail(errc::validation_error, "region is required: there are several regions", "region");
-    code = all.front().code;
-  } else {
-    if (who.region.empty()) fail(errc::validation_error, "region is required", "region");
-    code = who.region;
-  }
+  const auto code = analytics::region_asked(tx, who, q.region);
   auto r = storage::regions::find(tx, code);
   if (!r) fail(errc::not_found, "no region " + code, "region");
   const bool whole = operates(who, r->code);

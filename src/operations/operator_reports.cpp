@@ -146,17 +146,7 @@ struct report_target {
 
 report_target resolve(storage::transaction& tx, const principal& who, const operator_report_query& q,
                       timestamp now) {
-  std::string code;
-  if (q.region) {
-    code = *q.region;
-  } else if (who.scope == role_scope::all) {
-    const auto all = storage::regions::all(tx);
-    if (all.size() != 1) fail(errc::validation_error, "region is required: there are several regions", "region");
-    code = all.front().code;
-  } else {
-    code = who.region;
-  }
-  if (code.empty()) fail(errc::validation_error, "region is required", "region");
+  const auto code = analytics::region_asked(tx, who, q.region);
   auto r = storage::regions::find(tx, code);
   if (!r) fail(errc::validation_error, "region " + code + " is not registered", "region");
   if (!operates_region(who, r->code))

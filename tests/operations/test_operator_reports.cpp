@@ -107,14 +107,7 @@ TEST_CASE("operator reports: revenue per day and month from invoices, payments a
   analytics_fixture f;
   f.readings();
   f.trades();
-  f.clock->set(at("2025-07-01T06:00:00Z"));
-  f.relogin();
-  REQUIRE(f.bill().generate(f.op, "2025-06", "north").has_value());
-  const auto inv = f.invoice_of(f.alice, "2025-06");
-  const auto bob_inv = f.invoice_of(f.bob, "2025-06");
-  segs::payment_request pay;
-  pay.amount = M("10.00");
-  REQUIRE(f.bill().pay(f.alice, inv.id, pay).has_value());
+  const auto [inv, bob_inv] = f.june_invoices();
   auto& ops = f.grid->operations();
 
   const auto r = must(ops.revenue(f.op, report("2025-06-15", "2025-07-01")));
@@ -220,14 +213,7 @@ TEST_CASE("operator dashboard: invoices outstanding and overdue, open orders and
   analytics_fixture f;
   f.readings();
   f.trades();
-  f.clock->set(at("2025-07-01T06:00:00Z"));
-  f.relogin();
-  REQUIRE(f.bill().generate(f.op, "2025-06", "north").has_value());
-  const auto inv = f.invoice_of(f.alice, "2025-06");
-  const auto bob_inv = f.invoice_of(f.bob, "2025-06");
-  segs::payment_request pay;
-  pay.amount = M("10.00");
-  REQUIRE(f.bill().pay(f.alice, inv.id, pay).has_value());
+  const auto [inv, bob_inv] = f.june_invoices();
   auto& ops = f.grid->operations();
 
   auto d = must(ops.dashboard(f.op));
