@@ -7,7 +7,7 @@
 // The fixture's clock starts at 2025-06-15T15:06:40Z; the test regions are
 // in UTC and pay EUR. Ada (north) consumed 1.5 kWh in the 10:00 quarter-hour
 // of 14 June and bought 2 kWh from Bob at 0.15 for the 16:00 slot of 15 June.
-#include "fixture.hpp"
+#include "north_day_fixture.hpp"
 
 #include <set>
 #include <string>
@@ -49,44 +49,8 @@ std::vector<std::string> csv_lines(const std::string& text) {
 
 const std::vector<segs::rest::header> kCsv{{"Accept", "text/csv"}};
 
-struct operator_fixture : fixture {
-  segs::user ada_user, bob_user;
-  auth admin, op, op_south, ada;
-
-  operator_fixture() : fixture(unlimited()) {
-    make_user("root@example.org", "admin", "global");
-    make_user("op@example.org", "operator", "north");
-    make_user("ops@example.org", "operator", "south");
-    ada_user = make_user("ada@example.org", "consumer", "north");
-    bob_user = make_user("bob@example.org", "prosumer", "north");
-    admin = auth{login("root@example.org"), {}};
-    op = auth{login("op@example.org"), {}};
-    op_south = auth{login("ops@example.org"), {}};
-    ada = auth{login("ada@example.org"), {}};
-    auth bob{login("bob@example.org"), {}};
-
-    segs::meter_spec ms;
-    ms.meter_id = "SM_ADA_01";
-    ms.region = "north";
-    ms.capacity_kw = segs::milli{10'000};
-    ms.user_id = ada_user.id;
-    REQUIRE(grid->telemetry().create_meter(segs::principal::system(), ms).has_value());
-    std::vector<segs::meter_reading> rows(1);
-    rows[0].meter = "SM_ADA_01";
-    rows[0].values.time = *segs::parse_rfc3339("2025-06-14T10:15:00Z");
-    rows[0].values.consumed = segs::energy{1500};
-    REQUIRE(grid->telemetry().ingest(segs::principal::system(), rows).has_value());
-
-    for (const auto& [who, side] : {std::pair{&bob, "sell"}, std::pair{&ada, "buy"}}) {
-      auto o = post("/api/v1/trading/orders",
-                    json::object{{"side", side},
-                                 {"quantity_kwh", 2},
-                                 {"price_per_kwh", 0.15},
-                                 {"delivery_slot", "2025-06-15T16:00:00Z"}},
-                    *who);
-      REQUIRE_MESSAGE(o.status == 201, o.body);
-    }
-  }
+struct operator_fixture : north_day_fixture {
+  operator_fixture() : north_day_fixture(false) {}
 };
 
 const std::string kReport = "region=north&from=2025-06-14&to=2025-06-15";
