@@ -98,6 +98,7 @@ router build_router() {
   add_system_routes(r);
   add_config_routes(r);
   add_live_routes(r);
+  add_operator_routes(r);
   return r;
 }
 

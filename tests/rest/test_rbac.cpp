@@ -89,6 +89,10 @@
 //     its estimate are a user's own (403 for an API key); a region's
 //     settings are read by every signed-in caller and changed with
 //     billing:manage (admins).
+//   - The operators' dashboard and reports need analytics:operate (operators
+//     over their region, admins over all; a report of another region is
+//     403); the users export needs users:read and covers the caller's scope
+//     (opS exports south's users: 200), on both of its paths.
 //   - Analytics follow the analytics service: a user reads their own
 //     energy, trading and financial figures and the market of their own
 //     region (scope self); analytics:operate (operators in their region,
@@ -279,6 +283,11 @@ const row matrix[] = {
   {"GET",    "/api/v1/analytics/users?region=north",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/market?region=north",          "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/financial?region=north",       "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/dashboard/stats",               "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/operator/reports/consumption?region=north", "",                                                                   {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/reports/revenue?region=north",  "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/export/users",                  "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/admin/users/export",                     "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/history?unread=true",      "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/unread-count",             "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/preferences",              "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
