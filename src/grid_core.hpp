@@ -19,6 +19,7 @@
 #include <segs/outbox.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -89,6 +90,9 @@ struct grid_core {
   /// The runtime configuration in force (config.hpp): what capabilities
   /// read where a setting may change while the grid runs.
   settings_table settings;
+  /// Readings stored (new and corrected) since the grid opened, in this
+  /// process (operations' info, /metrics).
+  std::atomic<std::int64_t> readings_ingested{0};
   /// Run by telemetry inside the transaction that stores readings, after
   /// their aggregates (alerts' rules; set by open_grid): a reading never
   /// commits without it. Events it appends are published after the commit.

@@ -109,6 +109,9 @@ struct system_info {
   timestamp started_at{};  ///< the clock's now when it opened
   int schema_version = 0;
   std::vector<std::string> regions;  ///< registered region codes
+  /// Readings stored (new ones and corrections) since the grid opened, in
+  /// this process: a counter for /metrics.
+  std::int64_t readings_ingested = 0;
 };
 
 /// What the deployment holds.
