@@ -260,6 +260,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                                r.notifications_removed = notifications->remove_expired(now);
                              }});
     g->impl_->operations = std::unique_ptr<operations_service>(new operations_service(core));
+    g->impl_->operations->impl_->services = g.get();
     return g;
   });
 }

@@ -11,6 +11,8 @@ namespace segs {
 
 struct operations_service::impl {
   detail::grid_core& core;
+  /// The grid whose services `seed` calls (set by open_grid).
+  segs::grid* services = nullptr;
   explicit impl(detail::grid_core& c) : core(c) {}
 
   static void require_reader(const principal& who);
