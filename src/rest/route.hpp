@@ -130,6 +130,7 @@ void add_billing_routes(router& r);
 void add_analytics_routes(router& r);
 void add_notification_routes(router& r);
 void add_system_routes(router& r);
+void add_seed_routes(router& r);
 
 /// Every route of the REST layer; the groups `opts` turns off
 /// (`options::billing`) are left out, so their paths answer 404 as unknown

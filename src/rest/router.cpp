@@ -96,6 +96,7 @@ router build_router(const rest::options& opts) {
   add_analytics_routes(r);
   add_notification_routes(r);
   add_system_routes(r);
+  add_seed_routes(r);
   return r;
 }
 
