@@ -3,6 +3,7 @@
 // through the other services so that everything seeded obeys their rules.
 // No SQL here. The synthetic curves are pure (synthetic.hpp).
 #include "crypto/random.hpp"
+#include "identity/roles.hpp"
 #include "operations/operations_impl.hpp"
 #include "operations/synthetic.hpp"
 
@@ -77,24 +78,6 @@ int last_run(const std::vector<region>& regions) {
   return last;
 }
 
-/// A principal acting as `u` with `u`'s role, as a signed-in session of
-/// `u` would: the services check its permissions, scope and region.
-principal acting_as(const user& u, const std::vector<role_definition>& roles) {
-  principal p;
-  p.type = principal::kind::user;
-  p.id = u.id;
-  p.role = u.role;
-  p.region = u.region;
-  p.department = u.department;
-  p.scope = role_scope::self;
-  for (const auto& r : roles)
-    if (r.name == u.role) {
-      p.permissions = r.permissions;
-      p.scope = r.scope;
-    }
-  return p;
-}
-
 money on_tick(double per_kwh, money tick) {
   const auto t = std::max<std::int64_t>(tick.micros, 1);
   const auto steps = std::max<std::int64_t>(1, std::llround(per_kwh * 1e6 / static_cast<double>(t)));
@@ -155,7 +138,9 @@ result<seed_report> operations_service::seed(const principal& who, const seed_re
 
     // Accounts: an admin, an operator per region, `users` households
     // alternating prosumer and consumer, and north and south.
-    const auto roles = ok(g.identity().roles(), "roles");
+    // Orders are placed, and gates closed, by principals acting as the
+    // accounts created here, as their sessions would (identity's rule).
+    auto acting_as = [&](const user& u) { return detail::principal_for(u, core.find_role(u.role)); };
     auto create = [&](const std::string& email, const std::string& role, const std::string& region,
                       const std::string& name) {
       registration reg;
@@ -170,7 +155,7 @@ result<seed_report> operations_service::seed(const principal& who, const seed_re
       ++rep.users;
       return u;
     };
-    const auto admin = acting_as(create(run + ".admin@example.org", "admin", regions[0].code, "Demo Admin"), roles);
+    const auto admin = acting_as(create(run + ".admin@example.org", "admin", regions[0].code, "Demo Admin"));
     for (const auto& r : regions)
       create(run + ".operator." + r.suffix + "@example.org", "operator", r.code,
              std::string("Demo Operator ") + r.suffix);
@@ -183,7 +168,7 @@ result<seed_report> operations_service::seed(const principal& who, const seed_re
       account a;
       a.u = create(run + "." + role + padded(i, 4) + "@example.org", role, region.code,
                    "Demo " + std::string(prosumer ? "Prosumer " : "Consumer ") + std::to_string(i));
-      a.as = acting_as(a.u, roles);
+      a.as = acting_as(a.u);
       a.home = syn::make_household(rnd, prosumer);
       homes.push_back(std::move(a));
     }
