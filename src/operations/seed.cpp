@@ -284,6 +284,9 @@ result<seed_report> operations_service::seed(const principal& who, const seed_re
         ok(g.market().settle(admin, r.code, slot, std::vector<delivery>{}), "settling a slot of " + r.code);
         ++rep.settled_slots;
       }
+    // Writes the order and trade rows still waiting for their batch, so that
+    // every reader of the tables (stats, another process) sees the run.
+    ok(g.market().close_due_gates(), "writing the market's rows");
     return rep;
   });
 }
