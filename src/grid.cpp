@@ -267,6 +267,7 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     g->impl_->operations = std::unique_ptr<operations_service>(new operations_service(core));
     g->impl_->config = std::unique_ptr<config_service>(new config_service(core));
     g->impl_->operations->impl_->sync_market = [&m = *g->impl_->market] { (void)m.close_due_gates().value(); };
+    g->impl_->operations->impl_->services = g.get();
     return g;
   });
 }

@@ -74,6 +74,9 @@ constexpr setting settings[] = {
      "or the path of a file holding one"},
     {"SEGS_SEED_DEMO", "seed-demo", nullptr,
      "1: create demo users of each role and print their credentials"},
+    {"SEGS_DEV_MODE", "dev-mode", "off",
+     "on or off (also 1/0, true/false): development mode (segs::options::development_mode), "
+     "which allows POST /api/v1/admin/data/seed; never on in production"},
     // The market of every region without settings of its own (admins change
     // a region's with PUT /api/v1/trading/markets/:region).
     {"SEGS_MARKET_MECHANISM", "market-mechanism", "continuous", "continuous or epoch"},
@@ -411,6 +414,9 @@ config load_config(int argc, char** argv) {
     const setting* s = find_flag(arg);
     if (!s) throw config_error("unknown flag --" + arg + " (see --help)");
     if (arg == "seed-demo" && !value) value = "1";
+    // --dev-mode alone means on; --dev-mode off (or on) takes a value.
+    if (arg == "dev-mode" && !value && (i + 1 >= argc || std::string_view(argv[i + 1]).starts_with("--")))
+      value = "on";
     if (!value) {
       if (i + 1 >= argc) throw config_error(std::string("--") + s->flag + " needs a value");
       value = argv[++i];
@@ -490,6 +496,8 @@ config load_config(int argc, char** argv) {
       cfg.rest.live.recheck = std::chrono::milliseconds(parse_int<int>(s, *v, 10, 3'600'000));
     } else if (name == "SEGS_LIVE_MAX_QUEUED_BYTES") {
       cfg.rest.live.max_queued_bytes = parse_int<std::size_t>(s, *v, 1024, std::size_t{1} << 30);
+    } else if (name == "SEGS_DEV_MODE") {
+      cfg.grid.development_mode = parse_switch(s, *v);
     } else if (name == "SEGS_BILLING") {
       cfg.rest.billing = parse_switch(s, *v);
     } else if (name == "ENABLE_BILLING") {

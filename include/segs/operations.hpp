@@ -255,6 +255,41 @@ struct user_export_page {
 /// The users export's columns, in order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& user_export_columns();
 
+/// What `operations_service::seed` creates (docs/operations.md, "Seeding").
+struct seed_request {
+  /// The generator's seed: the same seed on an empty database at the same
+  /// clock time seeds the same users, meters, readings and trades. >= 0.
+  std::uint64_t seed = 42;
+  /// Household accounts (prosumers and consumers, each with a meter),
+  /// 1..1000. An admin and one operator per seeded region come on top.
+  int users = 10;
+  /// Whole UTC days of 15-minute readings before today, 0..90.
+  int days = 7;
+};
+
+/// A demo account's sign-in, answered once by `seed` and stored nowhere in
+/// clear (only its password hash is kept).
+struct demo_credential {
+  std::string email;
+  std::string password;  ///< random (not derived from the seed)
+  std::string role;
+};
+
+/// What one seeding created.
+struct seed_report {
+  /// Which seeding of this database this was, from 1; the emails carry it.
+  int run = 1;
+  std::int64_t regions = 0;   ///< regions registered (existing ones are reused)
+  std::int64_t users = 0;     ///< accounts created, every role
+  std::int64_t meters = 0;
+  std::int64_t tariffs = 0;
+  std::int64_t readings = 0;  ///< 15-minute readings stored
+  std::int64_t orders = 0;    ///< orders accepted by the market
+  std::int64_t trades = 0;
+  std::int64_t settled_slots = 0;  ///< delivery slots settled
+  std::vector<demo_credential> credentials;  ///< every account created
+};
+
 class grid;
 struct options;
 namespace storage {
@@ -297,6 +332,15 @@ class SEGS_EXPORT operations_service {
   /// gets a leading ' so that spreadsheets do not run it as a formula.
   /// Needs `users:read`; VALIDATION_ERROR naming `limit` or `after`.
   result<user_export_page> export_users_page(const principal& who, std::string_view after = {}, int limit = 1000);
+  /// Seeds demo data through the other services (docs/operations.md,
+  /// "Seeding"): regions, users of every role, meters, tariffs, `days` of
+  /// synthetic 15-minute readings, market orders and a settled day, derived
+  /// from `r.seed`. Each call is a new run: its accounts' emails carry the
+  /// run number, so seeding again adds a fresh batch. Needs `system:read`
+  /// (admins) and a grid opened with `options::development_mode`
+  /// (forbidden otherwise, even for admins; nothing is written).
+  /// validation_error naming `users` or `days`.
+  result<seed_report> seed(const principal& who, const seed_request& r);
 
  private:
   friend result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend>, options);

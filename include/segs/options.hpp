@@ -54,6 +54,12 @@ struct options {
   billing_options billing;
   /// How long read notifications are kept (notifications.hpp).
   notification_options notifications;
+  /// Development mode: allows what only a developer's or a demo's grid
+  /// may do, today `operations_service::seed` (synthetic regions, users,
+  /// meters, readings and trades; docs/operations.md, "Seeding"). Never on
+  /// in production: a seeded grid holds demo accounts whose passwords were
+  /// shown once to whoever seeded it.
+  bool development_mode = false;
 };
 
 }  // namespace segs

@@ -152,22 +152,7 @@ struct identity_ops {
     return std::nullopt;
   }
 
-  principal principal_for(const user& u) {
-    auto role = core.find_role(u.role);
-    principal p;
-    p.type = principal::kind::user;
-    p.id = u.id;
-    p.role = u.role;
-    p.region = u.region;
-    p.department = u.department;
-    if (role) {
-      p.permissions = role->permissions;
-      p.scope = role->scope;
-    } else {
-      p.scope = role_scope::self;  // a role removed under us grants nothing
-    }
-    return p;
-  }
+  principal principal_for(const user& u) { return detail::principal_for(u, core.find_role(u.role)); }
 
   /// Opens a session and mints its first token pair (in `tx`).
   token_pair open_session(transaction& tx, const user& u, const request_context& ctx) {

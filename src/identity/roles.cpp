@@ -107,4 +107,20 @@ bool outranks(const principal& who, role_scope target_scope) {
   return rank(who.scope) > rank(target_scope);
 }
 
+principal principal_for(const user& u, const std::optional<role_definition>& role) {
+  principal p;
+  p.type = principal::kind::user;
+  p.id = u.id;
+  p.role = u.role;
+  p.region = u.region;
+  p.department = u.department;
+  if (role) {
+    p.permissions = role->permissions;
+    p.scope = role->scope;
+  } else {
+    p.scope = role_scope::self;  // a role removed under us grants nothing
+  }
+  return p;
+}
+
 }  // namespace segs::detail

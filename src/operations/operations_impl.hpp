@@ -19,6 +19,8 @@ struct operations_service::impl {
   /// Has the market write the rows waiting for their batch (set by
   /// open_grid, as for analytics), before the market's tables are read.
   std::function<void()> sync_market;
+  /// The grid whose services `seed` calls (set by open_grid).
+  segs::grid* services = nullptr;
   explicit impl(detail::grid_core& c) : core(c) {}
 
   static void require_reader(const principal& who);

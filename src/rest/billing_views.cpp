@@ -38,14 +38,10 @@ namespace {
 
 /// A whole JSON number that fits an int; ranges are the library's.
 std::optional<int> optional_int(const json::object& o, std::string_view key) {
-  const auto* v = member(o, key);
-  if (!v) return std::nullopt;
-  const std::string field(key);
-  if (!v->is_number()) invalid(field, field + " must be a whole number");
-  auto n = parse_decimal(number_text(*v, field), 0, rounding::exact, field);
-  if (!n) invalid(field, field + " must be a whole number");
+  const auto n = optional_whole(o, key);
+  if (!n) return std::nullopt;
   if (*n < std::numeric_limits<int>::min() || *n > std::numeric_limits<int>::max())
-    invalid(field, field + " is out of range");
+    invalid(key, std::string(key) + " is out of range");
   return static_cast<int>(*n);
 }
 

@@ -131,6 +131,16 @@ std::optional<std::chrono::minutes> optional_minutes(const json::object& o,
   return std::chrono::minutes{n};
 }
 
+std::optional<std::int64_t> optional_whole(const json::object& o, std::string_view field) {
+  const auto* v = member(o, field);
+  if (!v) return std::nullopt;
+  const std::string name(field);
+  if (!v->is_number()) invalid(field, name + " must be a whole number");
+  auto n = parse_decimal(number_text(*v, field), 0, rounding::exact, field);
+  if (!n) invalid(field, name + " must be a whole number");
+  return *n;
+}
+
 std::optional<double> optional_number(const json::object& o, std::string_view field) {
   const auto* v = member(o, field);
   if (!v) return std::nullopt;

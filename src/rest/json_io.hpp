@@ -61,6 +61,10 @@ namespace segs::rest::detail {
 /// A whole number of minutes; ranges are the library's.
 [[nodiscard]] std::optional<std::chrono::minutes> optional_minutes(const boost::json::object& o,
                                                                    std::string_view field);
+/// A whole JSON number (1, 1.0 and 1e3 are whole; 1.5 and "1" are not):
+/// validation_error naming `field` otherwise. Ranges are the library's.
+[[nodiscard]] std::optional<std::int64_t> optional_whole(const boost::json::object& o,
+                                                         std::string_view field);
 /// A number (physical quantities such as volts; never money).
 [[nodiscard]] std::optional<double> optional_number(const boost::json::object& o,
                                                     std::string_view field);

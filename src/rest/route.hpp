@@ -138,6 +138,7 @@ void live_recheck(call& c, const uuid& id);
 /// GET /api/v1/ws without a WebSocket upgrade: 400 naming `Upgrade` (live.cpp).
 void add_live_routes(router& r);
 void add_operator_routes(router& r);
+void add_seed_routes(router& r);
 
 /// Every route of the REST layer (route_table()). The billing group answers
 /// 404, as unknown paths do, while the setting features.billing is off

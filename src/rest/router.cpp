@@ -99,6 +99,7 @@ router build_router() {
   add_config_routes(r);
   add_live_routes(r);
   add_operator_routes(r);
+  add_seed_routes(r);
   return r;
 }
 

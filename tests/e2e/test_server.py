@@ -219,6 +219,7 @@ def test_bad_configuration_exits_2_naming_the_variable(tmp_path):
         "SEGS_MAIL_SINK": "smtp://mail",
         "SEGS_RATE_LIMIT_AUTH": "ten/1h",
         "SEGS_MAX_BODY_BYTES": "-1",
+        "SEGS_DEV_MODE": "maybe",
     }
     for var, value in cases.items():
         env = {"PATH": os.environ.get("PATH", ""), var: value, "SEGS_DB_URL": "sqlite::memory:"}
@@ -610,3 +611,29 @@ def test_billing_csv_export_is_streamed_chunked_and_whole_for_http_1_0(start_ser
     # A refusal is answered before any body: status and envelope.
     r = s.request("GET", path, token=consumer)
     assert r.status == 403 and error_code(r) == "FORBIDDEN", r
+
+
+def test_dev_mode_seeds_demo_data_whose_users_log_in_and_is_403_without_it(start_server):
+    admin_env = {"SEGS_ADMIN_EMAIL": ADMIN_EMAIL, "SEGS_ADMIN_PASSWORD": ADMIN_PASSWORD}
+    s = start_server(env={**admin_env, "SEGS_DEV_MODE": "on"})
+    token = login(s, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    r = s.request("POST", "/api/v1/admin/data/seed", {"seed": 1, "users": 2, "days": 1}, token=token)
+    assert r.status == 201, r
+    data = r.json()["data"]
+    assert data["created"]["users"] == 5 and data["created"]["readings"] == 2 * 96
+    creds = data["credentials"]
+    assert {c["role"] for c in creds} == {"admin", "operator", "prosumer", "consumer"}
+    for c in creds:
+        answer = login(s, c["email"], c["password"])
+        assert answer.status == 200, (c["email"], answer)
+        assert answer.json()["data"]["user"]["role"] == c["role"]
+    r = s.request("POST", "/api/v1/admin/data/seed", {"users": 0}, token=token)
+    assert r.status == 400 and r.json()["error"]["details"]["field"] == "users", r
+    s.close()
+
+    off = start_server(env=admin_env)
+    token = login(off, ADMIN_EMAIL, ADMIN_PASSWORD).json()["data"]["access_token"]
+    r = off.request("POST", "/api/v1/admin/data/seed", {"users": 1, "days": 0}, token=token)
+    assert r.status == 403, r
+    assert error_code(r) == "FORBIDDEN"
+    assert off.request("POST", "/api/v1/admin/data/seed", {}).status == 401

@@ -103,6 +103,9 @@
 //     tests their own (another's is 404); an API key is no user (403).
 //   - The deployment's health, information and statistics need system:read
 //     (admins).
+//   - Seeding demo data needs system:read and a grid in development mode;
+//     the matrix's grids are not in it, so admins get 403 too (the seeding
+//     tests in test_seed_routes.cpp cover a grid that is).
 #include "fixture.hpp"
 
 #include <sodium.h>
@@ -301,6 +304,7 @@ const row matrix[] = {
   {"GET",    "/api/v1/admin/config",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"POST",   "/api/v1/admin/config",                           R"({"notifications.retention_days":90})",                                {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/admin/stats",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"POST",   "/api/v1/admin/data/seed",                        R"({"users":1,"days":0})",                                               {401, 403, 403, 403, 403, 403, 403}},
 };
 // clang-format on
 

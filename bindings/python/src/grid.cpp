@@ -90,7 +90,8 @@ void register_grid(py::module_& m) {
              const py::object& busy_timeout, std::optional<int> max_retries, bool migrate,
              std::optional<std::size_t> market_projection_batch, const py::object& regions,
              std::optional<std::string> default_region,
-             std::optional<std::int64_t> telemetry_raw_retention_hours, bool alerts_evaluate_readings) {
+             std::optional<std::int64_t> telemetry_raw_retention_hours, bool alerts_evaluate_readings,
+             bool development_mode) {
             segs::options o;
             o.clock = clock;
             auto& id = o.identity;
@@ -152,6 +153,7 @@ void register_grid(py::module_& m) {
               o.telemetry.raw_retention = std::chrono::hours(*telemetry_raw_retention_hours);
             }
             o.alerts.evaluate_readings = alerts_evaluate_readings;
+            o.development_mode = development_mode;
 
             auto g = released([&] { return segs::grid::open(url, std::move(o)); });
             return py_grid{std::make_shared<grid_holder>(std::move(g))};
@@ -171,7 +173,7 @@ void register_grid(py::module_& m) {
           py::arg("market_projection_batch") = py::none(), py::arg("regions") = py::none(),
           py::arg("default_region") = py::none(),
           py::arg("telemetry_raw_retention_hours") = py::none(),
-          py::arg("alerts_evaluate_readings") = true,
+          py::arg("alerts_evaluate_readings") = true, py::arg("development_mode") = false,
           "Opens (creating when needed) the grid stored at ``url``: \"sqlite:PATH\", "
           "\"sqlite::memory:\" or a \"postgresql://...\" URL. Pending migrations are "
           "applied. Options left as None keep the library's defaults (the SEGS seed's); "
@@ -182,6 +184,7 @@ void register_grid(py::module_& m) {
           "telemetry_raw_retention_hours: raw readings older than this are deleted by "
           "run_due_work() (aggregates stay; default: kept for ever). alerts_evaluate_readings=False "
           "stores readings without the alert rules (loading history); the offline sweep still runs. "
+          "development_mode=True allows Operations.seed (demo data); never in production. "
           "Raises ValidationError, "
           "ServiceUnavailable or SchemaMismatch.")
       .def_property_readonly(

@@ -111,7 +111,9 @@ void register_operations(py::module_& m) {
           "started_at", [](const system_info& i) { return to_py(i.started_at); },
           "The clock's now when the grid opened (aware UTC datetime).")
       .def_readonly("schema_version", &system_info::schema_version, "The newest applied migration.")
-      .def_readonly("regions", &system_info::regions, "The registered region codes.");
+      .def_readonly("regions", &system_info::regions, "The registered region codes.")
+      .def_readonly("readings_ingested", &system_info::readings_ingested,
+                    "Readings stored (new and corrected) since the grid opened, in this process.");
 
   py::class_<deployment_stats>(m, "DeploymentStats", "What the deployment holds. Read-only.")
       .def_readonly("users", &deployment_stats::users, "Users, not deleted.")
@@ -238,6 +240,38 @@ void register_operations(py::module_& m) {
   py::class_<py_operations>(m, "Operations",
                             "The deployment's health, information and statistics (system:read: admins); "
                             "operators' dashboard and reports (analytics:operate) and users export (users:read). "
+  py::class_<seed_report>(m, "SeedReport", "What Operations.seed created. Read-only.")
+      .def_readonly("run", &seed_report::run, "Which seeding of this database this was, from 1 (emails carry it).")
+      .def_readonly("regions", &seed_report::regions, "Regions registered.")
+      .def_readonly("users", &seed_report::users, "Accounts created, every role.")
+      .def_readonly("meters", &seed_report::meters, "Meters created, one per household.")
+      .def_readonly("tariffs", &seed_report::tariffs, "Tariffs created, one per region.")
+      .def_readonly("readings", &seed_report::readings, "15-minute readings stored.")
+      .def_readonly("orders", &seed_report::orders, "Orders the market accepted.")
+      .def_readonly("trades", &seed_report::trades, "Trades those orders made.")
+      .def_readonly("settled_slots", &seed_report::settled_slots, "Delivery slots closed and settled.")
+      .def_property_readonly(
+          "credentials",
+          [](const seed_report& r) {
+            py::list out;
+            for (const auto& c : r.credentials)
+              out.append(py::dict(py::arg("email") = c.email, py::arg("password") = c.password,
+                                  py::arg("role") = c.role));
+            return out;
+          },
+          "Every account created: a list of dicts (email, password, role). Shown once: only the "
+          "password hashes are stored.")
+      .def("__repr__", [](const seed_report& r) {
+        return repr_builder("SeedReport")
+            .add("run", py::int_(r.run))
+            .add("users", py::int_(r.users))
+            .add("readings", py::int_(r.readings))
+            .str();
+      });
+
+  py::class_<py_operations>(m, "Operations",
+                            "The deployment's health, information and statistics, and seeding demo data "
+                            "(system:read: admins). "
                             "Obtained from Grid.operations; keeps its grid alive.")
       .def(
           "health",
@@ -285,6 +319,23 @@ void register_operations(py::module_& m) {
   add_grid_service<py_operations>(m, "operations",
                                   "The Operations service (health, information, statistics; operators' dashboard, "
                                   "reports and users export).");
+          "seed",
+          [](const py_operations& s, const principal& who, long long seed, int users, int days) {
+            // Checked here so the error names the keyword (C++ takes an unsigned seed).
+            if (seed < 0) raise_error(errc::validation_error, "seed must be a whole number >= 0", "seed");
+            const seed_request r{static_cast<std::uint64_t>(seed), users, days};
+            return with_operations(s, [&](operations_service& o) { return o.seed(who, r); });
+          },
+          py::arg("principal"), py::kw_only(), py::arg("seed") = 42, py::arg("users") = 10, py::arg("days") = 7,
+          "Seeds demo data (docs/operations.md, \"Seeding\"): two regions, an admin, an operator per "
+          "region, ``users`` households (1..1000) with meters, tariffs, ``days`` (0..90) whole UTC days of "
+          "synthetic 15-minute readings, orders and a settled day of slots; the same ``seed`` on an empty "
+          "database at the same clock time seeds the same data. Only for a grid opened with "
+          "development_mode=True and an admin: raises Forbidden otherwise; ValidationError naming seed, "
+          "users or days. Each call is a new run with fresh emails. Returns the SeedReport, whose "
+          "credentials are shown only there.");
+
+  add_grid_service<py_operations>(m, "operations", "The Operations service (health, information, statistics, seeding).");
 }
 
 }  // namespace segs::python
