@@ -318,6 +318,45 @@ TEST_CASE("/metrics: Prometheus text with the request counter and duration histo
   CHECK(t.find("xxxxxxxx") == std::string::npos);
 }
 
+TEST_CASE("/metrics: per-capability gauges and counters follow what the grid holds") {
+  fixture f;
+  auto admin = f.signed_in("root@example.org", "admin", "global");
+  auto ada = f.make_user("ada@example.org", "consumer", "north");
+  auto meter = f.post("/api/v1/admin/meters",
+                      {{"meter_id", "SM_M_001"}, {"region", "north"}, {"capacity_kw", 10},
+                       {"user_id", ada.id.to_string()}},
+                      admin);
+  REQUIRE_MESSAGE(meter.status == 201, meter.body);
+  auto before = f.get("/metrics").body;
+  CHECK(before.find("segs_readings_ingested_total 0\n") != std::string::npos);
+  CHECK(before.find("segs_alerts_open{severity=\"warning\"} 0\n") != std::string::npos);
+  CHECK(before.find("segs_meters{state=\"registered\"} 1\n") != std::string::npos);
+  CHECK(before.find("segs_up 1\n") != std::string::npos);
+  // A reading beyond the voltage band: one more reading, one more open alert.
+  auto r = f.post("/api/v1/meters/SM_M_001/readings",
+                  {{"timestamp", "2025-06-15T15:00:00Z"}, {"energy_consumed_kwh", 0.25},
+                   {"energy_produced_kwh", 0}, {"voltage", 260}},
+                  admin);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  auto after = f.get("/metrics").body;
+  CHECK(after.find("segs_readings_ingested_total 1\n") != std::string::npos);
+  CHECK(after.find("# TYPE segs_alerts_open gauge") != std::string::npos);
+  CHECK(after.find("segs_meters{state=\"reporting\"} 1\n") != std::string::npos);
+  const auto open_alerts = [&](const std::string& t) {
+    int n = 0;
+    for (const char* sev : {"info", "warning", "critical"}) {
+      const std::string key = std::string("segs_alerts_open{severity=\"") + sev + "\"} ";
+      const auto at = t.find(key);
+      REQUIRE(at != std::string::npos);
+      n += std::stoi(t.substr(at + key.size()));
+    }
+    return n;
+  };
+  CHECK(open_alerts(after) == open_alerts(before) + 1);
+  CHECK(after.find("segs_outbox_pending ") != std::string::npos);
+  CHECK(after.find("segs_events_queued 0\n") != std::string::npos);
+}
+
 TEST_CASE("the OpenAPI document is served as is") {
   fixture f;
   auto r = f.get("/api/v1/openapi.json");
