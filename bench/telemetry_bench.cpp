@@ -56,6 +56,7 @@
 // so that the replica's fidelity can be judged. --replica-pragma P runs
 // "PRAGMA P" at the start of each replica transaction (SQLite experiments,
 // e.g. wal_autocheckpoint=16384); the library's own runs are unaffected.
+#include "process_memory.hpp"
 #include <segs/segs.hpp>
 
 #include "storage/backend.hpp"
@@ -125,29 +126,10 @@ constexpr std::int64_t day_us = 24 * 3600 * 1'000'000LL;
 
 // --- process measurements ---------------------------------------------------------
 
-struct memory {
-  long rss_kib = 0;
-  long hwm_kib = 0;
-};
-
-memory read_memory() {
-  memory m;
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) m.rss_kib = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) m.hwm_kib = std::stol(line.substr(6));
-  }
-  return m;
-}
-
-// Resets VmHWM to the current RSS (Linux 4.0+); harmless where refused.
-void reset_peak_memory() {
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-}
-
-double mib(long kib) { return static_cast<double>(kib) / 1024.0; }
+using segs_bench::memory;
+using segs_bench::mib;
+using segs_bench::read_memory;
+using segs_bench::reset_peak_memory;
 
 // Bytes this process has passed to write(2) so far (SQLite writes its WAL,
 // checkpoints and database file from the calling thread).

@@ -68,9 +68,10 @@ if [[ "${SEGS_SKIP_PYTHON:-0}" != "1" ]]; then
     # Build requirements come from PyPI into the venv, and the build runs
     # without isolation so that the persistent CMake tree stays valid.
     # numpy is the package's optional extra (Telemetry's columns and arrays):
-    # installed here so that its tests run.
+    # installed here so that its tests run. websockets is the real WebSocket
+    # client of the live channel's end-to-end test (tests/e2e/test_live.py).
     "$venv/bin/python" -m pip install -q "scikit-build-core>=0.11" "pybind11>=3.0" pytest mypy \
-      numpy || return 1
+      numpy "websockets>=13" || return 1
     local t0=$SECONDS
     echo "test.sh: building the Python module (the first build takes a few minutes)"
     "$venv/bin/python" -m pip install -q --no-build-isolation . || return 1

@@ -13,6 +13,7 @@
 #include "tariffs/tariffs_impl.hpp"
 #include "analytics/analytics_impl.hpp"
 #include "storage/migrations.hpp"
+#include "storage/stores/config_store.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/outbox_store.hpp"
 
@@ -134,6 +135,7 @@ struct grid::impl {
   std::unique_ptr<billing_service> billing;
   std::unique_ptr<analytics_service> analytics;
   std::unique_ptr<operations_service> operations;
+  std::unique_ptr<config_service> config;
 
   // Due work: one task per capability, run in registration order by
   // run_due_work. A capability adds its task where it is created below.
@@ -197,6 +199,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
     });
     core.reload_roles();
     detail::open_regions(core);
+    detail::define_library_settings(core.settings, core.opts);
+    core.read([&](storage::transaction& tx) { core.settings.load(storage::config::all(tx)); });
 
     const bool eddsa = core.opts.identity.algorithm == token_algorithm::eddsa;
     auto key = detail::secret_or_default(core, eddsa ? "jws_eddsa_seed" : "jws_hs256_key",
@@ -234,11 +238,12 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                              }});
     g->impl_->alerts = std::unique_ptr<alerts_service>(new alerts_service(core));
     auto* alerts = g->impl_->alerts->impl_.get();
-    // The rules run in the transaction of every reading telemetry stores.
-    if (core.opts.alerts.evaluate_readings)
-      core.on_readings = [alerts](storage::transaction& tx, const detail::stored_batch& b, std::vector<event>& out) {
-        alerts->on_readings(tx, b, out);
-      };
+    // The rules run in the transaction of every reading telemetry stores,
+    // while the runtime setting says so.
+    core.on_readings = [alerts, &core](storage::transaction& tx, const detail::stored_batch& b,
+                                       std::vector<event>& out) {
+      if (core.settings.flag("alerts.evaluate_readings")) alerts->on_readings(tx, b, out);
+    };
     g->impl_->due.push_back({"alerts", [alerts](timestamp, due_work_report& r) {
                                r.offline_alerts_raised = alerts->sweep_offline();
                              }});
@@ -260,6 +265,8 @@ result<std::unique_ptr<grid>> detail::open_grid(std::unique_ptr<storage::backend
                                r.notifications_removed = notifications->remove_expired(now);
                              }});
     g->impl_->operations = std::unique_ptr<operations_service>(new operations_service(core));
+    g->impl_->config = std::unique_ptr<config_service>(new config_service(core));
+    g->impl_->operations->impl_->sync_market = [&m = *g->impl_->market] { (void)m.close_due_gates().value(); };
     g->impl_->operations->impl_->services = g.get();
     return g;
   });
@@ -277,6 +284,7 @@ billing_service& grid::billing() noexcept { return *impl_->billing; }
 analytics_service& grid::analytics() noexcept { return *impl_->analytics; }
 notifications_service& grid::notifications() noexcept { return *impl_->notifications; }
 operations_service& grid::operations() noexcept { return *impl_->operations; }
+config_service& grid::config() noexcept { return *impl_->config; }
 event_hub& grid::events() noexcept { return impl_->core->events; }
 
 result<due_work_report> grid::run_due_work() {

@@ -5,6 +5,7 @@
 // so services may be called from several threads.
 #pragma once
 
+#include "config/settings_table.hpp"
 #include "core/uuid_generator.hpp"
 #include "crypto/jws.hpp"
 #include "crypto/password.hpp"
@@ -18,6 +19,7 @@
 #include <segs/outbox.hpp>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -85,6 +87,12 @@ struct grid_core {
   int schema_version = 0;
   /// After-commit events of every capability (events.hpp).
   event_hub events;
+  /// The runtime configuration in force (config.hpp): what capabilities
+  /// read where a setting may change while the grid runs.
+  settings_table settings;
+  /// Readings stored (new and corrected) since the grid opened, in this
+  /// process (operations' info, /metrics).
+  std::atomic<std::int64_t> readings_ingested{0};
   /// Run by telemetry inside the transaction that stores readings, after
   /// their aggregates (alerts' rules; set by open_grid): a reading never
   /// commits without it. Events it appends are published after the commit.

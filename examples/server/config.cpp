@@ -55,6 +55,12 @@ constexpr setting settings[] = {
     {"SEGS_RATE_LIMIT_AUTH", "rate-limit-auth", "20/15m",
      "per client address on login/register/verify/reset routes"},
     {"SEGS_MAX_BODY_BYTES", "max-body-bytes", "10485760", "largest request body; larger: 413"},
+    {"SEGS_LIVE_AUTH_TIMEOUT", "live-auth-timeout", "10s",
+     "WebSocket (/api/v1/ws): time to authenticate before the socket is closed (4401)"},
+    {"SEGS_LIVE_RECHECK_MS", "live-recheck-ms", "5000",
+     "WebSocket: how often each socket's credentials are checked again, milliseconds"},
+    {"SEGS_LIVE_MAX_QUEUED_BYTES", "live-max-queued-bytes", "1048576",
+     "WebSocket: bytes waiting for a slow client before it is dropped (4429)"},
     {"SEGS_BILLING", "billing", "on",
      "on or off (also 1/0, true/false): serve the /api/v1/billing routes; off: they answer 404"},
     {"ENABLE_BILLING", "enable-billing", nullptr, "the seed's name of SEGS_BILLING (used when that one is not given)"},
@@ -144,21 +150,11 @@ std::string trim(std::string_view t) {
   return std::string(t.substr(b, t.find_last_not_of(" \t") - b + 1));
 }
 
+// The library's reading, so that the environment and the runtime
+// configuration (rate_limits.* of /api/v1/admin/config) take the same text.
 segs::rest::rate_limit parse_rate(const setting& s, const std::string& text) {
-  const auto slash = text.find('/');
-  segs::rest::rate_limit r;
-  r.capacity = parse_int<int>(s, text.substr(0, slash), 1, 100'000'000);
-  r.period = std::chrono::hours(1);
-  if (slash != std::string::npos) {
-    auto period = text.substr(slash + 1);
-    if (period.size() == 1) period.insert(0, "1");  // "100/h"
-    try {
-      r.period = parse_duration(period);
-    } catch (const std::invalid_argument&) {
-      bad(s, "expected N or N/PERIOD such as 100/1h or 20/15m, got \"" + text + "\"");
-    }
-  }
-  return r;
+  if (auto r = segs::rest::parse_rate_limit(text)) return *r;
+  bad(s, "expected N or N/PERIOD such as 100/1h or 20/15m (N from 1 to 100000000), got \"" + text + "\"");
 }
 
 std::string default_key_file(const std::string& db_url) {
@@ -490,6 +486,16 @@ config load_config(int argc, char** argv) {
       cfg.rest.auth_routes = parse_rate(s, *v);
     } else if (name == "SEGS_MAX_BODY_BYTES") {
       cfg.rest.max_body_bytes = parse_int<std::size_t>(s, *v, 1, std::size_t{1} << 30);
+    } else if (name == "SEGS_LIVE_AUTH_TIMEOUT") {
+      try {
+        cfg.rest.live.auth_timeout = parse_duration(*v);
+      } catch (const std::invalid_argument&) {
+        bad(s, "expected a duration such as 10s or 1m, got \"" + *v + "\"");
+      }
+    } else if (name == "SEGS_LIVE_RECHECK_MS") {
+      cfg.rest.live.recheck = std::chrono::milliseconds(parse_int<int>(s, *v, 10, 3'600'000));
+    } else if (name == "SEGS_LIVE_MAX_QUEUED_BYTES") {
+      cfg.rest.live.max_queued_bytes = parse_int<std::size_t>(s, *v, 1024, std::size_t{1} << 30);
     } else if (name == "SEGS_DEV_MODE") {
       cfg.grid.development_mode = parse_switch(s, *v);
     } else if (name == "SEGS_BILLING") {

@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include "live_sessions.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -7,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -29,10 +32,14 @@ namespace {
 
 constexpr auto io_timeout = std::chrono::seconds(30);
 
-// What every session shares: the handler, the body limit and the access log.
+// What every session shares: the handler, the body limit, the live
+// channel's sessions and the access log.
 struct shared_state {
+  shared_state(segs::rest::handler& a, std::size_t max) : api(a), max_body(max), live(a) {}
+
   segs::rest::handler& api;
   std::size_t max_body;
+  live_sessions live;
   std::mutex log_mutex;  // one whole line at a time on stdout
 
   // Method, route pattern, status, duration, request id and peer only: never
@@ -132,6 +139,17 @@ class session : public std::enable_shared_from_this<session> {
                            std::move(req.body()), peer_};
     in.headers.reserve(static_cast<std::size_t>(std::distance(req.begin(), req.end())));
     for (const auto& f : req) in.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    if (beast::websocket::is_upgrade(req)) {
+      // The live channel takes the connection over (live_sessions.hpp).
+      const auto started = started_;
+      state_.live.start(std::move(stream_), std::move(req), in,
+                        [st = &state_, started, peer = peer_, method = in.method](
+                            int status, std::string_view route, std::string_view request_id) {
+                          st->log_access(method, route, status, steady::now() - started,
+                                            request_id, peer);
+                        });
+      return;
+    }
     auto out = state_.api.handle(in);
     state_.log_access(in.method, out.route, out.status, steady::now() - started_, out.request_id,
                       peer_);
@@ -316,7 +334,7 @@ class listener : public std::enable_shared_from_this<listener> {
  public:
   listener(net::io_context& ioc, segs::rest::handler& api, std::size_t max_body,
            const tcp::endpoint& at)
-      : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_{api, max_body, {}} {
+      : ioc_(ioc), acceptor_(net::make_strand(ioc)), state_(api, max_body) {
     acceptor_.open(at.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(at);
@@ -343,6 +361,7 @@ class listener : public std::enable_shared_from_this<listener> {
       self->acceptor_.close(ec);
       for (auto& weak : self->sessions_)
         if (auto s = weak.lock()) s->stop();
+      self->state_.live.stop();
     });
   }
 

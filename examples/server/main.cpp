@@ -30,6 +30,7 @@
 #include <vector>
 
 #include <sys/random.h>
+#include <sys/resource.h>
 
 namespace net = boost::asio;
 using segs_server::config_error;
@@ -250,6 +251,12 @@ int serve(segs_server::config& cfg) {
 int main(int argc, char** argv) {
   // A reader of our stdout that goes away must not kill the server.
   std::signal(SIGPIPE, SIG_IGN);
+  // Every WebSocket holds a descriptor: a thousand idle clients need more
+  // than the usual soft limit of 1,024, and the hard limit allows it.
+  if (rlimit fds{}; ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur < fds.rlim_max) {
+    fds.rlim_cur = fds.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &fds);
+  }
   try {
     auto cfg = segs_server::load_config(argc, argv);
     if (cfg.help) {

@@ -57,6 +57,8 @@ inline constexpr std::string_view billing_manage = "billing:manage";
 inline constexpr std::string_view analytics_operate = "analytics:operate";
 /// Read the deployment's health, information and statistics (operations.hpp).
 inline constexpr std::string_view system_read = "system:read";
+/// Change the runtime configuration (config.hpp).
+inline constexpr std::string_view config_manage = "config:manage";
 /// Every permission above, in catalogue order.
 [[nodiscard]] SEGS_EXPORT const std::vector<std::string_view>& catalogue();
 }  // namespace permission

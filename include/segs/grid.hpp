@@ -26,6 +26,7 @@
 #include <segs/billing.hpp>
 #include <segs/notifications.hpp>
 #include <segs/operations.hpp>
+#include <segs/config.hpp>
 #include <segs/tariffs.hpp>
 #include <segs/analytics.hpp>
 
@@ -118,6 +119,8 @@ class SEGS_EXPORT grid {
   [[nodiscard]] notifications_service& notifications() noexcept;
   /// The deployment's health, information and statistics (operations.hpp).
   [[nodiscard]] operations_service& operations() noexcept;
+  /// The runtime configuration (config.hpp).
+  [[nodiscard]] config_service& config() noexcept;
   [[nodiscard]] const segs::clock& clock() const noexcept;
   /// Runs whatever is due at the clock's now, for every capability, and
   /// says what it did: market gate closures today; later capabilities add

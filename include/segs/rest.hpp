@@ -34,6 +34,8 @@
 
 namespace segs::rest {
 
+class live_connection;
+
 /// One HTTP header. Names compare case-insensitively.
 struct header {
   std::string name;
@@ -92,6 +94,31 @@ struct rate_limit {
   std::chrono::seconds period{std::chrono::hours(1)};
 };
 
+/// "N" (per hour) or "N/PERIOD", PERIOD a whole number of seconds,
+/// minutes, hours or days ("100/1h", "20/15m", "5/30s", "100/h", "100/3600"
+/// in seconds), at most 3650 days; N from 1 to 100,000,000. None for
+/// anything else.
+[[nodiscard]] SEGS_EXPORT std::optional<rate_limit> parse_rate_limit(std::string_view text);
+/// The text form `parse_rate_limit` reads back ("100/1h", "20/15m").
+[[nodiscard]] SEGS_EXPORT std::string to_string(const rate_limit& r);
+
+/// Settings of the live channel (see `live_connection`).
+struct live_options {
+  /// How long a connection may stay unauthenticated before it is closed
+  /// (4401).
+  std::chrono::seconds auth_timeout{10};
+  /// How often a transport should call `live_connection::check` (a logout
+  /// through this handler is noticed at once; one elsewhere, a revoked API
+  /// key or an expired token, at the next check).
+  std::chrono::milliseconds recheck{5000};
+  /// Bytes of messages a connection may hold for a client that does not
+  /// read; beyond, the client is too slow and is closed (4429) rather than
+  /// allowed to grow memory.
+  std::size_t max_queued_bytes = 1u << 20;
+  /// Subscriptions one connection may hold.
+  std::size_t max_subscriptions = 32;
+};
+
 /// Settings of a handler; defaults follow the P2P seed.
 struct options {
   /// Origins allowed by CORS ("https://app.example.org"); "*" allows any.
@@ -117,6 +144,8 @@ struct options {
   /// `NOT_FOUND` as an unknown path does. The library's billing service
   /// (`grid::billing()`) is unaffected.
   bool billing = true;
+  /// The live channel (`handler::open_live`).
+  live_options live{};
 };
 
 /// The REST surface of one grid.
@@ -135,9 +164,90 @@ class SEGS_EXPORT handler {
   /// GET /api/v1/openapi.json).
   [[nodiscard]] const std::string& openapi() const noexcept;
 
+  /// What `open_live` answers: a connection, or the HTTP answer refusing the
+  /// upgrade (bad credentials 401, rate limited 429).
+  struct live_opening {
+    std::unique_ptr<live_connection> connection;  ///< null: send `refusal`
+    response refusal;
+  };
+  /// Opens a live connection for an upgrade request of `GET /api/v1/ws`
+  /// (the transport has checked that it is one). Credentials in its headers
+  /// (Authorization: Bearer, X-API-Key) authenticate it at once; without
+  /// them the client has `live_options::auth_timeout` to send an `auth`
+  /// message. `wake` is called, from any thread (also the one committing an
+  /// event), whenever the connection has something new for `next`: it must
+  /// not block or call into the connection, only schedule a call of `next`
+  /// (segs-server posts to the socket's strand). Never throws for a bad
+  /// request; the connection must be destroyed before the handler.
+  [[nodiscard]] live_opening open_live(const request& upgrade, std::function<void()> wake);
+
+  /// The handler's settings.
+  [[nodiscard]] const options& settings() const noexcept;
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
+};
+
+/// One client of the live channel, apart from its transport (segs-server
+/// serves it as a WebSocket at `GET /api/v1/ws`; docs/server.md, "Live
+/// push", has the protocol). The client sends JSON text messages:
+///
+///     {"type": "auth", "token": "<access token>"}
+///     {"type": "subscribe", "channel": "market", "region": "north",
+///      "delivery_slot": "2026-12-03T10:00:00Z"}
+///     {"type": "subscribe", "channel": "alerts", "region": "north"}
+///     {"type": "unsubscribe", ...the same members...}
+///     {"type": "ping"}
+///
+/// and receives `{"type": "authenticated" | "subscribed" | "unsubscribed" |
+/// "pong" | "error", ...}` answers, and the pushes: its own notifications
+/// (`{"type": "notification", "data": {...}}`, as the REST history shows
+/// them, when the user's `push` preference is on), and for its
+/// subscriptions the slot's trades (`"trade"`), book (`"book"`, the
+/// current book: changes that come faster than the client reads are
+/// coalesced into one), gate closure (`"clearing"`), and the region's alerts
+/// (`"alert"`, with `"event": "raised" | "escalated" | "acknowledged" |
+/// "resolved"`). Market subscriptions need a user who may read the slot's
+/// book; alert subscriptions `alerts:manage` over the region.
+///
+/// Close codes the transport must use as `next` gives them: 4401 (no
+/// credentials in time, bad credentials, or they stopped holding: logout,
+/// revocation, expiry, suspension), 4429 (the client reads too slowly).
+///
+/// Thread-safety: `receive`, `next` and `check` are called by the transport
+/// from one thread at a time (a strand); events arrive from any thread.
+class SEGS_EXPORT live_connection {
+ public:
+  ~live_connection();
+  live_connection(const live_connection&) = delete;
+  live_connection& operator=(const live_connection&) = delete;
+
+  /// What to send next.
+  struct outgoing {
+    std::string text;  ///< a text message; with `close_code`, the reason
+    std::optional<int> close_code;  ///< set: close the connection with this code
+  };
+
+  /// Takes one text message of the client; answers are queued (see `next`).
+  void receive(std::string_view text);
+  /// The next message to send, or none for now (call again after the next
+  /// `wake`). After a close, always none.
+  [[nodiscard]] std::optional<outgoing> next();
+  /// Checks that the credentials still hold (`live_options::recheck`), and
+  /// that an unauthenticated connection is within its time; queues the
+  /// close (4401) when not.
+  void check();
+  /// True once credentials were accepted (and until they stop holding).
+  [[nodiscard]] bool authenticated() const noexcept;
+  /// Bytes of messages waiting for `next`.
+  [[nodiscard]] std::size_t queued_bytes() const noexcept;
+
+ private:
+  friend class handler;
+  struct impl;
+  explicit live_connection(std::shared_ptr<impl> p);
+  std::shared_ptr<impl> impl_;
 };
 
 /// An error in the words of this API's clients (REST and the Python

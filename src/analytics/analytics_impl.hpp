@@ -26,6 +26,17 @@ enum class reach {
   member,         ///< users of the region and analytics:operate: the region's
   operate,        ///< analytics:operate only
 };
+/// The region a report names: `region`, else the caller's own, else (scope
+/// all) the only registered one; validation_error naming `region` when
+/// none can be told.
+[[nodiscard]] std::string region_asked(storage::transaction& tx, const principal& who,
+                                       const std::optional<std::string>& region);
+/// The local dates [from, to] a query names in zone `z`, with `now` giving
+/// the default `to` (today): validation errors naming `from` or `to` (from
+/// after to, more than 366 days). Without `from`: 30 days ending with `to`.
+[[nodiscard]] std::pair<std::chrono::year_month_day, std::chrono::year_month_day> local_range(
+    const std::optional<std::chrono::year_month_day>& from, const std::optional<std::chrono::year_month_day>& to,
+    const tz::zone& z, timestamp now);
 /// A report's region, zone, range and scope.
 struct target {
   region r;

@@ -42,10 +42,28 @@ bool analytics_service::impl::operates(const principal& who, std::string_view re
 
 std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics_service::impl::range_of(
     const analytics_query& q, const tz::zone& z) const {
-  if (q.from && !q.from->ok()) fail(errc::validation_error, "from must be a valid date", "from");
-  if (q.to && !q.to->ok()) fail(errc::validation_error, "to must be a valid date", "to");
-  const auto to = q.to ? *q.to : z.date_of(core.now());
-  const auto from = q.from ? *q.from : std::chrono::year_month_day{std::chrono::sys_days{to} - default_span};
+  return analytics::local_range(q.from, q.to, z, core.now());
+}
+
+std::string analytics::region_asked(storage::transaction& tx, const principal& who,
+                                   const std::optional<std::string>& region) {
+  if (region) return *region;
+  if (who.scope == role_scope::all) {
+    const auto all = storage::regions::all(tx);
+    if (all.size() != 1) fail(errc::validation_error, "region is required: there are several regions", "region");
+    return all.front().code;
+  }
+  if (who.region.empty()) fail(errc::validation_error, "region is required", "region");
+  return who.region;
+}
+
+std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics::local_range(
+    const std::optional<std::chrono::year_month_day>& from_date,
+    const std::optional<std::chrono::year_month_day>& to_date, const tz::zone& z, timestamp now) {
+  if (from_date && !from_date->ok()) fail(errc::validation_error, "from must be a valid date", "from");
+  if (to_date && !to_date->ok()) fail(errc::validation_error, "to must be a valid date", "to");
+  const auto to = to_date ? *to_date : z.date_of(now);
+  const auto from = from_date ? *from_date : std::chrono::year_month_day{std::chrono::sys_days{to} - default_span};
   if (std::chrono::sys_days{to} < std::chrono::sys_days{from})
     fail(errc::validation_error, "from must not be after to", "from");
   if (std::chrono::sys_days{to} - std::chrono::sys_days{from} >= max_span)
@@ -56,17 +74,7 @@ std::pair<std::chrono::year_month_day, std::chrono::year_month_day> analytics_se
 analytics::target analytics_service::impl::resolve(storage::transaction& tx, const principal& who,
                                                                  const analytics_query& q, reach need) {
   require_reader(who);
-  std::string code;
-  if (q.region) {
-    code = *q.region;
-  } else if (who.scope == role_scope::all) {
-    const auto all = storage::regions::all(tx);
-    if (all.size() != 1) fail(errc::validation_error, "region is required: there are several regions", "region");
-    code = all.front().code;
-  } else {
-    if (who.region.empty()) fail(errc::validation_error, "region is required", "region");
-    code = who.region;
-  }
+  const auto code = analytics::region_asked(tx, who, q.region);
   auto r = storage::regions::find(tx, code);
   if (!r) fail(errc::not_found, "no region " + code, "region");
   const bool whole = operates(who, r->code);

@@ -118,16 +118,6 @@ void add(trading_sums& sums, const priced_side& s) {
   sums.unpriced += s.unpriced;
 }
 
-// The index of the period holding `at`, if any.
-std::optional<std::size_t> period_of(const std::vector<analytics::period_bucket>& periods, timestamp at) {
-  const auto it = std::upper_bound(periods.begin(), periods.end(), at,
-                                   [](timestamp v, const analytics::period_bucket& p) { return v < p.start; });
-  if (it == periods.begin()) return std::nullopt;
-  const auto i = static_cast<std::size_t>(it - periods.begin()) - 1;
-  if (!(at < periods[i].end)) return std::nullopt;
-  return i;
-}
-
 }  // namespace
 
 trading_analytics analytics_service::impl::trading_of(storage::transaction& tx, const target& t) {
@@ -158,7 +148,7 @@ financial_analytics analytics_service::impl::financial_of(storage::transaction& 
   std::vector<sums> per(periods.size());
   sums total;
   auto each = [&](timestamp at, auto&& fn) {
-    if (const auto i = period_of(periods, at)) {
+    if (const auto i = analytics::period_of(periods, at)) {
       fn(per[*i]);
       fn(total);
     }

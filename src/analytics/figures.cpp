@@ -101,4 +101,13 @@ std::vector<period_bucket> group(std::span<const day_bucket> days, analytics_gro
   return out;
 }
 
+std::optional<std::size_t> period_of(std::span<const period_bucket> periods, timestamp t) {
+  const auto it = std::upper_bound(periods.begin(), periods.end(), t,
+                                   [](timestamp v, const period_bucket& p) { return v < p.start; });
+  if (it == periods.begin()) return std::nullopt;
+  const auto i = static_cast<std::size_t>(it - periods.begin()) - 1;
+  if (!(t < periods[i].end)) return std::nullopt;
+  return i;
+}
+
 }  // namespace segs::analytics

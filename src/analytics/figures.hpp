@@ -78,5 +78,8 @@ struct period_bucket {
   timestamp end{};
 };
 [[nodiscard]] std::vector<period_bucket> group(std::span<const day_bucket> days, analytics_grouping g);
+/// The index of the period holding `t` (periods adjacent and ascending);
+/// none outside them.
+[[nodiscard]] std::optional<std::size_t> period_of(std::span<const period_bucket> periods, timestamp t);
 
 }  // namespace segs::analytics

@@ -199,7 +199,7 @@ void billing_service::impl::generate_region(const region& r, const billing_setti
     if (!holdings.meters_of.contains(user)) order.emplace_back(std::numeric_limits<std::int64_t>::max(), user);
   std::sort(order.begin(), order.end());
 
-  const auto batch = static_cast<std::size_t>(core.opts.billing.generation_batch);
+  const auto batch = static_cast<std::size_t>(core.settings.integer("billing.generation_batch"));
   std::vector<billing::customer_energy> energy;
   std::int64_t generated = 0;
   for (std::size_t at = 0; at < order.size(); at += batch) {

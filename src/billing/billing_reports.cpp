@@ -4,6 +4,7 @@
 
 #include "billing/pdf.hpp"
 #include "billing/text.hpp"
+#include "core/csv.hpp"
 #include "core/paging.hpp"
 #include "storage/stores/identity_store.hpp"
 #include "storage/stores/region_store.hpp"
@@ -18,17 +19,6 @@ namespace store = storage::billing;
 using billing::amount_text;
 
 namespace {
-
-// An RFC 4180 field: quoted when it holds a comma, a quote or a line break.
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 std::string utc_month_of(timestamp now) {
   const std::chrono::year_month_day d{std::chrono::floor<std::chrono::days>(now)};
@@ -148,8 +138,8 @@ result<billing_service::csv_page> billing_service::export_csv_page(const princip
       for (const auto& p : page) {
         const auto& i = p.inv;
         const auto email = emails.find(i.user_id);
-        out.text += csv_field(i.number) + ',' + i.user_id.to_string() + ',' +
-                    csv_field(email == emails.end() ? std::string() : email->second) + ',' + csv_field(i.region) + ',' +
+        out.text += csv::field(i.number) + ',' + i.user_id.to_string() + ',' +
+                    csv::field(email == emails.end() ? std::string() : email->second) + ',' + csv::field(i.region) + ',' +
                     i.period + ',' + to_rfc3339(i.issued_at) + ',' + to_rfc3339(i.due_at) + ',' +
                     std::string(to_string(i.status)) + ',' + amount_text(i.subtotal, minor) + ',' + amount_text(i.tax, minor) +
                     ',' + amount_text(i.total, minor) + ',' + amount_text(i.amount_paid, minor) + ',' + amount_text(i.amount_due, minor) +

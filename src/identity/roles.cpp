@@ -14,7 +14,7 @@ const std::vector<std::string_view>& catalogue() {
       roles_manage, audit_read,    api_keys_manage, trade_buy,
       trade_sell,   telemetry_read, telemetry_write, meters_manage, market_operate,
       market_manage, regions_manage, alerts_manage, alerts_configure, tariffs_manage, tariffs_operate,
-      billing_operate, billing_manage, analytics_operate, system_read};
+      billing_operate, billing_manage, analytics_operate, system_read, config_manage};
   return all;
 }
 }  // namespace permission

@@ -111,7 +111,7 @@ bool notifications_service::impl::deliver(storage::transaction& tx, const std::v
 }
 
 std::int64_t notifications_service::impl::remove_expired(timestamp now) {
-  const auto before = now - core.opts.notifications.retention;
+  const auto before = now - std::chrono::days(core.settings.integer("notifications.retention_days"));
   return core.write([&](storage::transaction& tx) { return storage::notifications::remove_read_before(tx, before); });
 }
 

@@ -6,16 +6,36 @@
 #include "grid_core.hpp"
 
 #include <segs/operations.hpp>
+#include <segs/region.hpp>
+
+#include <functional>
+#include <string_view>
+#include <vector>
 
 namespace segs {
 
 struct operations_service::impl {
   detail::grid_core& core;
+  /// Has the market write the rows waiting for their batch (set by
+  /// open_grid, as for analytics), before the market's tables are read.
+  std::function<void()> sync_market;
   /// The grid whose services `seed` calls (set by open_grid).
   segs::grid* services = nullptr;
   explicit impl(detail::grid_core& c) : core(c) {}
 
   static void require_reader(const principal& who);
+
+  // --- operators' views (operator_reports.cpp, user_export.cpp) ----------------------
+  /// Unauthorized for anonymous callers, forbidden for API keys and for
+  /// callers without analytics:operate.
+  static void require_operator(const principal& who);
+  /// Does `who` operate `region` (analytics:operate over it)?
+  [[nodiscard]] static bool operates(const principal& who, std::string_view region);
+  /// The registered regions `who` operates, by code.
+  [[nodiscard]] static std::vector<region> operated_regions(storage::transaction& tx, const principal& who);
+  void sync() const {
+    if (sync_market) sync_market();
+  }
 };
 
 namespace detail {

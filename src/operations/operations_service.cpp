@@ -78,6 +78,7 @@ result<system_info> operations_service::info(const principal& who) {
     i.uptime_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - core.opened_steady).count();
     i.started_at = core.opened_at;
     i.schema_version = core.schema_version;
+    i.readings_ingested = core.readings_ingested.load(std::memory_order_relaxed);
     core.read([&](storage::transaction& tx) {
       i.regions.clear();
       for (const auto& r : storage::regions::all(tx)) i.regions.push_back(r.code);

@@ -98,7 +98,8 @@ bool is_json_media_type(std::string_view ct) {
 
 class pipeline {
  public:
-  pipeline(state& st, const request& req) : st_(st), req_(req) {}
+  pipeline(state& st, const request& req, live_admission* live = nullptr)
+      : st_(st), req_(req), live_(live) {}
 
   response run() {
     const auto started = std::chrono::steady_clock::now();
@@ -157,7 +158,11 @@ class pipeline {
     const bool preflight = req_.method == "OPTIONS" && !origin.empty() &&
                            !find_header(req_.headers, "Access-Control-Request-Method").empty();
     auto m = st_.routes.find(preflight ? std::string_view{} : std::string_view(req_.method), path);
-    if (!m.path_known) return fail_with(404, "NOT_FOUND", "no route for " + parsed->path());
+    // Billing switched off (features.billing): its paths are unknown ones.
+    const bool billing_path =
+        parsed->path() == "/api/v1/billing" || parsed->path().starts_with("/api/v1/billing/");
+    if (!m.path_known || (billing_path && !st_.billing_on()))
+      return fail_with(404, "NOT_FOUND", "no route for " + parsed->path());
     if (preflight) return answer_preflight(m);
     if (!m.found) {
       std::string allow;
@@ -211,23 +216,41 @@ class pipeline {
     }
 
     // Rate limits.
-    if (st_.opts.rate_limits_enabled && r.rate_limited) {
+    if (r.rate_limited && st_.grid.config().value("rate_limits.enabled") == setting_value{true}) {
       const auto now = st_.grid.clock().now();
       const std::string peer = req_.peer.empty() ? "unknown" : req_.peer;
       if (r.acc == access::auth_route) {
-        if (auto wait = st_.limiter.take("auth:" + peer, st_.opts.auth_routes, now))
+        if (auto wait = st_.limiter.take("auth:" + peer, st_.limit("rate_limits.auth", st_.opts.auth_routes), now))
           return limited(*wait);
       }
       std::optional<std::chrono::seconds> wait;
       if (c.who) {
         const bool key = c.who->type == principal::kind::api_key;
         wait = st_.limiter.take((key ? "key:" : "user:") + c.who->id.to_string(),
-                                c.who->role == "admin" ? st_.opts.admin : st_.opts.authenticated,
+                                c.who->role == "admin"
+                                    ? st_.limit("rate_limits.admin", st_.opts.admin)
+                                    : st_.limit("rate_limits.authenticated", st_.opts.authenticated),
                                 now);
       } else {
-        wait = st_.limiter.take("ip:" + peer, st_.opts.anonymous, now);
+        wait = st_.limiter.take("ip:" + peer, st_.limit("rate_limits.anonymous", st_.opts.anonymous), now);
       }
       if (wait) return limited(*wait);
+    }
+
+    // A live channel's upgrade: the credentials it carried, if any, must
+    // hold; the connection (live.cpp) takes it from here.
+    if (live_) {
+      if (r.pattern != "/api/v1/ws")
+        return fail_with(404, "NOT_FOUND", "no live channel at " + parsed->path());
+      if (problem) return fail_with(*problem);
+      live_->who = c.who;
+      live_->api_key = authz.empty() && !api_key.empty();
+      if (c.who)
+        live_->credential = std::string(live_->api_key ? api_key : trim(authz.substr(7)));
+      outcome o;
+      o.rep.status = 101;
+      o.rep.raw = "";
+      return o;
     }
 
     // Public routes ignore bad credentials; protected ones refuse them.
@@ -321,6 +344,7 @@ class pipeline {
 
   state& st_;
   const request& req_;
+  live_admission* live_;
   std::string request_id_;
   std::string cors_origin_;
   std::string route_;
@@ -328,6 +352,17 @@ class pipeline {
 };
 
 }  // namespace
+
+live_admission admit_live(state& st, const request& upgrade) {
+  live_admission out;
+  auto res = pipeline(st, upgrade, &out).run();
+  if (res.status != 101) {
+    out = {};
+    out.refusal = std::move(res);
+  }
+  return out;
+}
+
 }  // namespace detail
 
 std::string_view response::header_value(std::string_view name) const noexcept {
@@ -340,11 +375,6 @@ void collect_body(response& res) {
   res.body_stream = nullptr;  // a moved-from std::function is unspecified
   while (auto chunk = stream()) res.body += *chunk;
 }
-
-struct handler::impl {
-  impl(grid& g, options o) : st(g, std::move(o)) {}
-  detail::state st;
-};
 
 handler::handler(grid& g, options opts) : impl_(std::make_unique<impl>(g, std::move(opts))) {}
 handler::~handler() = default;
@@ -362,5 +392,7 @@ response handler::handle(const request& req) noexcept {
 }
 
 const std::string& handler::openapi() const noexcept { return impl_->st.openapi; }
+
+const options& handler::settings() const noexcept { return impl_->st.opts; }
 
 }  // namespace segs::rest

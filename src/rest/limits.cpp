@@ -1,6 +1,7 @@
 #include "rest/limits.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <utility>
 #include <vector>
@@ -64,5 +65,102 @@ void rate_limiter::sweep(timestamp now) {
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   for (std::size_t i = 0; i < drop; ++i) buckets_.erase(fill[i].second);
 }
+
+}  // namespace segs::rest::detail
+
+namespace segs::rest {
+
+std::optional<rate_limit> parse_rate_limit(std::string_view text) {
+  auto whole = [](std::string_view s) -> std::optional<std::int64_t> {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s.empty() || ec != std::errc{} || p != s.data() + s.size()) return std::nullopt;
+    return n;
+  };
+  const auto slash = text.find('/');
+  auto n = whole(text.substr(0, slash));
+  if (!n || *n < 1 || *n > 100'000'000) return std::nullopt;
+  rate_limit r;
+  r.capacity = static_cast<int>(*n);
+  r.period = std::chrono::hours(1);
+  if (slash == std::string_view::npos) return r;
+  auto period = text.substr(slash + 1);
+  if (period.empty()) return std::nullopt;
+  if (period.back() >= '0' && period.back() <= '9') {  // bare seconds: "100/3600"
+    auto secs = whole(period);
+    if (!secs || *secs < 1 || *secs > 3650LL * 86400) return std::nullopt;
+    r.period = std::chrono::seconds(*secs);
+    return r;
+  }
+  const char unit = period.back();
+  auto count = period.size() == 1 ? std::optional<std::int64_t>(1) : whole(period.substr(0, period.size() - 1));
+  if (!count || *count < 1 || *count > 3650LL * 86400) return std::nullopt;
+  std::int64_t seconds = 0;
+  switch (unit) {
+    case 's': seconds = *count; break;
+    case 'm': seconds = *count * 60; break;
+    case 'h': seconds = *count * 3600; break;
+    case 'd': seconds = *count * 86400; break;
+    default: return std::nullopt;
+  }
+  if (seconds > 3650LL * 86400) return std::nullopt;
+  r.period = std::chrono::seconds(seconds);
+  return r;
+}
+
+std::string to_string(const rate_limit& r) {
+  const auto s = r.period.count();
+  std::string period = s % 86400 == 0 ? std::to_string(s / 86400) + "d"
+                       : s % 3600 == 0 ? std::to_string(s / 3600) + "h"
+                       : s % 60 == 0   ? std::to_string(s / 60) + "m"
+                                       : std::to_string(s) + "s";
+  return std::to_string(r.capacity) + "/" + period;
+}
+
+}  // namespace segs::rest
+
+#include "rest/state.hpp"
+
+namespace segs::rest::detail {
+
+void state::define_settings(segs::grid& g, const rest::options& opts) {
+  auto flag = [&](std::string key, bool fallback, std::string description) {
+    (void)g.config().define({.key = std::move(key),
+                             .type = setting_type::flag,
+                             .fallback = fallback,
+                             .description = std::move(description),
+                             .min = 0,
+                             .max = 1,
+                             .check = {}});
+  };
+  auto rate = [&](std::string key, const rate_limit& fallback, std::string description) {
+    (void)g.config().define(
+        {.key = std::move(key),
+         .type = setting_type::text,
+         .fallback = to_string(fallback),
+         .description = std::move(description) + " (N/PERIOD: 100/1h, 20/15m)",
+         .min = 0,
+         .max = 0,
+         .check = [](std::string_view v) -> std::string {
+           return parse_rate_limit(v) ? "" : "expected N/PERIOD such as 100/1h or 20/15m";
+         }});
+  };
+  flag("features.billing", opts.billing, "the billing routes (/api/v1/billing/*) are served");
+  flag("rate_limits.enabled", opts.rate_limits_enabled, "the REST rate limits apply");
+  rate("rate_limits.anonymous", opts.anonymous, "requests per client address without credentials");
+  rate("rate_limits.authenticated", opts.authenticated, "requests per user or API key");
+  rate("rate_limits.admin", opts.admin, "requests per admin");
+  rate("rate_limits.auth", opts.auth_routes,
+       "requests per client address on the unauthenticated auth routes");
+}
+
+rate_limit state::limit(std::string_view key, const rate_limit& fallback) const {
+  const auto v = grid.config().value(key);
+  const auto* text = v ? std::get_if<std::string>(&*v) : nullptr;
+  if (!text) return fallback;
+  return parse_rate_limit(*text).value_or(fallback);
+}
+
+bool state::billing_on() const { return grid.config().value("features.billing") == setting_value{true}; }
 
 }  // namespace segs::rest::detail

@@ -130,12 +130,20 @@ void add_billing_routes(router& r);
 void add_analytics_routes(router& r);
 void add_notification_routes(router& r);
 void add_system_routes(router& r);
+void add_config_routes(router& r);
+/// After a logout, suspension, deletion or revocation through a route: the
+/// live connections of `id` (a user or an API key) check their credentials
+/// before their next message, rather than at their next periodic check.
+void live_recheck(call& c, const uuid& id);
+/// GET /api/v1/ws without a WebSocket upgrade: 400 naming `Upgrade` (live.cpp).
+void add_live_routes(router& r);
+void add_operator_routes(router& r);
 void add_seed_routes(router& r);
 
-/// Every route of the REST layer; the groups `opts` turns off
-/// (`options::billing`) are left out, so their paths answer 404 as unknown
-/// ones do. The default: every route (route_table()).
-[[nodiscard]] router build_router(const rest::options& opts = {});
+/// Every route of the REST layer (route_table()). The billing group answers
+/// 404, as unknown paths do, while the setting features.billing is off
+/// (handler.cpp).
+[[nodiscard]] router build_router();
 
 // Shared between route groups (the SEGS and P2P spellings of one operation).
 

@@ -79,7 +79,7 @@ router::match router::find(std::string_view method, const std::vector<std::strin
   return m;
 }
 
-router build_router(const rest::options& opts) {
+router build_router() {
   router r;
   add_health_routes(r);
   add_auth_routes(r);
@@ -92,10 +92,13 @@ router build_router(const rest::options& opts) {
   add_telemetry_routes(r);
   add_alert_routes(r);
   add_tariff_routes(r);
-  if (opts.billing) add_billing_routes(r);
+  add_billing_routes(r);  // served while features.billing is on (handler.cpp)
   add_analytics_routes(r);
   add_notification_routes(r);
   add_system_routes(r);
+  add_config_routes(r);
+  add_live_routes(r);
+  add_operator_routes(r);
   add_seed_routes(r);
   return r;
 }

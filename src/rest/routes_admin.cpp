@@ -66,11 +66,13 @@ void add_admin_routes(router& r) {
   });
   r.add("DELETE", admin + "/users/:userId", access::signed_in, [](call& c) {
     take(c.grid.identity().delete_user(c.caller(), c.param_id("userId"), c.ctx));
+    live_recheck(c, c.param_id("userId"));
     return ok(nullptr, "user deleted");
   });
   r.add("PUT", admin + "/users/:userId/suspend", access::signed_in, [](call& c) {
     auto u = take(c.grid.identity().suspend_user(
         c.caller(), c.param_id("userId"), optional_string(c.body, "reason").value_or(""), c.ctx));
+    live_recheck(c, u.id);
     return ok(view(u), "user suspended");
   });
   r.add("PUT", admin + "/users/:userId/activate", access::signed_in, [](call& c) {
@@ -139,6 +141,7 @@ void add_admin_routes(router& r) {
   });
   r.add("DELETE", admin + "/api-keys/:id", access::signed_in, [](call& c) {
     take(c.grid.identity().revoke_api_key(c.caller(), c.param_id("id"), c.ctx));
+    live_recheck(c, c.param_id("id"));
     return ok(nullptr, "API key revoked");
   });
 }

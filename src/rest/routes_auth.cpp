@@ -53,6 +53,7 @@ profile_update read_profile_update(const json::object& b) {
 reply change_password(call& c) {
   take(c.grid.identity().change_password(c.caller(), required_string(c.body, "current_password"),
                                          required_string(c.body, "new_password"), c.ctx));
+  live_recheck(c, c.caller().id);
   return ok(nullptr, "password changed; other sessions were signed out");
 }
 
@@ -90,11 +91,13 @@ void add_auth_routes(router& r) {
 
   r.add("POST", base + "/logout", access::signed_in, [](call& c) {
     take(c.grid.identity().logout(c.caller(), c.ctx));
+    live_recheck(c, c.caller().id);
     return ok(nullptr, "signed out");
   });
 
   r.add("POST", base + "/logout-all", access::signed_in, [](call& c) {
     take(c.grid.identity().logout_all(c.caller(), c.ctx));
+    live_recheck(c, c.caller().id);
     return ok(nullptr, "every session was signed out");
   });
 

@@ -5,11 +5,13 @@
 // every signed-in caller and changed by admins. Who may do what is decided
 // by the billing service; these routes only translate (billing_views.hpp).
 //
-// Served only when `rest::options::billing` is on (build_router leaves the
-// group out otherwise, so its paths answer 404 as unknown ones do).
+// Served only while the setting features.billing is on (its default:
+// `rest::options::billing`); otherwise its paths answer 404 as unknown
+// ones do (handler.cpp).
 #include "rest/billing_views.hpp"
 #include "rest/http_util.hpp"
 #include "rest/json_io.hpp"
+#include "rest/csv_stream.hpp"
 #include "rest/route.hpp"
 #include "rest/telemetry_views.hpp"  // only_fields
 
@@ -169,53 +171,23 @@ void add_billing_routes(router& r) {
               "invoices generated");
   });
 
-  // Without ?region= the caller's own region's invoices, streamed: the
-  // first page is read here, so that authorization and validation errors
-  // answer their status; the body stream hands it out, then reads the
-  // following pages (export_csv_page, 1000 invoices each) one per chunk,
-  // so a large export never sits in memory. An error on a later page can
-  // no longer change the status: the stream throws it, so that segs-server
-  // cuts the transfer off before its last chunk and the client cannot take
-  // a partial export for a whole one (collect_body passes it on).
+  // Without ?region= the caller's own region's invoices, streamed
+  // (csv_stream.hpp): the first page is read here, so that authorization and
+  // validation errors answer their status; the following pages
+  // (export_csv_page, 1000 invoices each) are read one per chunk.
   r.add("GET", base + "/export", access::signed_in, [](call& c) {
     constexpr int page_rows = 1000;
     auto region = region_or_callers(c);
     auto period = c.query_value("period");
     auto first =
         answer_billing(c.grid.billing().export_csv_page(c.caller(), region, view_of(period), {}, page_rows));
-    struct cursor {
-      segs::grid* grid;
-      principal who;
-      std::string region;
-      std::optional<std::string> period;
-      std::optional<std::string> pending;  // the first page, not yet handed out
-      std::string after;
-      bool done;
-    };
-    auto cur = std::make_shared<cursor>(cursor{&c.grid, c.caller(), std::move(region), std::move(period),
-                                               std::move(first.text), std::move(first.next_after),
-                                               first.done});
-    reply out;
-    out.raw = std::string();
-    out.content_type = "text/csv; charset=utf-8";
-    out.stream = [cur]() -> std::optional<std::string> {
-      if (cur->pending) {
-        auto text = std::move(*cur->pending);
-        cur->pending.reset();
-        return text;
-      }
-      if (cur->done) return std::nullopt;
-      auto page = cur->grid->billing().export_csv_page(cur->who, cur->region, view_of(cur->period),
-                                                       cur->after, page_rows);
-      if (!page) {
-        cur->done = true;
-        throw segs::exception(page.error());
-      }
-      cur->after = std::move(page->next_after);
-      cur->done = page->done;
-      return std::move(page->text);
-    };
-    return out;
+    return csv_stream({std::move(first.text), std::move(first.next_after), first.done},
+                      [grid = &c.grid, who = c.caller(), region = std::move(region),
+                       period = std::move(period)](const std::string& after) -> csv_chunk {
+                        auto page = grid->billing().export_csv_page(who, region, view_of(period), after, page_rows);
+                        if (!page) throw segs::exception(page.error());
+                        return {std::move(page->text), std::move(page->next_after), page->done};
+                      });
   });
 
   // --- settings: read by every signed-in caller, changed by admins (billing:manage) ----------

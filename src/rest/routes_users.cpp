@@ -39,6 +39,7 @@ void add_users_routes(router& r) {
     auto u = take(c.grid.identity().suspend_user(
         c.caller(), c.param_id("id"),
         optional_string(c.body, "reason").value_or("deactivated via API"), c.ctx));
+    live_recheck(c, u.id);
     return ok(view(u), "user deactivated");
   });
 

@@ -3,6 +3,7 @@
 
 #include "core/uuid_generator.hpp"
 #include "rest/limits.hpp"
+#include "rest/live.hpp"
 #include "rest/metrics.hpp"
 #include "rest/route.hpp"
 
@@ -19,7 +20,22 @@ std::string_view openapi_document();
 
 struct state {
   state(segs::grid& g, rest::options o)
-      : grid(g), opts(std::move(o)), routes(build_router(opts)), openapi(openapi_document()) {}
+      : grid(g),
+        opts(std::move(o)),
+        routes(build_router()),
+        openapi(openapi_document()),
+        live(g) {
+    define_settings(g, opts);
+  }
+
+  /// The REST layer's runtime settings (docs/operations.md, "Runtime
+  /// configuration"), their defaults from `opts`: features.billing,
+  /// rate_limits.enabled and rate_limits.{anonymous,authenticated,admin,auth}.
+  static void define_settings(segs::grid& g, const rest::options& opts);
+  /// The rate limit in force for `key`; `fallback` when the setting is
+  /// unreadable (never, once defined).
+  [[nodiscard]] rate_limit limit(std::string_view key, const rate_limit& fallback) const;
+  [[nodiscard]] bool billing_on() const;
 
   segs::grid& grid;
   const rest::options opts;
@@ -28,6 +44,16 @@ struct state {
   rate_limiter limiter;
   detail::metrics stats;
   segs::detail::uuid_generator ids;  ///< request ids (UUID v7)
+  live_registry live;                ///< the live channel's connections
 };
 
 }  // namespace segs::rest::detail
+
+namespace segs::rest {
+
+struct handler::impl {
+  impl(grid& g, options o) : st(g, std::move(o)) {}
+  detail::state st;
+};
+
+}  // namespace segs::rest

@@ -368,6 +368,7 @@ ingest_report telemetry_service::impl::store_readings(const principal& who,
         for (auto& e : observed) evs.push_back(std::move(e));
         core.publish(std::move(evs), mailed);
       }
+      core.readings_ingested.fetch_add(report.accepted, std::memory_order_relaxed);
       return report;
     } catch (const segs::exception& e) {
       if (e.err().code != errc::conflict || attempt == 3 || !e.err().field.empty()) throw;

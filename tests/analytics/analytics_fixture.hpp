@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 
 namespace segs_test {
 
@@ -81,6 +82,19 @@ struct analytics_fixture : billing_fixture {
     relogin();
     auto s = grid->market().settle(op, "north", slot16, std::vector<segs::delivery>{{bob_user.id, segs::energy{600}}});
     REQUIRE_MESSAGE(s.has_value(), (s ? "" : s.error().message));
+  }
+
+  /// On 1 July 2025 at 06:00 the operator generates north's June invoices
+  /// and alice pays 10.00 of hers: alice's and bob's invoices.
+  std::pair<segs::invoice, segs::invoice> june_invoices() {
+    clock->set(at("2025-07-01T06:00:00Z"));
+    relogin();
+    REQUIRE(bill().generate(op, "2025-06", "north").has_value());
+    auto mine = invoice_of(alice, "2025-06");
+    segs::payment_request pay;
+    pay.amount = M("10.00");
+    REQUIRE(bill().pay(alice, mine.id, pay).has_value());
+    return {mine, invoice_of(bob, "2025-06")};
   }
 };
 

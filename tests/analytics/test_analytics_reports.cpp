@@ -152,14 +152,7 @@ TEST_CASE("analytics: financial figures per month and per day, with invoices and
   analytics_fixture f;
   f.readings();
   f.trades();
-  f.clock->set(at("2025-07-01T06:00:00Z"));
-  f.relogin();
-  REQUIRE(f.bill().generate(f.op, "2025-06", "north").has_value());
-  const auto inv = f.invoice_of(f.alice, "2025-06");
-  segs::payment_request pay;
-  pay.amount = M("10.00");
-  REQUIRE(f.bill().pay(f.alice, inv.id, pay).has_value());
-  const auto bob_inv = f.invoice_of(f.bob, "2025-06");
+  const auto [inv, bob_inv] = f.june_invoices();
 
   const auto a = must(f.an().financial(f.alice, analytics_fixture::range("2025-06-01", "2025-07-01")));
   CHECK(a.group_by == segs::analytics_grouping::month);

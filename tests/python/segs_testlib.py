@@ -67,3 +67,22 @@ def open_on(backend: str, clock: segs.ManualClock) -> Iterator[segs.Grid]:
     with segs.Grid.open(url, clock=clock, **FAST) as g:
         assert g.backend_name == backend
         yield g
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+    """An aware UTC datetime."""
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def person(grid: segs.Grid, email: str, role: str, region: str = "north") -> segs.User:
+    """An active account of `role` in `region` (department Engineering), made by the system."""
+    return grid.identity.create_user(segs.Principal.system(), email=email, password=PASSWORD,
+                                     name=email.split("@")[0], role=role, region=region,
+                                     department="Engineering")
+
+
+def quarter(serial: str, start: dt.datetime, consumed: str, produced: str = "0") -> Dict[str, Any]:
+    """A reading of the quarter-hour starting at `start` (stamped at its end), in kWh."""
+    return {"meter_id": serial, "timestamp": start + dt.timedelta(minutes=15),
+            "energy_consumed_kwh": consumed, "energy_produced_kwh": produced}
+

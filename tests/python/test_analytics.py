@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal as D
-from typing import Any, Dict, Iterator, Tuple
+from typing import Iterator, Tuple
 
 import pytest
-from segs_testlib import PASSWORD, open_on, sign_in
+from segs_testlib import open_on, person, quarter, sign_in, utc
 
 import segs
 
-UTC = dt.timezone.utc
 EVERY_DAY = ["mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"]
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
-    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,17 +29,6 @@ def clock() -> segs.ManualClock:
 @pytest.fixture(params=["sqlite", "postgres"])
 def grid(request: pytest.FixtureRequest, clock: segs.ManualClock) -> Iterator[segs.Grid]:
     yield from open_on(request.param, clock)
-
-
-def person(grid: segs.Grid, email: str, role: str, region: str = "north") -> segs.User:
-    return grid.identity.create_user(segs.Principal.system(), email=email, password=PASSWORD,
-                                     name=email.split("@")[0], role=role, region=region,
-                                     department="Engineering")
-
-
-def quarter(serial: str, start: dt.datetime, consumed: str, produced: str = "0") -> Dict[str, Any]:
-    return {"meter_id": serial, "timestamp": start + dt.timedelta(minutes=15),
-            "energy_consumed_kwh": consumed, "energy_produced_kwh": produced}
 
 
 class People:

@@ -144,3 +144,38 @@ def sign_in_admin(grid: segs.Grid) -> segs.Principal:
     grid.identity.create_user(segs.Principal.system(), email="root@example.org", password=PASSWORD,
                               name="root", role="admin", region="north")
     return sign_in(grid, "root@example.org")
+
+
+def test_runtime_config_typed_all_or_none_and_in_force(grid: segs.Grid, clock: segs.ManualClock) -> None:
+    admin = sign_in_admin(grid)
+    alice = person(grid, "alice@example.org")
+    settings = {s.key: s for s in grid.config.list(admin)}
+    retention = settings["notifications.retention_days"]
+    assert (retention.type, retention.value, retention.default) == ("integer", 90, 90)
+    assert (retention.min, retention.max, retention.overridden) == (1, 3650, False)
+    assert settings["alerts.evaluate_readings"].value is True
+
+    changed = grid.config.update(admin, {"notifications.retention_days": 2})
+    assert changed == [{"key": "notifications.retention_days", "old": 90, "new": 2}]
+    assert grid.config.value("notifications.retention_days") == 2
+    kept = {s.key: s for s in grid.config.list(admin)}["notifications.retention_days"]
+    assert kept.overridden and kept.updated_by == admin.id and kept.updated_at == START
+    # In force: a read notification older than two days goes at the next due work.
+    grid.notifications.send_test(alice)
+    grid.notifications.mark_all_read(alice)
+    clock.advance(dt.timedelta(days=3))
+    assert grid.run_due_work().notifications_removed == 1
+
+    # All or none: an unknown key names itself and nothing changes.
+    with pytest.raises(segs.ValidationError) as bad:
+        grid.config.update(admin, {"notifications.retention_days": 9, "features.teleport": True})
+    assert bad.value.field == "features.teleport"
+    with pytest.raises(segs.ValidationError) as wrong:
+        grid.config.update(admin, {"alerts.evaluate_readings": 1.5})
+    assert wrong.value.field == "alerts.evaluate_readings"
+    assert grid.config.value("notifications.retention_days") == 2
+    assert grid.config.update(admin, {"notifications.retention_days": None}) == [
+        {"key": "notifications.retention_days", "old": 2, "new": 90}]
+    assert grid.config.value("nothing.here") is None
+    with pytest.raises(segs.Forbidden):
+        grid.config.update(alice, {"notifications.retention_days": 5})

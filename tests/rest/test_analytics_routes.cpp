@@ -10,7 +10,7 @@
 // and bought 2 kWh from Bob (a prosumer) at 0.15 for the 16:00 slot of 15
 // June: she saved (0.20 - 0.15) x 2 = 0.10, Bob earned (0.15 - 0.05) x 2 =
 // 0.20 more than the export price.
-#include "fixture.hpp"
+#include "north_day_fixture.hpp"
 
 #include <set>
 #include <string>
@@ -46,54 +46,8 @@ void check_status(const segs::rest::response& res, int status, const std::string
   if (!field.empty()) CHECK(field_of(res) == field);
 }
 
-struct analytics_fixture : fixture {
-  segs::user ada_user, bob_user;
-  auth admin, op, op_south, ada, bob;
-
-  analytics_fixture() : fixture(unlimited()) {
-    make_user("root@example.org", "admin", "global");
-    make_user("op@example.org", "operator", "north");
-    make_user("ops@example.org", "operator", "south");
-    ada_user = make_user("ada@example.org", "consumer", "north");
-    bob_user = make_user("bob@example.org", "prosumer", "north");
-    admin = auth{login("root@example.org"), {}};
-    op = auth{login("op@example.org"), {}};
-    op_south = auth{login("ops@example.org"), {}};
-    ada = auth{login("ada@example.org"), {}};
-    bob = auth{login("bob@example.org"), {}};
-
-    auto t = post("/api/v1/tariffs",
-                  json::object{{"region", "north"},
-                               {"name", "North flat"},
-                               {"effective_from", "2025-06-01T00:00:00Z"},
-                               {"periods", json::array{json::object{{"name", "flat"}, {"price_per_kwh", 0.2}}}},
-                               {"default_period", "flat"},
-                               {"export_price_per_kwh", 0.05}},
-                  admin);
-    REQUIRE_MESSAGE(t.status == 201, t.body);
-
-    segs::meter_spec ms;
-    ms.meter_id = "SM_ADA_01";
-    ms.region = "north";
-    ms.capacity_kw = segs::milli{10'000};
-    ms.user_id = ada_user.id;
-    REQUIRE(grid->telemetry().create_meter(segs::principal::system(), ms).has_value());
-    std::vector<segs::meter_reading> rows(1);
-    rows[0].meter = "SM_ADA_01";
-    rows[0].values.time = *segs::parse_rfc3339("2025-06-14T10:15:00Z");
-    rows[0].values.consumed = segs::energy{1500};
-    REQUIRE(grid->telemetry().ingest(segs::principal::system(), rows).has_value());
-
-    for (const auto& [who, side] : {std::pair{&bob, "sell"}, std::pair{&ada, "buy"}}) {
-      auto o = post("/api/v1/trading/orders",
-                    json::object{{"side", side},
-                                 {"quantity_kwh", 2},
-                                 {"price_per_kwh", 0.15},
-                                 {"delivery_slot", "2025-06-15T16:00:00Z"}},
-                    *who);
-      REQUIRE_MESSAGE(o.status == 201, o.body);
-    }
-  }
+struct analytics_fixture : north_day_fixture {
+  analytics_fixture() : north_day_fixture(true) {}
 };
 
 const std::string kDays = "from=2025-06-14&to=2025-06-15";

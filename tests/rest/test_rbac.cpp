@@ -89,6 +89,10 @@
 //     its estimate are a user's own (403 for an API key); a region's
 //     settings are read by every signed-in caller and changed with
 //     billing:manage (admins).
+//   - The operators' dashboard and reports need analytics:operate (operators
+//     over their region, admins over all; a report of another region is
+//     403); the users export needs users:read and covers the caller's scope
+//     (opS exports south's users: 200), on both of its paths.
 //   - Analytics follow the analytics service: a user reads their own
 //     energy, trading and financial figures and the market of their own
 //     region (scope self); analytics:operate (operators in their region,
@@ -137,6 +141,9 @@ const row matrix[] = {
   {"GET",    "/health/live",                                   "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/health/ready",                                  "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"GET",    "/metrics",                                       "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
+  // Without an upgrade the live channel answers 400 naming Upgrade, for
+  // everyone (its protocol is tested in test_live.cpp).
+  {"GET",    "/api/v1/ws",                                     "",                                                                      {400, 400, 400, 400, 400, 400, 400}},
   {"GET",    "/api/v1/openapi.json",                           "",                                                                      {200, 200, 200, 200, 200, 200, 200}},
   {"POST",   "/api/v1/auth/register",                          R"({"email":"new@example.org","password":"Tr0ub4dor&3-horse","name":"New","region":"north"})", {201, 201, 201, 201, 201, 201, 201}},
   {"POST",   "/api/v1/auth/verify-otp",                        R"({"email":"{pending}","otp":"{otp}"})",                                {200, 200, 200, 200, 200, 200, 200}},
@@ -279,6 +286,11 @@ const row matrix[] = {
   {"GET",    "/api/v1/analytics/users?region=north",           "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/market?region=north",          "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
   {"GET",    "/api/v1/analytics/financial?region=north",       "",                                                                      {401, 200, 200, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/dashboard/stats",               "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/operator/reports/consumption?region=north", "",                                                                   {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/reports/revenue?region=north",  "",                                                                      {401, 403, 403, 200, 403, 200, 403}},
+  {"GET",    "/api/v1/operator/export/users",                  "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
+  {"GET",    "/api/v1/admin/users/export",                     "",                                                                      {401, 403, 403, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/history?unread=true",      "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/unread-count",             "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
   {"GET",    "/api/v1/notifications/preferences",              "",                                                                      {401, 200, 200, 200, 200, 200, 403}},
@@ -289,6 +301,8 @@ const row matrix[] = {
   {"GET",    "/api/v1/admin/health",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/system/health/detailed",                 "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/system/info",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"GET",    "/api/v1/admin/config",                           "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
+  {"POST",   "/api/v1/admin/config",                           R"({"notifications.retention_days":90})",                                {401, 403, 403, 403, 403, 200, 403}},
   {"GET",    "/api/v1/admin/stats",                            "",                                                                      {401, 403, 403, 403, 403, 200, 403}},
   {"POST",   "/api/v1/admin/data/seed",                        R"({"users":1,"days":0})",                                               {401, 403, 403, 403, 403, 403, 403}},
 };

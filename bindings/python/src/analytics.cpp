@@ -26,21 +26,13 @@ struct py_analytics {
   holder_ptr holder;
 };
 
-segs::error in_python_words(segs::error e) {
-  if (e.field == "from") {
-    if (e.message.starts_with("from ")) e.message = "from_" + e.message.substr(4);
-    e.field = "from_";
-  }
-  return e;
-}
-
 template <class Fn>
 auto with_analytics(const py_analytics& s, Fn&& fn) {
   return with_service(
       *s.holder, [](segs::grid& g) -> analytics_service& { return g.analytics(); },
       [&](analytics_service& a) {
         auto r = fn(a);
-        if (!r) return decltype(r)(in_python_words(r.error()));
+        if (!r) return decltype(r)(from_in_python_words(r.error()));
         return r;
       });
 }

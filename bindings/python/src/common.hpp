@@ -121,6 +121,16 @@ auto with_service(const grid_holder& holder, Pick&& pick, Fn&& fn) {
   return released([&] { return fn(pick(*g)); });
 }
 
+/// A library error in this binding's words: `from`, a Python keyword, is
+/// the parameter `from_` here (analytics and operators' reports).
+inline segs::error from_in_python_words(segs::error e) {
+  if (e.field == "from") {
+    if (e.message.starts_with("from ")) e.message = "from_" + e.message.substr(4);
+    e.field = "from_";
+  }
+  return e;
+}
+
 // --- value conversion -------------------------------------------------------------
 
 /// A timezone-aware UTC datetime.datetime.

@@ -170,7 +170,7 @@ void register_events(py::module_& m) {
             d["key_name"] = i->key_name;
             d["key_id"] = i->key_id ? to_py(*i->key_id) : py::object(py::none());
             d["at"] = to_py(i->at);
-            return std::move(d);
+            return d;
           },
           "\"identity.*\" events: a dict (kind, user_id, key_name, key_id, at), else None.")
       .def("__repr__", [](const segs::event& e) {

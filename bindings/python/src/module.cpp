@@ -25,6 +25,7 @@ void register_billing(py::module_& m);   // billing.cpp: Billing, Invoice, Payme
 void register_analytics(py::module_& m); // analytics.cpp: Analytics, EnergyAnalytics, TradingAnalytics, ...
 void register_notifications(py::module_& m);  // notifications.cpp: Notifications, Notification, ...
 void register_operations(py::module_& m);  // operations.cpp: Operations, HealthReport, ...
+void register_config(py::module_& m);      // config.cpp: Config, Setting
 void register_events(py::module_& m);    // events.cpp: Grid.events(), Events, Event
 void register_rest(py::module_& m);      // rest.cpp: rest.Handler
 
@@ -39,7 +40,7 @@ constexpr void (*parts[])(py::module_&) = {
     register_errors,    register_types,   register_grid,     register_outbox,
     register_identity,  register_audit,   register_region,   register_market,
     register_telemetry, register_alerts,  register_tariffs,  register_billing,
-    register_analytics, register_notifications, register_operations, register_events,
+    register_analytics, register_notifications, register_operations, register_config, register_events,
     register_rest,
 };
 

@@ -248,4 +248,11 @@ std::map<std::string, std::int64_t> open_by_region(transaction& tx) {
   return counts_by_region(tx, "SELECT region, COUNT(*) FROM alerts WHERE status <> 'resolved' GROUP BY region");
 }
 
+std::map<std::string, std::int64_t> open_by_severity(transaction& tx, std::string_view region) {
+  return counts_by_key(tx,
+                       "SELECT severity, COUNT(*) FROM alerts WHERE region = $1 AND status <> 'resolved' "
+                       "GROUP BY severity",
+                       {std::string(region)});
+}
+
 }  // namespace segs::storage::alerts

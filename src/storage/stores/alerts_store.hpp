@@ -80,5 +80,7 @@ void put_settings(transaction& tx, std::string_view region, std::int64_t meter, 
 // --- counts (operations) ---
 /// Active or acknowledged alerts by region.
 std::map<std::string, std::int64_t> open_by_region(transaction& tx);
+/// Active or acknowledged alerts of `region` by severity ("info", ...).
+std::map<std::string, std::int64_t> open_by_severity(transaction& tx, std::string_view region);
 
 }  // namespace segs::storage::alerts

@@ -444,4 +444,16 @@ std::map<std::string, std::int64_t> invoices_by_region(transaction& tx) {
   return counts_by_region(tx, "SELECT region, COUNT(*) FROM invoices GROUP BY region");
 }
 
+receivables receivables_of(transaction& tx, std::string_view region, timestamp now) {
+  const auto res = tx.exec(
+                        "SELECT CAST(COALESCE(SUM(total - amount_paid - amount_credited), 0) AS BIGINT), "
+                        "COALESCE(SUM(CASE WHEN due_at < $2 THEN 1 ELSE 0 END), 0), "
+                        "CAST(COALESCE(SUM(CASE WHEN due_at < $2 THEN total - amount_paid - amount_credited ELSE 0 END), 0) "
+                        "AS BIGINT) FROM invoices WHERE region = $1 AND status <> 'void' "
+                        "AND total - amount_paid - amount_credited > 0",
+                        {std::string(region), to_micros(now)});
+  const auto& r = res.rows.at(0);
+  return {money{r.i64(0)}, r.i64(1), money{r.i64(2)}};
+}
+
 }  // namespace segs::storage::billing

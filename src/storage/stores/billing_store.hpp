@@ -145,5 +145,14 @@ std::vector<received_payment> payments_between(transaction& tx, std::string_view
                                                const std::optional<uuid>& user, timestamp from, timestamp to);
 // --- counts (operations) ---
 std::map<std::string, std::int64_t> invoices_by_region(transaction& tx);
+/// What `region`'s customers owe at `now`: over the invoices not void with
+/// something due (total - paid - credited > 0), that due, and the count and
+/// due of those whose due date is before `now`.
+struct receivables {
+  money outstanding;
+  std::int64_t overdue_count = 0;
+  money overdue_amount;
+};
+[[nodiscard]] receivables receivables_of(transaction& tx, std::string_view region, timestamp now);
 
 }  // namespace segs::storage::billing

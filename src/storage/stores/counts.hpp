@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace segs::storage {
 
@@ -16,6 +18,15 @@ namespace segs::storage {
 inline std::map<std::string, std::int64_t> counts_by_region(transaction& tx, std::string_view sql) {
   std::map<std::string, std::int64_t> out;
   for (const auto& r : tx.exec(sql).rows) out[r.text(0)] = r.i64(1);
+  return out;
+}
+
+/// Runs `sql`, a "SELECT key, COUNT(*) ... WHERE ... $1 ... GROUP BY key"
+/// with `params`, and answers the counts by key.
+inline std::map<std::string, std::int64_t> counts_by_key(transaction& tx, std::string_view sql,
+                                                         std::vector<value> params) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& r : tx.exec(sql, std::span<const value>(params)).rows) out[r.text(0)] = r.i64(1);
   return out;
 }
 

@@ -572,4 +572,26 @@ std::map<std::string, std::int64_t> users_by_region(transaction& tx) {
   return counts_by_region(tx, "SELECT region, COUNT(*) FROM users WHERE status <> 'deleted' GROUP BY region");
 }
 
+std::map<std::string, std::int64_t> users_by_status(transaction& tx, std::string_view region) {
+  return counts_by_key(tx, "SELECT status, COUNT(*) FROM users WHERE region = $1 AND status <> 'deleted' GROUP BY status",
+                       {std::string(region)});
+}
+
+std::vector<user> users_after(transaction& tx, const export_scope& scope, std::string_view after, int limit) {
+  filter f;
+  f.add("id > ?", std::string(after));
+  f.add("status <> 'deleted'");
+  if (scope.region) f.add("region = ?", *scope.region);
+  if (scope.department) f.add("department = ?", *scope.department);
+  auto params = f.params();
+  params.emplace_back(std::int64_t{limit});
+  auto res = tx.exec("SELECT " + std::string(kUserColumns) + " FROM users" + f.where() + " ORDER BY id LIMIT $" +
+                         std::to_string(params.size()),
+                     std::span<const value>(params));
+  std::vector<user> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(read_user(r).user);
+  return out;
+}
+
 }  // namespace segs::storage::identity

@@ -163,5 +163,16 @@ std::vector<sign_in> sign_ins_between(transaction& tx, const std::optional<std::
                                       timestamp to);
 // --- counts (operations) ---
 std::map<std::string, std::int64_t> users_by_region(transaction& tx);
+/// The accounts of `region` by status (deleted ones left out).
+std::map<std::string, std::int64_t> users_by_status(transaction& tx, std::string_view region);
+/// Whose accounts the users export reads: everyone's, or a region's, or a
+/// department's.
+struct export_scope {
+  std::optional<std::string> region;
+  std::optional<std::string> department;
+};
+/// Up to `limit` accounts of `scope` (deleted ones left out) with id after
+/// `after` ("" : from the first), by id: one keyset page on the primary key.
+std::vector<user> users_after(transaction& tx, const export_scope& scope, std::string_view after, int limit);
 
 }  // namespace segs::storage::identity

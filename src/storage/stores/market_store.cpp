@@ -566,4 +566,11 @@ std::map<std::string, std::int64_t> open_orders_by_region(transaction& tx) {
 
 std::int64_t count_trades(transaction& tx) { return count_of(tx, "SELECT COUNT(*) FROM market_trades"); }
 
+std::optional<last_trade> last_trade_of(transaction& tx, const std::string& region) {
+  auto res = tx.exec("SELECT executed_at, price FROM market_trades WHERE region = $1 ORDER BY seq DESC LIMIT 1",
+                     {region});
+  if (res.rows.empty()) return std::nullopt;
+  return last_trade{from_micros(res.rows.front().i64(0)), money{res.rows.front().i64(1)}};
+}
+
 }  // namespace segs::storage::market

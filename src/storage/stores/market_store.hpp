@@ -140,5 +140,11 @@ std::vector<detail::slot_record> slot_records_between(transaction& tx, const std
 /// trail the journal by up to `market_options::projection_batch` rows).
 std::map<std::string, std::int64_t> open_orders_by_region(transaction& tx);
 std::int64_t count_trades(transaction& tx);
+/// The latest trade of `region` (the highest seq: execution order).
+struct last_trade {
+  timestamp executed_at{};
+  money price;
+};
+[[nodiscard]] std::optional<last_trade> last_trade_of(transaction& tx, const std::string& region);
 
 }  // namespace segs::storage::market
