@@ -237,9 +237,6 @@ void register_operations(py::module_& m) {
       .def_readonly("next_after", &user_export_page::next_after, "Pass as `after` for the next page.")
       .def_readonly("done", &user_export_page::done, "True when no page follows.");
 
-  py::class_<py_operations>(m, "Operations",
-                            "The deployment's health, information and statistics (system:read: admins); "
-                            "operators' dashboard and reports (analytics:operate) and users export (users:read). "
   py::class_<seed_report>(m, "SeedReport", "What Operations.seed created. Read-only.")
       .def_readonly("run", &seed_report::run, "Which seeding of this database this was, from 1 (emails carry it).")
       .def_readonly("regions", &seed_report::regions, "Regions registered.")
@@ -271,8 +268,8 @@ void register_operations(py::module_& m) {
 
   py::class_<py_operations>(m, "Operations",
                             "The deployment's health, information and statistics, and seeding demo data "
-                            "(system:read: admins). "
-                            "Obtained from Grid.operations; keeps its grid alive.")
+                            "(system:read: admins); operators' dashboard and reports (analytics:operate) and "
+                            "users export (users:read). Obtained from Grid.operations; keeps its grid alive.")
       .def(
           "health",
           [](const py_operations& s, const principal& who) {
@@ -314,11 +311,8 @@ void register_operations(py::module_& m) {
             return with_operations(s, [&](operations_service& o) { return o.export_users_page(who, after, limit); });
           },
           py::arg("principal"), py::arg("after") = "", py::arg("limit") = 1000,
-          "A UserExportPage of the users in the caller's scope (users:read), by id after `after`.");
-
-  add_grid_service<py_operations>(m, "operations",
-                                  "The Operations service (health, information, statistics; operators' dashboard, "
-                                  "reports and users export).");
+          "A UserExportPage of the users in the caller's scope (users:read), by id after `after`.")
+      .def(
           "seed",
           [](const py_operations& s, const principal& who, long long seed, int users, int days) {
             // Checked here so the error names the keyword (C++ takes an unsigned seed).
@@ -335,7 +329,9 @@ void register_operations(py::module_& m) {
           "users or days. Each call is a new run with fresh emails. Returns the SeedReport, whose "
           "credentials are shown only there.");
 
-  add_grid_service<py_operations>(m, "operations", "The Operations service (health, information, statistics, seeding).");
+  add_grid_service<py_operations>(m, "operations",
+                                  "The Operations service (health, information, statistics; operators' dashboard, "
+                                  "reports and users export; seeding).");
 }
 
 }  // namespace segs::python
