@@ -171,7 +171,7 @@ def test_runtime_config_typed_all_or_none_and_in_force(grid: segs.Grid, clock: s
         grid.config.update(admin, {"notifications.retention_days": 9, "features.teleport": True})
     assert bad.value.field == "features.teleport"
     with pytest.raises(segs.ValidationError) as wrong:
-        grid.config.update(admin, {"alerts.evaluate_readings": 1.5})
+        grid.config.update(admin, {"alerts.evaluate_readings": 1.5})  # type: ignore[dict-item]
     assert wrong.value.field == "alerts.evaluate_readings"
     assert grid.config.value("notifications.retention_days") == 2
     assert grid.config.update(admin, {"notifications.retention_days": None}) == [
