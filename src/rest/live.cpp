@@ -198,9 +198,9 @@ namespace {
 
 constexpr int close_unauthorized = 4401;
 constexpr int close_too_slow = 4429;
-// What a pending book snapshot counts towards the queue's bound before it
-// is fetched.
-constexpr std::size_t book_placeholder_bytes = 256;
+// What a queued "send the slot's current book" entry counts towards the
+// queue's bound: the book itself is read only when the entry is sent.
+constexpr std::size_t pending_book_bytes = 256;
 
 struct subscription_key {
   std::string channel;  // "market" | "alerts"
@@ -243,10 +243,10 @@ struct live_connection::impl final : detail::live_client {
     {
       std::lock_guard lock(m);
       if (closing || !pending_books.insert(key).second) return;  // one pending is enough
-      if (bytes + book_placeholder_bytes > st.opts.live.max_queued_bytes) return overflow_locked();
+      if (bytes + pending_book_bytes > st.opts.live.max_queued_bytes) return overflow_locked();
       first = queue.empty();
       queue.push_back({nullptr, key});
-      bytes += book_placeholder_bytes;
+      bytes += pending_book_bytes;
     }
     if (first) wake();
   }
@@ -298,7 +298,7 @@ struct live_connection::impl final : detail::live_client {
         if (it.text) {
           bytes -= it.text->size();
         } else {
-          bytes -= book_placeholder_bytes;
+          bytes -= pending_book_bytes;
           pending_books.erase(it.book);
         }
       }
@@ -369,18 +369,9 @@ struct live_connection::impl final : detail::live_client {
     wake();
   }
 
-  void enqueue(std::string text) {
-    auto shared = std::make_shared<const std::string>(std::move(text));
-    bool first = false;
-    {
-      std::lock_guard lock(m);
-      if (closing) return;
-      first = queue.empty();
-      queue.push_back({shared, {}});
-      bytes += shared->size();
-    }
-    if (first) wake();
-  }
+  // Answers count against the same bound as pushes: a client that sends
+  // but never reads is as slow as one that never reads.
+  void enqueue(std::string text) { push(std::make_shared<const std::string>(std::move(text))); }
 
   void answer(std::string_view type, json::object rest, const json::value& id) {
     json::object o{{"type", type}};
