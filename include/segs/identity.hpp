@@ -299,6 +299,20 @@ struct identity_options {
   /// grid creates a random key on first open and keeps it in storage, so
   /// tokens stay valid across restarts.
   std::vector<std::uint8_t> signing_key;
+
+  /// Access tokens `authenticate` has verified, kept in memory so that a
+  /// token's signature, its session and its account are checked once rather
+  /// than on every request. Entries are keyed by the token's SHA-256, hold
+  /// the principal (a few hundred bytes), end with the token or its session,
+  /// and are dropped at once by this process's logouts, suspensions,
+  /// deletions, role, password and profile changes. 0 turns the cache off.
+  std::size_t token_cache_entries = 10'000;
+  /// The bound on revocations made by another process sharing the database
+  /// (another grid on the same PostgreSQL database or SQLite file): this
+  /// process reads the revocation log before serving a cached token when
+  /// the last read is older than this, so such a token stops working here
+  /// within this long. 0 reads the log before every cached answer.
+  std::chrono::milliseconds revocation_sync_interval{1000};
 };
 
 /// Identity & access. Obtained from `grid::identity()`; lives as long as the
@@ -365,6 +379,10 @@ class SEGS_EXPORT identity_service {
   result<token_pair> refresh(std::string_view refresh_token, const request_context& ctx = {});
   /// Verifies an access token (signature, algorithm, exp/nbf/iss/aud,
   /// revocation, session) and returns its principal. unauthorized otherwise.
+  /// A token verified before is answered from memory
+  /// (identity_options::token_cache_entries) until it or its session ends
+  /// or it is revoked: at once for revocations by this grid, within
+  /// identity_options::revocation_sync_interval for another process's.
   result<principal> authenticate(std::string_view access_token);
   /// Verifies an API key (from the X-API-Key header) and returns its principal.
   result<principal> authenticate_api_key(std::string_view key);

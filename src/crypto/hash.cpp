@@ -1,5 +1,7 @@
 #include "crypto/hash.hpp"
 
+#include <segs/error.hpp>
+
 #include <sodium.h>
 
 namespace segs::crypto {
@@ -28,6 +30,16 @@ sha256_digest hmac_sha256(byte_view key, byte_view data) {
 
 sha256_digest hmac_sha256(byte_view key, std::string_view data) {
   return hmac_sha256(key, as_bytes(data));
+}
+
+keyed_digest keyed_hash(byte_view key, std::string_view data) {
+  ensure_sodium();
+  keyed_digest out{};
+  if (key.size() < crypto_generichash_KEYBYTES_MIN || key.size() > crypto_generichash_KEYBYTES_MAX ||
+      crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                         data.size(), key.data(), key.size()) != 0)
+    throw segs::exception(make_error(errc::internal, "keyed_hash: the key must be 16 to 64 bytes"));
+  return out;
 }
 
 bool constant_time_equal(byte_view a, byte_view b) noexcept {

@@ -58,6 +58,7 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
     if (up.wallet_address) rules::check_wallet_address(*up.wallet_address);
     if (up.region && who.scope == role_scope::region && *up.region != who.region)
       fail(errc::forbidden, "you cannot move a user out of your region", "region");
+    detail::revocations gone{impl_->tokens};
     return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
@@ -75,6 +76,8 @@ result<user> identity_service::update_user(const principal& who, const uuid& id,
       if (up.wallet_address) u.user.wallet_address = up.wallet_address;
       u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
+      // Principals carry the region and department.
+      if (up.region || up.department) gone.record(tx, id, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx, {"user.update", id.to_string()});
       return public_view(u);
     });
@@ -102,6 +105,7 @@ result<user> identity_service::suspend_user(const principal& who, const uuid& id
     require(who, permission::users_manage);
     check_reason(reason);
     not_self(who, id, "suspend");
+    detail::revocations gone{impl_->tokens};
     return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
@@ -112,6 +116,7 @@ result<user> identity_service::suspend_user(const principal& who, const uuid& id
       u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
       store::revoke_user_sessions(tx, id, impl_->core.now(), "suspended");
+      gone.record(tx, id, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.suspend", id.to_string(), "success",
                     detail::audit_details({{"reason", rules::trim(reason)}})});
@@ -149,6 +154,7 @@ result<void> identity_service::delete_user(const principal& who, const uuid& id,
     detail::identity_ops ops{impl_->core};
     require(who, permission::users_manage);
     not_self(who, id, "delete");
+    detail::revocations gone{impl_->tokens};
     impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
@@ -157,6 +163,7 @@ result<void> identity_service::delete_user(const principal& who, const uuid& id,
       u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);  // frees the email and username keys
       store::revoke_user_sessions(tx, id, impl_->core.now(), "deleted");
+      gone.record(tx, id, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx, {"user.delete", id.to_string()});
     });
   });
@@ -169,6 +176,7 @@ result<user> identity_service::change_role(const principal& who, const uuid& id,
     require(who, permission::roles_manage);
     ops.check_role_name(role, "role");
     not_self(who, id, "change the role of");
+    detail::revocations gone{impl_->tokens};
     return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_manageable(tx, who, id);
       if (u.user.status == user_status::deleted) fail(errc::not_found, "user not found", "id");
@@ -178,6 +186,7 @@ result<user> identity_service::change_role(const principal& who, const uuid& id,
       store::update_user(tx, u);
       // Tokens carry the role; end sessions so the new role applies at once.
       store::revoke_user_sessions(tx, id, impl_->core.now(), "role_changed");
+      gone.record(tx, id, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"user.change_role", id.to_string(), "success",
                     detail::audit_details({{"from", from}, {"to", role}})});
@@ -240,8 +249,11 @@ result<role_definition> identity_service::define_role(const principal& who,
       if (!who.can(p)) fail(errc::forbidden, "you cannot grant '" + p + "' which you do not hold");
     role_definition stored = r;
     stored.builtin = false;
+    detail::revocations gone{impl_->tokens};
     impl_->core.write([&](transaction& tx) {
       store::upsert_role(tx, stored, impl_->core.now());
+      // Cached principals of the role hold its old permissions.
+      gone.record_everyone(tx, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx,
                    {"role.define", stored.name, "success",
                     detail::audit_details({{"permissions", storage::to_json_array(stored.permissions)},

@@ -23,6 +23,7 @@
 #include "crypto/random.hpp"
 #include "grid_core.hpp"
 #include "identity/roles.hpp"
+#include "identity/token_cache.hpp"
 #include "region/region_service.hpp"
 #include "identity/validation.hpp"
 #include "storage/stores/identity_store.hpp"
@@ -32,7 +33,9 @@
 #include <segs/identity.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <mutex>
 
 namespace segs {
 
@@ -247,11 +250,61 @@ struct identity_ops {
 
 }  // namespace detail
 
+namespace detail {
+
+/// The revocations one call makes. Each is recorded in the call's
+/// transaction (the log other processes replay) and, once this object goes
+/// out of scope after the transaction, applied to this process's token
+/// cache: after the commit, so that no authentication can read the old
+/// state after the cache forgot it. Declared before the transaction runs;
+/// a rolled-back call forgets too, which only costs a verification.
+class revocations {
+ public:
+  explicit revocations(token_cache& cache) : cache_(cache) {}
+  revocations(const revocations&) = delete;
+  revocations& operator=(const revocations&) = delete;
+  ~revocations() {
+    if (everyone_) {
+      cache_.forget_all();
+      return;
+    }
+    for (const auto& u : users_) cache_.forget(u);
+  }
+
+  /// `user`'s tokens may no longer say what they said.
+  void record(transaction& tx, const uuid& user, timestamp now) {
+    store::record_revocation(tx, user, now);
+    if (std::find(users_.begin(), users_.end(), user) == users_.end()) users_.push_back(user);
+  }
+  /// Nobody's tokens may (a role's permissions changed).
+  void record_everyone(transaction& tx, timestamp now) {
+    store::record_revocation(tx, std::nullopt, now);
+    everyone_ = true;
+  }
+
+ private:
+  token_cache& cache_;
+  std::vector<uuid> users_;
+  bool everyone_ = false;
+};
+
+}  // namespace detail
+
 // The service's state lives here rather than in the header, so it can grow
 // without changing the class layout hosts compile against.
 struct identity_service::impl {
-  explicit impl(detail::grid_core& c) : core(c) {}
+  explicit impl(detail::grid_core& c) : core(c), tokens(c.opts.identity.token_cache_entries) {}
   detail::grid_core& core;
+  /// Verified access tokens (token_cache.hpp).
+  detail::token_cache tokens;
+
+  /// Replays the revocation log when its last replay is older than
+  /// identity_options::revocation_sync_interval (identity_sessions.cpp).
+  void replay_revocations();
+  std::mutex replay_mu;
+  /// Steady-clock time of the next replay, in the clock's ticks.
+  std::atomic<std::int64_t> next_replay{0};
+  std::int64_t replayed_epoch = -1;  ///< guarded by replay_mu; -1: never
 };
 
 }  // namespace segs

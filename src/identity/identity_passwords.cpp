@@ -67,6 +67,7 @@ result<void> identity_service::change_password(const principal& who,
       fail(errc::validation_error, "new_password must differ from the current one", "new_password");
     auto hash = impl_->core.passwords.hash(new_password);
     detail::outgoing events;
+    detail::revocations gone{impl_->tokens};
     impl_->core.write([&](transaction& tx) {
       events.clear();
       auto fresh = ops.load_user(tx, uid);
@@ -75,6 +76,7 @@ result<void> identity_service::change_password(const principal& who,
       store::update_user(tx, fresh);
       // Other devices signed in with the old password are signed out.
       store::revoke_user_sessions(tx, uid, impl_->core.now(), "password_changed", who.session_id);
+      gone.record(tx, uid, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.change_password", uid.to_string()});
       password_changed(impl_->core, tx, fresh.user, events);
     });
@@ -106,6 +108,7 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
     auto hash = impl_->core.passwords.hash(new_password);
     auto invalid = make_error(errc::validation_error, "otp is invalid or has expired", "otp");
     detail::outgoing events;
+    detail::revocations gone{impl_->tokens};
     auto done = impl_->core.write([&](transaction& tx) -> result<void> {
       events.clear();
       auto u = store::find_user_by_email(tx, rules::email_key(email));
@@ -123,6 +126,7 @@ result<void> identity_service::reset_password(std::string_view email, std::strin
       u->user.updated_at = impl_->core.now();
       store::update_user(tx, *u);
       store::revoke_user_sessions(tx, u->user.id, impl_->core.now(), "password_reset");
+      gone.record(tx, u->user.id, impl_->core.now());
       store::clear_throttle(tx, rules::email_key(email));
       audit_append(impl_->core, tx, actor::user(u->user.id), ctx,
                    {"auth.reset_password", u->user.id.to_string()});

@@ -27,6 +27,7 @@ result<user> identity_service::update_profile(const principal& who, const profil
     if (up.department) rules::check_department(*up.department);
     if (up.department_metadata) rules::check_department_metadata(*up.department_metadata);
     if (up.region) rules::check_region(*up.region);
+    detail::revocations gone{impl_->tokens};
     return impl_->core.write([&](transaction& tx) {
       auto u = ops.load_user(tx, uid);
       if (up.username) {
@@ -41,6 +42,8 @@ result<user> identity_service::update_profile(const principal& who, const profil
       if (up.region) u.user.region = region_of_registration(tx, impl_->core, rules::trim(*up.region));
       u.user.updated_at = impl_->core.now();
       store::update_user(tx, u);
+      // Principals carry the region and department.
+      if (up.region || up.department) gone.record(tx, uid, impl_->core.now());
       audit_append(impl_->core, tx, actor::of(who), ctx, {"user.update_profile", uid.to_string()});
       return public_view(u);
     });

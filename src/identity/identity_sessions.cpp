@@ -112,6 +112,7 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
       fail(errc::validation_error, "refresh_token is required", "refresh_token");
     auto invalid = make_error(errc::unauthorized, "refresh token is invalid or expired");
     const auto hash = to_blob(crypto::sha256(refresh_token));
+    detail::revocations gone{impl_->tokens};
     return impl_->core.write([&](transaction& tx) -> result<token_pair> {
       const auto now = impl_->core.now();
       auto r = store::find_refresh(tx, hash);
@@ -122,6 +123,7 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
         // A rotated token came back: someone holds a copy. End the session
         // so neither holder can continue.
         store::revoke_session(tx, s->id, now, "refresh_token_reuse");
+        gone.record(tx, s->user_id, now);
         audit_append(impl_->core, tx, actor::anonymous(), ctx,
                      {"auth.refresh_reuse", s->user_id.to_string(), "failure",
                       detail::audit_details({{"session_id", s->id.to_string()}})});
@@ -141,7 +143,19 @@ result<token_pair> identity_service::refresh(std::string_view refresh_token,
 result<principal> identity_service::authenticate(std::string_view access_token) {
   return guard([&]() -> result<principal> {
     detail::identity_ops ops{impl_->core};
+    auto& tokens = impl_->tokens;
     const auto now = impl_->core.now();
+    // A token verified before is answered from memory (token_cache.hpp),
+    // once other processes' revocations are known (replay_revocations).
+    // Oversized tokens are refused by decode_jwt before any hashing.
+    std::optional<detail::token_cache::digest> digest;
+    if (tokens.enabled() && access_token.size() <= 8 * 1024) {
+      impl_->replay_revocations();
+      digest = tokens.key_of(access_token);
+      if (auto hit = tokens.find(*digest, now)) return std::move(*hit);
+    }
+    const auto generation = tokens.generation();
+
     auto claims = crypto::decode_jwt(
         *impl_->core.token_key, access_token,
         crypto::jwt_expectations{ops.opts().issuer, ops.opts().audience, unix_seconds(now), 0});
@@ -150,7 +164,8 @@ result<principal> identity_service::authenticate(std::string_view access_token) 
     auto sid = uuid::parse(claims->sid);
     auto invalid = make_error(errc::unauthorized, "access token is no longer valid");
     if (!sub || !sid) return invalid;
-    return impl_->core.read([&](transaction& tx) -> result<principal> {
+    timestamp session_end{};
+    auto verified = impl_->core.read([&](transaction& tx) -> result<principal> {
       if (store::token_id_revoked(tx, claims->jti)) return invalid;
       auto s = store::find_session(tx, *sid);
       if (!s || s->revoked_at || now >= s->expires_at || s->user_id != *sub) return invalid;
@@ -160,19 +175,63 @@ result<principal> identity_service::authenticate(std::string_view access_token) 
       p.session_id = *sid;
       p.token_id = claims->jti;
       p.expires_at = from_micros(claims->exp * 1'000'000);
+      session_end = s->expires_at;
       return p;
     });
+    if (verified && digest)
+      tokens.put(*digest, *verified,
+                 {from_micros(claims->nbf * 1'000'000), std::min(*verified->expires_at, session_end)},
+                 now, generation);
+    return verified;
   });
+}
+
+void identity_service::impl::replay_revocations() {
+  using steady = std::chrono::steady_clock;
+  if (steady::now().time_since_epoch().count() < next_replay.load(std::memory_order_acquire)) return;
+  std::lock_guard lock(replay_mu);
+  // Another thread may have replayed while this one waited.
+  if (steady::now().time_since_epoch().count() < next_replay.load(std::memory_order_relaxed)) return;
+  struct log {
+    std::int64_t epoch = 0;
+    std::vector<std::optional<uuid>> gone;
+  };
+  const auto seen = replayed_epoch;
+  auto l = core.read([&](transaction& tx) {
+    log out;
+    out.epoch = store::revocation_epoch(tx);
+    if (seen >= 0 && out.epoch > seen) out.gone = store::revocations_between(tx, seen, out.epoch);
+    return out;
+  });
+  // Never replayed, or entries pruned past us: nothing cached can be vouched for.
+  bool everyone = seen < 0 || static_cast<std::int64_t>(l.gone.size()) != l.epoch - seen;
+  for (const auto& user : l.gone) {
+    if (!user) everyone = true;
+    else if (!everyone) tokens.forget(*user);
+  }
+  if (everyone) {
+    // "Everyone" is a role's change: this process's copy of the roles is
+    // old. Reloaded first: an entry put after the drop must be built from
+    // the new roles.
+    if (seen >= 0) core.reload_roles();
+    tokens.forget_all();
+  }
+  replayed_epoch = l.epoch;
+  const auto interval = std::chrono::duration_cast<steady::duration>(
+      core.opts.identity.revocation_sync_interval);
+  next_replay.store((steady::now() + interval).time_since_epoch().count(), std::memory_order_release);
 }
 
 result<void> identity_service::logout(const principal& who, const request_context& ctx) {
   return guard([&] {
     const auto& uid = require_user(who);
+    detail::revocations gone{impl_->tokens};
     impl_->core.write([&](transaction& tx) {
       const auto now = impl_->core.now();
       if (who.session_id) store::revoke_session(tx, *who.session_id, now, "logout");
       if (!who.token_id.empty())
         store::revoke_token_id(tx, who.token_id, who.expires_at.value_or(now));
+      gone.record(tx, uid, now);
       audit_append(impl_->core, tx, actor::of(who), ctx, {"auth.logout", uid.to_string()});
     });
   });
@@ -181,9 +240,11 @@ result<void> identity_service::logout(const principal& who, const request_contex
 result<void> identity_service::logout_all(const principal& who, const request_context& ctx) {
   return guard([&] {
     const auto& uid = require_user(who);
+    detail::revocations gone{impl_->tokens};
     impl_->core.write([&](transaction& tx) {
       const auto now = impl_->core.now();
       auto n = store::revoke_user_sessions(tx, uid, now, "logout_all");
+      gone.record(tx, uid, now);
       if (!who.token_id.empty())
         store::revoke_token_id(tx, who.token_id, who.expires_at.value_or(now));
       audit_append(impl_->core, tx, actor::of(who), ctx,

@@ -108,6 +108,19 @@ TEST_CASE("hmac_sha256 reproduces RFC 4231") {
   }
 }
 
+TEST_CASE("keyed_hash names data under a key, and only under that key") {
+  const std::vector<std::uint8_t> k1(32, 1), k2(32, 2);
+  const auto a = keyed_hash(k1, "eyJhbGciOiJFZERTQSJ9.payload.signature");
+  CHECK(a == keyed_hash(k1, "eyJhbGciOiJFZERTQSJ9.payload.signature"));
+  CHECK(a != keyed_hash(k2, "eyJhbGciOiJFZERTQSJ9.payload.signature"));
+  CHECK(a != keyed_hash(k1, "eyJhbGciOiJFZERTQSJ9.payload.signaturf"));
+  CHECK(a != sha256("eyJhbGciOiJFZERTQSJ9.payload.signature"));
+  // BLAKE2b takes keys of 16 to 64 bytes.
+  CHECK_NOTHROW((void)keyed_hash(std::vector<std::uint8_t>(16, 7), ""));
+  CHECK_THROWS_AS((void)keyed_hash(std::vector<std::uint8_t>(8, 7), "x"), segs::exception);
+  CHECK_THROWS_AS((void)keyed_hash(std::vector<std::uint8_t>(65, 7), "x"), segs::exception);
+}
+
 TEST_CASE("constant_time_equal compares contents and lengths") {
   const std::vector<std::uint8_t> a{1, 2, 3, 4};
   std::vector<std::uint8_t> b = a;

@@ -454,6 +454,37 @@ bool token_id_revoked(transaction& tx, std::string_view jti) {
   return !tx.exec("SELECT 1 FROM revoked_tokens WHERE jti = $1", {std::string(jti)}).rows.empty();
 }
 
+// How many epochs of the revocation log are kept: a reader more than this
+// far behind forgets every token it holds instead of reading them.
+constexpr std::int64_t kRevocationsKept = 10'000;
+
+std::int64_t record_revocation(transaction& tx, const std::optional<uuid>& user, timestamp now) {
+  // The UPDATE takes the row's lock until commit (PostgreSQL; SQLite writes
+  // one at a time anyway), so epochs commit in order and without gaps.
+  tx.exec("UPDATE revocation_epoch SET epoch = epoch + 1 WHERE id = 1");
+  const auto epoch = tx.exec("SELECT epoch FROM revocation_epoch WHERE id = 1").rows.at(0).i64(0);
+  tx.exec("INSERT INTO token_revocations (epoch, user_id, revoked_at) VALUES ($1, $2, $3)",
+          {epoch, user ? id(*user) : value(nullptr), to_micros(now)});
+  if (epoch % 1000 == 0)
+    tx.exec("DELETE FROM token_revocations WHERE epoch <= $1", {epoch - kRevocationsKept});
+  return epoch;
+}
+
+std::int64_t revocation_epoch(transaction& tx) {
+  return tx.exec("SELECT epoch FROM revocation_epoch WHERE id = 1").rows.at(0).i64(0);
+}
+
+std::vector<std::optional<uuid>> revocations_between(transaction& tx, std::int64_t after,
+                                                     std::int64_t upto) {
+  auto res = tx.exec(
+      "SELECT user_id FROM token_revocations WHERE epoch > $1 AND epoch <= $2 ORDER BY epoch",
+      {after, upto});
+  std::vector<std::optional<uuid>> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back(r.is_null(0) ? std::nullopt : std::optional<uuid>(r.id(0)));
+  return out;
+}
+
 std::optional<throttle_row> find_throttle(transaction& tx, std::string_view identifier) {
   auto res = tx.exec(
       "SELECT identifier, failures, window_start, locked_until, lockouts FROM login_throttle "

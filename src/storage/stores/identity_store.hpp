@@ -119,6 +119,18 @@ bool rotate_refresh(transaction& tx, const blob& token_hash, timestamp now);
 void revoke_token_id(transaction& tx, std::string_view jti, timestamp expires_at);
 bool token_id_revoked(transaction& tx, std::string_view jti);
 
+// --- the revocation log (migration 0017) ------------------------------------------
+/// Appends "the verified tokens of `user` (everyone's when none) no longer
+/// hold" under the next epoch, which it answers. Takes the epoch row's lock
+/// until commit: revocations commit in epoch order.
+std::int64_t record_revocation(transaction& tx, const std::optional<uuid>& user, timestamp now);
+/// The last committed epoch.
+std::int64_t revocation_epoch(transaction& tx);
+/// The revocations of epochs (after, upto], oldest first: a user's id, or
+/// nullopt for everyone. Fewer than upto - after of them: some were pruned.
+std::vector<std::optional<uuid>> revocations_between(transaction& tx, std::int64_t after,
+                                                     std::int64_t upto);
+
 // --- login throttling ---------------------------------------------------------------
 struct throttle_row {
   std::string identifier;
