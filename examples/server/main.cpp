@@ -7,6 +7,7 @@
 // Configuration: see --help and docs/server.md. Exit status: 0 after a clean
 // stop (SIGINT/SIGTERM), 1 when the database or the address cannot be used,
 // 2 for a bad setting.
+#include "access_log.hpp"
 #include "config.hpp"
 #include "http_server.hpp"
 #include "mail_sink.hpp"
@@ -185,9 +186,10 @@ int serve(segs_server::config& cfg) {
   {
     segs::rest::handler api(*grid, cfg.rest);
     net::io_context ioc(cfg.threads);
+    segs_server::access_log log;  // stdout, written by its own thread
     std::optional<segs_server::http_server> server;
     try {
-      server.emplace(ioc, api, cfg.rest.max_body_bytes, endpoint);
+      server.emplace(ioc, api, cfg.rest.max_body_bytes, endpoint, log);
     } catch (const boost::system::system_error& e) {
       throw fatal("SEGS_LISTEN (--listen): cannot listen on " + cfg.listen_host + ":" +
                   std::to_string(cfg.listen_port) + ": " + e.code().message());
@@ -239,6 +241,12 @@ int serve(segs_server::config& cfg) {
     for (int i = 1; i < cfg.threads; ++i) threads.emplace_back(run);
     run();
     for (auto& t : threads) t.join();
+    // Every request has been answered: its line goes out before we exit.
+    server.reset();
+    log.stop();
+    if (const auto lost = log.dropped(); lost > 0)
+      std::cerr << "segs-server: the access log dropped " << lost
+                << " lines (stdout was too slow)" << std::endl;
   }
   grid->outbox().set_listener({});
   grid.reset();  // closes storage
