@@ -61,6 +61,10 @@ constexpr setting settings[] = {
      "WebSocket: how often each socket's credentials are checked again, milliseconds"},
     {"SEGS_LIVE_MAX_QUEUED_BYTES", "live-max-queued-bytes", "1048576",
      "WebSocket: bytes waiting for a slow client before it is dropped (4429)"},
+    {"SEGS_TOKEN_CACHE_ENTRIES", "token-cache-entries", "10000",
+     "verified access tokens kept in memory (0: verify every request)"},
+    {"SEGS_REVOCATION_SYNC_MS", "revocation-sync-ms", "1000",
+     "bound on revocations made by another server on the same database reaching this one, milliseconds"},
     {"SEGS_BILLING", "billing", "on",
      "on or off (also 1/0, true/false): serve the /api/v1/billing routes; off: they answer 404"},
     {"ENABLE_BILLING", "enable-billing", nullptr, "the seed's name of SEGS_BILLING (used when that one is not given)"},
@@ -496,6 +500,11 @@ config load_config(int argc, char** argv) {
       cfg.rest.live.recheck = std::chrono::milliseconds(parse_int<int>(s, *v, 10, 3'600'000));
     } else if (name == "SEGS_LIVE_MAX_QUEUED_BYTES") {
       cfg.rest.live.max_queued_bytes = parse_int<std::size_t>(s, *v, 1024, std::size_t{1} << 30);
+    } else if (name == "SEGS_TOKEN_CACHE_ENTRIES") {
+      cfg.grid.identity.token_cache_entries = parse_int<std::size_t>(s, *v, 0, 10'000'000);
+    } else if (name == "SEGS_REVOCATION_SYNC_MS") {
+      cfg.grid.identity.revocation_sync_interval =
+          std::chrono::milliseconds(parse_int<int>(s, *v, 0, 60'000));
     } else if (name == "SEGS_DEV_MODE") {
       cfg.grid.development_mode = parse_switch(s, *v);
     } else if (name == "SEGS_BILLING") {

@@ -7,7 +7,7 @@
 // connection are answered one at a time, in order (the pipelining cap is one
 // request in flight per connection: later pipelined requests wait in the
 // socket buffer, so a client cannot queue work). One JSON access-log line per
-// request goes to stdout.
+// request goes to the access log (access_log.hpp).
 //
 // Thread-safety: construct and start on one thread; `stop` may be called
 // from any thread (a signal handler's completion, typically).
@@ -23,14 +23,15 @@
 
 namespace segs_server {
 
+class access_log;
 class listener;
 
 class http_server {
  public:
   /// Binds `at` (port 0: a free port). Throws boost::system::system_error
-  /// when it cannot. `api` must outlive the server.
+  /// when it cannot. `api` and `log` must outlive the server.
   http_server(boost::asio::io_context& ioc, segs::rest::handler& api, std::size_t max_body_bytes,
-              const boost::asio::ip::tcp::endpoint& at);
+              const boost::asio::ip::tcp::endpoint& at, access_log& log);
   ~http_server();
   http_server(const http_server&) = delete;
   http_server& operator=(const http_server&) = delete;

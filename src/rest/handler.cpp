@@ -85,9 +85,9 @@ bool sane_request_id(std::string_view id) {
   });
 }
 
-std::string metric_method(std::string_view m) {
+std::string_view metric_method(std::string_view m) {
   for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"})
-    if (m == known) return std::string(known);
+    if (m == known) return known;
   return "OTHER";
 }
 
@@ -295,7 +295,14 @@ class pipeline {
     res.status = out.rep.status;
     res.route = route_.empty() ? "unmatched" : route_;
     res.request_id = request_id_;
-    const std::string now = to_rfc3339(st_.grid.clock().now());
+    res.headers.reserve(out.rep.headers.size() + 12);
+    // The envelope is written directly, its members in this order:
+    // {"success","message"|"error","data","timestamp"}.
+    auto close_envelope = [&] {
+      res.body += ",\"timestamp\":";
+      detail::append_json_string(res.body, to_rfc3339(st_.grid.clock().now()));
+      res.body += '}';
+    };
     if (out.is_error) {
       boost::json::object details;
       if (!out.field.empty()) details["field"] = out.field;
@@ -304,12 +311,14 @@ class pipeline {
         res.headers.push_back({"Retry-After", std::to_string(out.retry_after->count())});
       }
       if (res.status == 401) res.headers.push_back({"WWW-Authenticate", "Bearer"});
-      boost::json::object body{
-          {"success", false},
-          {"error",
-           {{"code", out.code}, {"message", out.error_message}, {"details", std::move(details)}}},
-          {"timestamp", now}};
-      res.body = detail::to_json_text(body);
+      res.body = "{\"success\":false,\"error\":{\"code\":";
+      detail::append_json_string(res.body, out.code);
+      res.body += ",\"message\":";
+      detail::append_json_string(res.body, out.error_message);
+      res.body += ",\"details\":";
+      detail::append_json(res.body, details);
+      res.body += '}';
+      close_envelope();
       res.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     } else if (out.rep.raw) {
       res.body = std::move(*out.rep.raw);
@@ -317,11 +326,12 @@ class pipeline {
       if (!out.rep.content_type.empty())
         res.headers.push_back({"Content-Type", out.rep.content_type});
     } else {
-      boost::json::object body{{"success", true},
-                               {"message", out.rep.message},
-                               {"data", std::move(out.rep.data)},
-                               {"timestamp", now}};
-      res.body = detail::to_json_text(body);
+      res.body.reserve(512);
+      res.body = "{\"success\":true,\"message\":";
+      detail::append_json_string(res.body, out.rep.message);
+      res.body += ",\"data\":";
+      detail::append_json(res.body, out.rep.data);
+      close_envelope();
       res.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
     }
     for (auto& h : out.rep.headers) res.headers.push_back(std::move(h));

@@ -184,14 +184,58 @@ json::value time_or_null(const std::optional<timestamp>& t) {
   return json::string(to_rfc3339(*t));
 }
 
-namespace {
+void append_json_string(std::string& out, std::string_view v) {
+  // RFC 8259 escaping, as Boost.JSON's serializer does it, without a
+  // temporary string per value.
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // start of the run not yet copied
+  // true for the bytes that need an escape: controls, '"' and '\\'.
+  static constexpr auto needs_escape = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (!needs_escape[c]) continue;
+    out.append(v.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: {
+        const char esc[] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(esc, sizeof esc);
+      }
+    }
+  }
+  out.append(v.data() + plain, v.size() - plain);
+  out += '"';
+}
 
-void write_json(std::string& out, const json::value& v) {
+void append_json(std::string& out, const json::value& v) {
   switch (v.kind()) {
     case json::kind::null: out += "null"; break;
     case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::int64: out += std::to_string(v.get_int64()); break;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
+    case json::kind::int64: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.get_int64());
+      out.append(buf, r.ptr);
+      break;
+    }
+    case json::kind::uint64: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, v.get_uint64());
+      out.append(buf, r.ptr);
+      break;
+    }
     case json::kind::double_: {
       const double d = v.get_double();
       if (!std::isfinite(d)) {  // JSON has no such numbers
@@ -203,14 +247,14 @@ void write_json(std::string& out, const json::value& v) {
       out.append(buf, r.ptr);
       break;
     }
-    case json::kind::string: out += json::serialize(v.get_string()); break;
+    case json::kind::string: append_json_string(out, v.get_string()); break;
     case json::kind::array: {
       out += '[';
       bool first = true;
       for (const auto& item : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        write_json(out, item);
+        append_json(out, item);
       }
       out += ']';
       break;
@@ -221,9 +265,9 @@ void write_json(std::string& out, const json::value& v) {
       for (const auto& [key, item] : v.get_object()) {
         if (!first) out += ',';
         first = false;
-        out += json::serialize(json::string_view(key));
+        append_json_string(out, key);
         out += ':';
-        write_json(out, item);
+        append_json(out, item);
       }
       out += '}';
       break;
@@ -231,12 +275,10 @@ void write_json(std::string& out, const json::value& v) {
   }
 }
 
-}  // namespace
-
 std::string to_json_text(const json::value& v) {
   std::string out;
   out.reserve(256);
-  write_json(out, v);
+  append_json(out, v);
   return out;
 }
 

@@ -104,5 +104,9 @@ template <class T, class ItemView>
 /// rather than Boost 1.81's "2.45E-1"): prices and kWh read as people write
 /// them.
 [[nodiscard]] std::string to_json_text(const boost::json::value& v);
+/// The same, appended to `out`.
+void append_json(std::string& out, const boost::json::value& v);
+/// `v` as a JSON string (quoted, escaped), appended to `out`.
+void append_json_string(std::string& out, std::string_view v);
 
 }  // namespace segs::rest::detail

@@ -28,11 +28,17 @@ std::string number(double v) {
 
 }  // namespace
 
-void metrics::record(const std::string& method, const std::string& route, int status,
+void metrics::record(std::string_view method, std::string_view route, int status,
                      double seconds) {
   std::lock_guard lock(mu_);
-  ++requests_[{method, route, status}];
-  auto& h = durations_[route];
+  const auto key = std::tuple<std::string_view, std::string_view, int>{method, route, status};
+  auto n = requests_.find(key);
+  if (n == requests_.end())
+    n = requests_.emplace(std::tuple<std::string, std::string, int>{method, route, status}, 0).first;
+  ++n->second;
+  auto d = durations_.find(route);
+  if (d == durations_.end()) d = durations_.emplace(std::string(route), histogram{}).first;
+  auto& h = d->second;
   std::size_t i = 0;
   while (i < bounds.size() && seconds > bounds[i]) ++i;
   if (i < bounds.size()) ++h.buckets[i];

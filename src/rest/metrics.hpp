@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace segs::rest::detail {
@@ -22,7 +23,7 @@ class metrics {
   static constexpr std::array<double, 12> bounds{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                  0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
 
-  void record(const std::string& method, const std::string& route, int status, double seconds);
+  void record(std::string_view method, std::string_view route, int status, double seconds);
   /// The Prometheus text exposition format, version 0.0.4.
   [[nodiscard]] std::string render() const;
 
@@ -33,8 +34,10 @@ class metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::string, histogram> durations_;
+  // Transparent comparators: a request that counts towards existing series
+  // looks them up by views, without building keys.
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::string, histogram, std::less<>> durations_;
 };
 
 }  // namespace segs::rest::detail

@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <optional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -111,7 +112,16 @@ class router {
   [[nodiscard]] const std::vector<route>& routes() const noexcept { return routes_; }
 
  private:
+  // Which segment of a path of n segments names its routes' group: the one
+  // after /api/v1 ("trading", "telemetry"...), or the last of shorter paths.
+  static std::size_t key_segment(std::size_t n) noexcept { return n > 2 ? 2 : (n ? n - 1 : 0); }
+
   std::vector<route> routes_;
+  // Routes by segment count, then by their key segment's literal ("" for a
+  // parameter there, which any path may fill): indexes into routes_, in the
+  // order they were added. A request compares itself with a few routes
+  // rather than all of them.
+  std::map<std::size_t, std::map<std::string, std::vector<std::size_t>, std::less<>>> index_;
 };
 
 // Route groups, one per file.

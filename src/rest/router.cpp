@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 
 namespace segs::rest::detail {
 
@@ -39,15 +40,33 @@ router& router::add(std::string method, std::string pattern, access acc, route_f
   r.acc = acc;
   r.rate_limited = rate_limited;
   r.fn = std::move(fn);
+  const auto n = r.segments.size();
+  const std::string key = n == 0 || r.segments[key_segment(n)][0] == ':' ? "" : r.segments[key_segment(n)];
+  index_[n][key].push_back(routes_.size());
   routes_.push_back(std::move(r));
   return *this;
 }
 
 router::match router::find(std::string_view method, const std::vector<std::string>& path) const {
   match m;
+  // The candidates: the routes of this length whose key segment is this
+  // path's, and those with a parameter there, merged back into their order.
+  std::vector<std::size_t> candidates;
+  if (auto by_size = index_.find(path.size()); by_size != index_.end()) {
+    static const std::vector<std::size_t> none;
+    auto group = [&](std::string_view key) -> const std::vector<std::size_t>& {
+      auto it = by_size->second.find(key);
+      return it == by_size->second.end() ? none : it->second;
+    };
+    const auto& named =
+        path.empty() || path[key_segment(path.size())].empty() ? none : group(path[key_segment(path.size())]);
+    const auto& open = group("");
+    candidates.reserve(named.size() + open.size());
+    std::merge(named.begin(), named.end(), open.begin(), open.end(), std::back_inserter(candidates));
+  }
   int best = -1;
-  for (const auto& r : routes_) {
-    if (r.segments.size() != path.size()) continue;
+  for (const auto index : candidates) {
+    const auto& r = routes_[index];
     int literals = 0;
     bool fits = true;
     for (std::size_t i = 0; i < path.size() && fits; ++i) {

@@ -14,6 +14,8 @@ import json
 import os
 import pathlib
 import re
+import secrets
+import shutil
 import subprocess
 import time
 import urllib.error
@@ -46,6 +48,22 @@ def require_binary():
     if os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message)
+
+
+def postgres_url():
+    """A fresh schema of the test server SEGS_TEST_PG_URL names, as a URL
+    segs-server takes (skips, or fails under CI=true, without a server)."""
+    base = os.environ.get("SEGS_TEST_PG_URL", "")
+    psql = shutil.which("psql")
+    if not base or not psql:
+        why = "SEGS_TEST_PG_URL is not set" if not base else "psql is not installed"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run under CI: {why}")
+        pytest.skip(why)
+    schema = "segs_e2e_" + secrets.token_hex(6)
+    subprocess.run([psql, base, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE SCHEMA {schema}"],
+                   check=True, capture_output=True, timeout=60)
+    return base + ("&" if "?" in base else "?") + "options=-csearch_path%3D" + schema
 
 
 class Response:

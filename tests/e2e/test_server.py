@@ -173,11 +173,19 @@ def test_access_log_is_json_without_secrets(server):
     server.request("GET", "/health", headers={"X-Request-Id": "e2e-request-id-42"})
     code = server.mail(email, "verify_email")["code"]
 
-    text = server.stdout()
-    entries = []
-    for line in text.splitlines():
-        if line.startswith("{"):
-            entries.append(json.loads(line))
+    # The log is written by its own thread, a batch at a time (about every
+    # 100 ms): wait for the lines rather than expect them at once.
+    def read_entries():
+        text = server.stdout()
+        return text, [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+    deadline = time.monotonic() + 5
+    text, entries = read_entries()
+    while time.monotonic() < deadline and not any(
+        e["request_id"] == "e2e-request-id-42" for e in entries
+    ):
+        time.sleep(0.02)
+        text, entries = read_entries()
     assert entries, text
     for e in entries:
         assert set(e) == {"time", "method", "route", "status", "duration_ms", "request_id", "peer"}
@@ -306,6 +314,12 @@ def test_sigterm_finishes_requests_in_flight_and_exits_0(start_server):
     assert idle.recv(1) == b""  # closed by the server, not reset
     idle.close()
     assert "stopped" in s.stderr()
+    # Every answered request has its access-log line: the log's buffer was
+    # written out before the exit.
+    logged = [
+        json.loads(line) for line in s.stdout().splitlines() if line.startswith('{"time"')
+    ]
+    assert sum(e["route"] == "/api/v1/auth/login" and e["status"] == 401 for e in logged) == n
     # After the stop nothing listens any more.
     try:
         socket.create_connection(("127.0.0.1", s.port), timeout=2).close()

@@ -347,6 +347,9 @@ TEST_CASE("to_rfc3339: UTC text, fraction trimmed or omitted") {
   CHECK(segs::to_rfc3339(at(sys_days{9999y / December / 31}, 23h + 59min + 59s + 999999us)) ==
         "9999-12-31T23:59:59.999999Z");
   CHECK(segs::to_rfc3339(at(sys_days{0y / January / 1})) == "0000-01-01T00:00:00Z");
+  // Beyond four digits of year, the text is still exact.
+  CHECK(segs::to_rfc3339(at(sys_days{10000y / March / 1}, 1h + 2min + 3s + 400ms)) ==
+        "10000-03-01T01:02:03.4Z");
 }
 
 TEST_CASE("parse_rfc3339: UTC forms") {

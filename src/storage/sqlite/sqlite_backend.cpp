@@ -181,6 +181,21 @@ class connection {
     }
   }
 
+  /// Runs one statement without parameters or rows (BEGIN, COMMIT) from the
+  /// statement cache: sqlite3_exec would parse it again on every call.
+  void run(std::string_view sql) {
+    sqlite3_stmt* stmt = prepare(sql).stmt;
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) {
+      sqlite3_reset(stmt);
+      return;
+    }
+    const int code = sqlite3_extended_errcode(db_);
+    std::string text = sqlite3_errmsg(db_);
+    sqlite3_reset(stmt);
+    fail(code ? code : rc, text.c_str());
+  }
+
   const prepared_stmt& prepare(std::string_view sql) {
     auto it = cache_.find(sql);  // heterogeneous: no string built per statement
     if (it != cache_.end()) return it->second;
@@ -370,7 +385,7 @@ class sqlite_backend final : public backend {
     std::unique_ptr<connection> conn;
     try {
       conn = acquire(std::nullopt);
-      conn->script(write ? "BEGIN IMMEDIATE" : "BEGIN");
+      conn->run(write ? "BEGIN IMMEDIATE" : "BEGIN");
     } catch (...) {
       if (conn) release(std::move(conn), true);
       if (write) gate_.release();
@@ -603,7 +618,7 @@ void sqlite_transaction::append(std::string_view table, std::span<const std::str
 
 void sqlite_transaction::commit() {
   auto& conn = live();
-  conn.script("COMMIT");
+  conn.run("COMMIT");
   finish(true);
 }
 
