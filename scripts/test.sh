@@ -102,7 +102,7 @@ fi
 bench_status=0
 server_bin="$repo_root/build/$preset/examples/server/segs-server"
 if [[ -x "$server_bin" ]]; then
-  step "bench smoke (bench/http/load.sh, SMOKE=1: the HTTP load scenarios still run)"
+  step "bench smoke (bench/http/load.sh, SMOKE=1: segs-server beside the bare Beast server, every scenario still runs)"
   SMOKE=1 SEGS_SERVER_BIN="$server_bin" bash bench/http/load.sh || bench_status=1
 fi
 
