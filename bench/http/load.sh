@@ -201,13 +201,16 @@ run() {
           gsub(/[a-z]+$/, "", v); printf "%.2f", v * f }')
   errors=$(echo "$out" | grep -E 'Non-2xx|Socket errors' | tr '\n' ' ' || true)
   [ -z "${VERBOSE:-}" ] || echo "$out"
-  if [ -z "$rps" ] || [ "${rps%%.*}" = "0" ] || { [ -n "${SMOKE:-}" ] && [ -n "$errors" ]; }; then
+  if [ -n "${SMOKE:-}" ] && { [ -z "$rps" ] || [ "${rps%%.*}" = "0" ] || [ -n "$errors" ]; }; then
     echo "load.sh: scenario \"$name\" failed: $errors" >&2
     echo "$out" >&2
     exit 1
   fi
-  [ -z "$errors" ] || echo "  $name: $errors" >&2
-  echo "$name $rps $p99" >>"$WORK/results"
+  # A full run reports a round that stalled (this machine is shared: its
+  # host sometimes stops a vCPU for seconds) and goes on; the medians over
+  # the rounds are what count.
+  [ -z "$errors" ] || echo "  $name (round $round): $errors" >&2
+  echo "$name ${rps:-0} ${p99:-0}" >>"$WORK/results"
 }
 
 for round in $(seq 1 "$ROUNDS"); do

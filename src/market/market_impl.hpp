@@ -330,6 +330,23 @@ class market_impl {
   std::mutex regions_mu_;
   std::map<std::string, std::unique_ptr<region_market>, std::less<>> regions_;
 
+  // --- market data (market_queries.cpp) ------------------------------------
+  /// A slot's trades folded into the figures `stats` answers, as of
+  /// `count` trades up to `last_seq`. Trades are only ever appended, so a
+  /// slot whose count and highest seq are unchanged has the same trades:
+  /// `stats` reads those two numbers and folds in only trades it has not
+  /// seen (issue 17: it read every trade of the slot on every request).
+  struct slot_tape {
+    std::int64_t count = 0;
+    std::int64_t last_seq = 0;
+    std::optional<money> open, high, low, close;
+    energy volume{0};
+    __extension__ __int128 notional = 0;
+  };
+  static constexpr std::size_t max_tapes = 4096;
+  std::mutex tapes_mu_;
+  std::map<std::pair<std::string, std::int64_t>, slot_tape> tapes_;
+
 };
 
 }  // namespace segs::detail

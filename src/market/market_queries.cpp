@@ -116,10 +116,46 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
       }
     }
   }
-  auto trades = core_.read([&](storage::transaction& tx) {
+  __extension__ using wide = __int128;
+  const auto key = std::make_pair(name, to_micros(slot));
+  slot_tape tape;
+  {
+    std::lock_guard lk(tapes_mu_);
+    if (auto it = tapes_.find(key); it != tapes_.end()) tape = it->second;
+  }
+  const auto fold = [](slot_tape& t, const std::vector<store::tape_item>& items) {
+    for (const auto& i : items) {
+      if (!t.open) t.open = i.price;
+      t.high = t.high ? std::max(*t.high, i.price) : i.price;
+      t.low = t.low ? std::min(*t.low, i.price) : i.price;
+      t.close = i.price;
+      t.volume.wh += i.quantity.wh;
+      t.notional += static_cast<wide>(i.price.micros) * i.quantity.wh;
+      t.last_seq = std::max(t.last_seq, i.seq);
+      ++t.count;
+    }
+  };
+  core_.read([&](storage::transaction& tx) {
     if (!rec) rec = store::find_slot(tx, name, slot);
-    return store::slot_trades(tx, name, slot);
+    const auto head = store::slot_tape_head(tx, name, slot);
+    if (head.count == tape.count && head.last_seq == tape.last_seq) return;
+    auto fresh = tape;
+    const auto items = store::slot_tape_after(tx, name, slot, tape.last_seq);
+    fold(fresh, items);
+    // Fewer or more than the new ones: a trade below last_seq committed
+    // late (another process), or the slot's trades changed: read them all.
+    if (fresh.count != head.count || fresh.last_seq != head.last_seq) {
+      fresh = {};
+      fold(fresh, store::slot_tape_after(tx, name, slot, 0));
+    }
+    tape = fresh;
   });
+  {
+    std::lock_guard lk(tapes_mu_);
+    if (tapes_.size() >= max_tapes && !tapes_.contains(key)) tapes_.erase(tapes_.begin());
+    auto& kept = tapes_[key];
+    if (tape.count >= kept.count) kept = tape;
+  }
   if (rec) {
     st.mechanism = rec->settings.mechanism;
     st.clearing_price = rec->clearing_price;
@@ -127,22 +163,17 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
     if (rec->settings.mechanism == market_mechanism::epoch && rec->state != slot_state::open && !st.cleared)
       st.cleared = energy{0};
   }
-  __extension__ using wide = __int128;
-  wide notional = 0;
-  for (const auto& t : trades) {
-    if (!st.open) st.open = t.price;
-    st.high = st.high ? std::max(*st.high, t.price) : t.price;
-    st.low = st.low ? std::min(*st.low, t.price) : t.price;
-    st.close = st.last_price = t.price;
-    st.volume.wh += t.quantity.wh;
-    ++st.trade_count;
-    notional += static_cast<wide>(t.price.micros) * t.quantity.wh;
-  }
+  st.open = tape.open;
+  st.high = tape.high;
+  st.low = tape.low;
+  st.close = st.last_price = tape.close;
+  st.volume = tape.volume;
+  st.trade_count = tape.count;
   if (st.volume.wh > 0) {
     // VWAP to the micro-unit, half to even.
     const wide d = st.volume.wh;
-    wide q = notional / d;
-    const wide rem = notional % d;
+    wide q = tape.notional / d;
+    const wide rem = tape.notional % d;
     if (2 * rem > d || (2 * rem == d && (q & 1) != 0)) ++q;
     st.vwap = money{static_cast<std::int64_t>(q)};
   }

@@ -494,3 +494,43 @@ TEST_CASE("market: grid::open validates market_options, naming the member") {
   CHECK(odd.error().code == errc::validation_error);
   CHECK(odd.error().field == "slot_length");
 }
+
+TEST_CASE("market: market data follows each new trade and equals a fold of the slot's tape") {
+  // stats keeps running figures per slot and reads only trades it has not
+  // folded yet: after every trade they must still equal the whole tape's.
+  __extension__ using wide = __int128;
+  market_fixture f;
+  const auto s = f.slot();
+  const std::int64_t prices[] = {210'000, 190'000, 250'000, 205'000, 199'900, 230'100};
+  for (std::size_t i = 0; i < std::size(prices); ++i) {
+    f.place(f.seller, f.limit(order_side::sell, 100 + static_cast<std::int64_t>(i) * 37, prices[i], s));
+    f.place(f.buyer, f.limit(order_side::buy, 100 + static_cast<std::int64_t>(i) * 37, prices[i], s));
+    const auto st = f.market().stats(f.buyer, s).value();
+    const auto tape = f.market().matches(f.buyer, s).value();
+    REQUIRE(tape.size() == i + 1);
+    std::int64_t volume = 0, low = tape[0].price.micros, high = tape[0].price.micros;
+    wide notional = 0;
+    for (const auto& t : tape) {
+      volume += t.quantity.wh;
+      low = std::min(low, t.price.micros);
+      high = std::max(high, t.price.micros);
+      notional += static_cast<wide>(t.price.micros) * t.quantity.wh;
+    }
+    CHECK(st.trade_count == static_cast<std::int64_t>(tape.size()));
+    CHECK(st.volume == wh(volume));
+    CHECK(st.open == tape.front().price);
+    CHECK(st.close == tape.back().price);
+    CHECK(st.last_price == tape.back().price);
+    CHECK(st.low == price(low));
+    CHECK(st.high == price(high));
+    // VWAP within half a micro-unit of the exact ratio.
+    const auto vwap = st.vwap.value().micros;
+    CHECK(static_cast<wide>(vwap) * volume * 2 - notional * 2 <= volume);
+    CHECK(notional * 2 - static_cast<wide>(vwap) * volume * 2 <= volume);
+  }
+  // Unchanged trades: the same answer again.
+  const auto a = f.market().stats(f.buyer, s).value();
+  const auto b = f.market().stats(f.buyer, s).value();
+  CHECK(a.trade_count == b.trade_count);
+  CHECK(a.vwap == b.vwap);
+}

@@ -378,6 +378,25 @@ std::vector<trade_record> slot_trades(transaction& tx, const std::string& region
   return out;
 }
 
+tape_head slot_tape_head(transaction& tx, const std::string& region, timestamp start) {
+  const auto res = tx.exec(
+      "SELECT count(*), coalesce(max(seq), 0) FROM market_trades WHERE region = $1 AND slot_start = $2",
+      {region, to_micros(start)});
+  return {res.rows.at(0).i64(0), res.rows.at(0).i64(1)};
+}
+
+std::vector<tape_item> slot_tape_after(transaction& tx, const std::string& region, timestamp start,
+                                       std::int64_t after) {
+  auto res = tx.exec(
+      "SELECT seq, price, quantity_wh FROM market_trades "
+      "WHERE region = $1 AND slot_start = $2 AND seq > $3 ORDER BY seq",
+      {region, to_micros(start), after});
+  std::vector<tape_item> out;
+  out.reserve(res.rows.size());
+  for (const auto& r : res.rows) out.push_back({r.i64(0), money{r.i64(1)}, energy{r.i64(2)}});
+  return out;
+}
+
 page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_query& q) {
   // One row per side the user took: a buyer row and/or a seller row.
   filter w;

@@ -71,6 +71,20 @@ page<order> list_orders(transaction& tx, const order_filter& f);
 void insert_trades(transaction& tx, std::span<const detail::trade_record> rows);
 /// A slot's trades in execution order.
 std::vector<detail::trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start);
+/// How many trades a slot has, and the highest `seq` among them (0: none).
+struct tape_head {
+  std::int64_t count = 0;
+  std::int64_t last_seq = 0;
+};
+tape_head slot_tape_head(transaction& tx, const std::string& region, timestamp start);
+/// The price and quantity of a slot's trades with seq above `after`, by seq.
+struct tape_item {
+  std::int64_t seq = 0;
+  money price;
+  energy quantity;
+};
+std::vector<tape_item> slot_tape_after(transaction& tx, const std::string& region, timestamp start,
+                                       std::int64_t after);
 /// The trades a user took part in (one row per side), newest first.
 page<user_trade> user_trades(transaction& tx, const uuid& user, const trade_query& q);
 
