@@ -331,11 +331,13 @@ class market_impl {
   std::map<std::string, std::unique_ptr<region_market>, std::less<>> regions_;
 
   // --- market data (market_queries.cpp) ------------------------------------
-  /// A slot's trades folded into the figures `stats` answers, as of
-  /// `count` trades up to `last_seq`. Trades are only ever appended, so a
-  /// slot whose count and highest seq are unchanged has the same trades:
-  /// `stats` reads those two numbers and folds in only trades it has not
-  /// seen (issue 17: it read every trade of the slot on every request).
+  /// A slot's trades folded into the figures `stats` answers, up to
+  /// `last_seq`. A region's trades are written by the one grid that runs
+  /// it, from its journal, in seq order (market_projection.cpp), and never
+  /// changed: a slot whose highest seq is unchanged has the same trades,
+  /// and a higher one means the trades above the old one are new. So
+  /// `stats` seeks the highest seq and folds in only trades it has not seen
+  /// (issue 17: it read every trade of the slot on every request).
   struct slot_tape {
     std::int64_t count = 0;
     std::int64_t last_seq = 0;

@@ -137,24 +137,18 @@ market_stats market_impl::stats(const principal& who, timestamp slot, const std:
   };
   core_.read([&](storage::transaction& tx) {
     if (!rec) rec = store::find_slot(tx, name, slot);
-    const auto head = store::slot_tape_head(tx, name, slot);
-    if (head.count == tape.count && head.last_seq == tape.last_seq) return;
+    const auto last = store::slot_last_seq(tx, name, slot);
+    if (last == tape.last_seq) return;
     auto fresh = tape;
-    const auto items = store::slot_tape_after(tx, name, slot, tape.last_seq);
-    fold(fresh, items);
-    // Fewer or more than the new ones: a trade below last_seq committed
-    // late (another process), or the slot's trades changed: read them all.
-    if (fresh.count != head.count || fresh.last_seq != head.last_seq) {
-      fresh = {};
-      fold(fresh, store::slot_tape_after(tx, name, slot, 0));
-    }
+    if (last < tape.last_seq) fresh = {};  // trades removed under us: fold them all again
+    fold(fresh, store::slot_tape_after(tx, name, slot, fresh.last_seq));
     tape = fresh;
   });
   {
     std::lock_guard lk(tapes_mu_);
     if (tapes_.size() >= max_tapes && !tapes_.contains(key)) tapes_.erase(tapes_.begin());
     auto& kept = tapes_[key];
-    if (tape.count >= kept.count) kept = tape;
+    if (tape.last_seq >= kept.last_seq) kept = tape;
   }
   if (rec) {
     st.mechanism = rec->settings.mechanism;

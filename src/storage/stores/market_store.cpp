@@ -378,11 +378,11 @@ std::vector<trade_record> slot_trades(transaction& tx, const std::string& region
   return out;
 }
 
-tape_head slot_tape_head(transaction& tx, const std::string& region, timestamp start) {
+std::int64_t slot_last_seq(transaction& tx, const std::string& region, timestamp start) {
   const auto res = tx.exec(
-      "SELECT count(*), coalesce(max(seq), 0) FROM market_trades WHERE region = $1 AND slot_start = $2",
+      "SELECT coalesce(max(seq), 0) FROM market_trades WHERE region = $1 AND slot_start = $2",
       {region, to_micros(start)});
-  return {res.rows.at(0).i64(0), res.rows.at(0).i64(1)};
+  return res.rows.at(0).i64(0);
 }
 
 std::vector<tape_item> slot_tape_after(transaction& tx, const std::string& region, timestamp start,

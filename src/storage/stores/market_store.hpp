@@ -71,12 +71,8 @@ page<order> list_orders(transaction& tx, const order_filter& f);
 void insert_trades(transaction& tx, std::span<const detail::trade_record> rows);
 /// A slot's trades in execution order.
 std::vector<detail::trade_record> slot_trades(transaction& tx, const std::string& region, timestamp start);
-/// How many trades a slot has, and the highest `seq` among them (0: none).
-struct tape_head {
-  std::int64_t count = 0;
-  std::int64_t last_seq = 0;
-};
-tape_head slot_tape_head(transaction& tx, const std::string& region, timestamp start);
+/// The highest `seq` among a slot's trades (0: none): one index seek.
+std::int64_t slot_last_seq(transaction& tx, const std::string& region, timestamp start);
 /// The price and quantity of a slot's trades with seq above `after`, by seq.
 struct tape_item {
   std::int64_t seq = 0;
