@@ -34,6 +34,17 @@ void refused(segs::identity_service& id, const std::string& token) {
 // is concerned (sqlite-memory databases are private to their grid).
 bool shared_database() { return segs_test::current_backend() != "sqlite-memory"; }
 
+// A custom role that may edit its own profile, and aud@example.org in it.
+segs::role_definition define_auditor(grid_fixture& f, const segs::principal& admin) {
+  segs::role_definition auditor;
+  auditor.name = "auditor";
+  auditor.scope = segs::role_scope::self;
+  auditor.permissions = {"profile:read", "profile:write"};
+  REQUIRE(f.id().define_role(admin, auditor));
+  f.made("aud@example.org", "auditor");
+  return auditor;
+}
+
 }  // namespace
 
 TEST_CASE("a cached token is refused right after logout, logout_all and refresh reuse") {
@@ -106,12 +117,7 @@ TEST_CASE("a cached principal follows profile changes and role redefinitions at 
   grid_fixture f;
   f.made("boss@example.org", "admin");
   const auto admin = f.as("boss@example.org");
-  segs::role_definition auditor;
-  auditor.name = "auditor";
-  auditor.scope = segs::role_scope::self;
-  auditor.permissions = {"profile:read", "profile:write"};
-  REQUIRE(f.id().define_role(admin, auditor));
-  f.made("aud@example.org", "auditor");
+  auto auditor = define_auditor(f, admin);
   auto t = f.login("aud@example.org");
   auto p = cached(f, t.access_token);
   CHECK(p.can("profile:write"));
@@ -217,12 +223,7 @@ TEST_CASE("another grid on the database drops its cached tokens within the sync 
 
   SUBCASE("a role redefined elsewhere reaches cached principals and the role table") {
     f.opts.identity.revocation_sync_interval = 0ms;
-    segs::role_definition auditor;
-    auditor.name = "auditor";
-    auditor.scope = segs::role_scope::self;
-    auditor.permissions = {"profile:read", "profile:write"};
-    REQUIRE(f.id().define_role(admin, auditor));
-    f.made("aud@example.org", "auditor");
+    auto auditor = define_auditor(f, admin);
     auto other = f.open();
     auto t = f.login("aud@example.org");
     REQUIRE(other->identity().authenticate(t.access_token));
