@@ -5,7 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 using segs::detail::token_cache;
 
@@ -92,4 +95,33 @@ TEST_CASE("token cache: capacity 0 keeps nothing") {
   c.put(key(1), user(1), {t0, t0 + std::chrono::minutes(1)}, t0, c.generation());
   CHECK_FALSE(c.find(key(1), t0));
   CHECK(c.size() == 0);
+}
+
+TEST_CASE("token cache: concurrent finds, puts and forgets keep the bound (run under tsan too)") {
+  token_cache c(64);
+  const auto end = t0 + std::chrono::minutes(15);
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t)
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < 5000; ++i) {
+        const int k = (i * 7 + t) % 200;
+        if (!c.find(key(k), t0))
+          c.put(key(k), user(static_cast<std::uint8_t>(k % 5)), {t0, end}, t0, c.generation());
+      }
+    });
+  std::thread revoker([&] {
+    for (int i = 0; !stop; ++i) {
+      if (i % 10 == 0) c.forget_all();
+      else c.forget(user(static_cast<std::uint8_t>(i % 5)).id);
+      std::this_thread::yield();
+    }
+  });
+  for (auto& th : pool) th.join();
+  stop = true;
+  revoker.join();
+  CHECK(c.size() <= 64);
+  // After the last forget of a user, none of its entries answer.
+  c.forget(user(3).id);
+  for (int k = 3; k < 200; k += 5) CHECK_FALSE(c.find(key(k), t0));
 }
